@@ -1,0 +1,46 @@
+package finance
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error returned by this package wraps exactly one of
+// them, so callers branch with errors.Is and the screen's edge turns the rest
+// of the chain into plain words with Message.
+var (
+	ErrInvalid           = errors.New("invalid input")       // a field is wrong: amount, phone, name...
+	ErrNotFound          = errors.New("not found")           // unknown client, operation, booking, staff
+	ErrConflict          = errors.New("conflict")            // duplicate phone, idempotency key reused for another request
+	ErrInsufficientFunds = errors.New("insufficient funds")  // a deposit would drop below its floor
+	ErrAlreadyReversed   = errors.New("already reversed")    // an operation may be reversed once
+	ErrNotReversible     = errors.New("not reversible")      // a reversal is never itself reversed
+	ErrForbidden         = errors.New("not allowed")         // the actor lacks a right; wraps *RightError
+	ErrNotInitialized    = errors.New("database not set up") // no Settings yet: run setup first
+	ErrLocked            = errors.New("database in use")     // another process holds the database file
+	ErrRefundExceeds     = errors.New("refund exceeds the paid amount")
+	ErrGroupPartial      = errors.New("group events must be prepaid in full")
+)
+
+// RightError says which right an actor is missing.
+type RightError struct {
+	Staff string
+	Role  Role
+	Right Right
+}
+
+func (e *RightError) Error() string {
+	return fmt.Sprintf("%s (%s) may not %s", e.Staff, e.Role, e.Right.Description())
+}
+
+func (e *RightError) Unwrap() error { return ErrForbidden }
+
+// Message turns an error into the words shown to staff: the error text without
+// Go's wrapping noise. Unknown (internal) errors keep their text too, since the
+// desk operator is also the one who reads the log.
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

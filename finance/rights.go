@@ -1,0 +1,87 @@
+package finance
+
+// Right is something a staff member may be allowed to do.
+type Right string
+
+const (
+	RightTopUp       Right = "top_up"
+	RightCheckout    Right = "checkout"
+	RightCashOut     Right = "cash_out"
+	RightTransfer    Right = "transfer"
+	RightPaidInOut   Right = "paid_in_out"
+	RightReverse     Right = "reverse"
+	RightRefund      Right = "refund"
+	RightCloseDay    Right = "close_day"
+	RightPastTotals  Right = "past_totals" // see totals of days before today
+	RightExport      Right = "export"
+	RightManageStaff Right = "manage_staff"
+	RightSettings    Right = "settings"
+	RightClients     Right = "clients"  // create and edit clients
+	RightBookings    Right = "bookings" // cancel bookings
+)
+
+// Description is the right in words, for "may not <description>".
+func (r Right) Description() string {
+	switch r {
+	case RightTopUp:
+		return "take deposits (top up)"
+	case RightCheckout:
+		return "check out"
+	case RightCashOut:
+		return "cash out a deposit"
+	case RightTransfer:
+		return "transfer between registers"
+	case RightPaidInOut:
+		return "pay in or pay out"
+	case RightReverse:
+		return "reverse operations"
+	case RightRefund:
+		return "refund bookings"
+	case RightCloseDay:
+		return "close the day"
+	case RightPastTotals:
+		return "see past days' totals"
+	case RightExport:
+		return "export"
+	case RightManageStaff:
+		return "manage staff"
+	case RightSettings:
+		return "change settings"
+	case RightClients:
+		return "create or edit clients"
+	case RightBookings:
+		return "cancel bookings"
+	}
+	return string(r)
+}
+
+// AllRights lists every right in display order.
+func AllRights() []Right {
+	return []Right{RightTopUp, RightCheckout, RightCashOut, RightTransfer, RightPaidInOut, RightReverse,
+		RightRefund, RightCloseDay, RightPastTotals, RightExport, RightManageStaff, RightSettings,
+		RightClients, RightBookings}
+}
+
+// RoleRights is what one role may do, and which registers it may use
+// (empty Registers means all).
+type RoleRights struct {
+	Rights    []Right  `json:"rights" toml:"rights"`
+	Registers []string `json:"registers" toml:"registers"`
+}
+
+// Rights is the rights table: role -> rights. It comes from config with
+// DefaultRights filling whatever config leaves out.
+type Rights map[Role]RoleRights
+
+// Actor is who is doing something. The Owner actor (the OS user who owns the
+// database file, acting through the CLI without --as) holds every right.
+type Actor struct {
+	Staff string
+	Role  Role
+}
+
+// SystemActor is the payment sync worker: it posts provider events.
+func SystemActor() Actor { return Actor{Staff: "stripe", Role: RoleAdmin} }
+
+// OwnerActor is the database file's owner acting from the CLI.
+func OwnerActor(name string) Actor { return Actor{Staff: name, Role: RoleAdmin} }

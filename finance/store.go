@@ -1,0 +1,119 @@
+package finance
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence the domain needs. Package store implements it on
+// bbolt. Every rule in this package runs inside one Update, so an operation,
+// its balances, indexes, day aggregates, audit line and inbox mark commit
+// together or not at all. fn may be called once; it must not keep tx.
+type Store interface {
+	View(ctx context.Context, fn func(tx ReadTx) error) error
+	Update(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Page asks for at most Limit items after a cursor (0 = from the start).
+type Page struct {
+	Before OperationID // newest-first listings: only IDs below this (0 = newest)
+	Limit  int
+}
+
+// ReadTx is a consistent read-only view. Lookups of missing things return an
+// error wrapping ErrNotFound.
+type ReadTx interface {
+	Settings() (Settings, error) // ErrNotInitialized before setup
+
+	Client(id ClientID) (Client, error)
+	ClientByPhone(e164 string) (Client, error)
+	// SearchClients matches q against name words (prefix, case- and
+	// accent-insensitive) and phone digits (substring of at least 3 digits);
+	// empty q lists clients by name. At most limit results, ordered by name.
+	SearchClients(q string, limit int) ([]Client, error)
+	ClientCount() (int, error)
+
+	// Balance is the raw sum of an account's postings plus, for a register,
+	// its start balance. A client's deposit is credit-normal: what the
+	// business owes the client is -Balance(ClientAccount(id)).
+	Balance(acc AccountID) (int64, error)
+
+	Operation(id OperationID) (Operation, error)
+	OperationByKey(key string) (Operation, error)
+	// ClientOperations lists a client's operations newest first.
+	ClientOperations(id ClientID, p Page) ([]Operation, error)
+	// DayOperations lists a business day's operations oldest first.
+	DayOperations(d Date) ([]Operation, error)
+	// BookingOperations lists the operations that name a booking, oldest first.
+	BookingOperations(bookingID string) ([]Operation, error)
+	// ForEachOperation walks every operation in ID order (for checks and export).
+	ForEachOperation(fn func(Operation) error) error
+	LastOperationID() (OperationID, error)
+
+	// RegisterDay reads one register's stored aggregate for a day without
+	// scanning operations. A day with no postings still has an opening
+	// (= the closing of the last earlier day with postings, or the start balance).
+	RegisterDay(register string, d Date) (DayTotals, error)
+	// RegisterDays reads the aggregates for from..to inclusive, one per day.
+	RegisterDays(register string, from, to Date) ([]DayTotals, error)
+
+	Booking(id string) (Booking, error)
+	Bookings(f BookingFilter) ([]Booking, error)
+	Refund(key string) (Refund, error)
+	BookingRefunds(bookingID string) ([]Refund, error)
+
+	Staff(name string) (Staff, error)
+	StaffList() ([]Staff, error)
+	Audit(since time.Time, limit int) ([]AuditEntry, error) // oldest first
+
+	InboxEvent(id string) (ProviderEvent, error)
+	// Inbox lists events newest first (by received time), at most limit.
+	Inbox(limit int) ([]ProviderEvent, error)
+	// DueEvents lists pending or failed events whose NextTry <= now, in Created order.
+	DueEvents(now time.Time, limit int) ([]ProviderEvent, error)
+	InboxStats() (InboxStats, error)
+	Cursor(name string) (string, error) // provider poll cursors; "" when unset
+}
+
+// Tx is a read-write transaction.
+type Tx interface {
+	ReadTx
+
+	PutSettings(s Settings) error
+	// CreateClient assigns the ID; a phone already taken is ErrConflict.
+	CreateClient(c Client) (Client, error)
+	UpdateClient(c Client) error
+	// AppendOperation assigns op.ID, stores it with its key, client, day and
+	// booking indexes, applies its postings to stored balances and to the
+	// per-register day aggregates. It trusts the caller (the domain rules)
+	// for validity, but refuses postings that don't sum to zero.
+	AppendOperation(op *Operation) error
+	// MarkReversed sets original.ReversedBy = reversal.
+	MarkReversed(original, reversal OperationID) error
+
+	PutBooking(b Booking) error
+	PutRefund(r Refund) error
+	PutStaff(s Staff) error
+	AppendAudit(e *AuditEntry) error // assigns Seq
+
+	PutInboxEvent(e ProviderEvent) error
+	SetCursor(name, value string) error
+}
+
+// BookingFilter selects bookings; zero values match everything.
+type BookingFilter struct {
+	Status    BookingStatus
+	RefundDue bool // canceled with money left to refund
+	ClientID  ClientID
+	Limit     int
+}
+
+// InboxStats summarises the inbox for the header badge.
+type InboxStats struct {
+	Total        int       `json:"total"`
+	Pending      int       `json:"pending"`
+	Failed       int       `json:"failed"`
+	Flagged      int       `json:"flagged"`
+	LastReceived time.Time `json:"last_received"`
+	LastError    string    `json:"last_error,omitempty"`
+}
