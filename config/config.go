@@ -1,0 +1,511 @@
+// Package config reads paydesk's settings: defaults, then a TOML file, then
+// the environment, then command-line flags, each overriding the one before.
+// It holds secrets (Stripe keys), so a file carrying one must be private to
+// its owner, and a Config never prints them.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// ErrInvalid is wrapped by every error about a bad config file, variable or flag.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Config is everything paydesk needs to start.
+type Config struct {
+	File string // the config file read ("" when none exists)
+
+	DB             string        // bbolt database file
+	LogLevel       string        // debug, info, warn, error
+	LogFile        string        // where log/slog writes; never the terminal
+	WebhookAddr    string        // Stripe webhook receiver, loopback by default
+	SSHAddr        string        // paydesk serve's SSH server for other desks
+	AuthorizedKeys string        // SSH keys mapped to staff names
+	ExportDir      string        // where CSV exports go
+	PollInterval   time.Duration // how often the Stripe events list is polled
+	IdleLock       time.Duration // lock the screen after this long idle (0 = never)
+
+	StripeSecretKey     Secret
+	StripeWebhookSecret Secret
+
+	Setup  Setup          // what first-run setup and `paydesk init` start from
+	Rights finance.Rights // what config says; RightsTable merges the defaults in
+}
+
+// Setup holds the location defaults that first-run setup, `paydesk init` and
+// `paydesk demo` write into a new database. Once a database is set up its
+// stored finance.Settings win; these only seed new ones.
+type Setup struct {
+	Location       string             `toml:"location"`
+	Currency       string             `toml:"currency"`
+	Locale         string             `toml:"locale"`
+	TimeZone       string             `toml:"time_zone"`
+	PhoneRegion    string             `toml:"phone_region"`
+	CreditLimit    int64              `toml:"credit_limit"` // minor units
+	Registers      []finance.Register `toml:"registers"`
+	OnlineRegister string             `toml:"online_register"`
+	BankRegister   string             `toml:"bank_register"`
+}
+
+// Settings turns the setup defaults into the settings a new database stores.
+func (s Setup) Settings() finance.Settings {
+	return finance.Settings{
+		Location:    s.Location,
+		Currency:    s.Currency,
+		Locale:      s.Locale,
+		TimeZone:    s.TimeZone,
+		PhoneRegion: s.PhoneRegion,
+		Registers:   append([]finance.Register(nil), s.Registers...),
+		CreditLimit: s.CreditLimit,
+		OnlineRegID: s.OnlineRegister,
+		BankRegID:   s.BankRegister,
+	}
+}
+
+// DefaultRegisters are the four registers a new location starts with.
+func DefaultRegisters() []finance.Register {
+	return []finance.Register{
+		{ID: "cash", Name: "Cash drawer", Kind: finance.RegisterCash},
+		{ID: "card", Name: "Card terminal", Kind: finance.RegisterCard},
+		{ID: "stripe", Name: "Stripe", Kind: finance.RegisterOnline},
+		{ID: "bank", Name: "Bank", Kind: finance.RegisterBank},
+	}
+}
+
+// RightsTable is the config's rights merged over finance.DefaultRights: a
+// role the file names replaces that role's defaults whole, so removing a
+// right is as easy as adding one.
+func (c *Config) RightsTable() finance.Rights {
+	out := finance.DefaultRights()
+	for role, rr := range c.Rights {
+		out[role] = rr
+	}
+	return out
+}
+
+// Secret is a value that must never reach a screen or a log.
+type Secret string
+
+// Reveal returns the secret itself, for the one call that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// IsSet reports whether a secret was configured.
+func (s Secret) IsSet() bool { return s != "" }
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from printing the secret.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// MarshalText keeps encoders (JSON, TOML) from writing the secret.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// LogValue keeps log/slog from writing the secret.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// String lists the settings with secrets redacted, for logs and `--help`.
+func (c *Config) String() string {
+	return fmt.Sprintf("config=%q db=%q log_level=%s log_file=%q webhook_addr=%s ssh_addr=%s "+
+		"poll_interval=%s idle_lock=%s stripe_secret_key=%s stripe_webhook_secret=%s",
+		c.File, c.DB, c.LogLevel, c.LogFile, c.WebhookAddr, c.SSHAddr,
+		c.PollInterval, c.IdleLock, c.StripeSecretKey, c.StripeWebhookSecret)
+}
+
+// LogValue logs the settings with secrets redacted.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("file", c.File),
+		slog.String("db", c.DB),
+		slog.String("log_level", c.LogLevel),
+		slog.String("webhook_addr", c.WebhookAddr),
+		slog.String("ssh_addr", c.SSHAddr),
+		slog.Duration("poll_interval", c.PollInterval),
+		slog.Duration("idle_lock", c.IdleLock),
+		slog.Any("stripe_secret_key", c.StripeSecretKey),
+		slog.Any("stripe_webhook_secret", c.StripeWebhookSecret),
+	)
+}
+
+// SlogLevel is the configured log level.
+func (c *Config) SlogLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// Overrides are the command-line flags; empty fields leave the value alone.
+type Overrides struct {
+	Config      string
+	DB          string
+	LogLevel    string
+	WebhookAddr string
+	SSHAddr     string
+}
+
+// Options say where Load looks. Getenv is os.Getenv outside tests.
+type Options struct {
+	Getenv    func(string) string
+	Overrides Overrides
+}
+
+// fileConfig is the TOML file's shape. Pointers tell "absent" from "zero".
+type fileConfig struct {
+	DB              *string        `toml:"db"`
+	LogLevel        *string        `toml:"log_level"`
+	LogFile         *string        `toml:"log_file"`
+	WebhookAddr     *string        `toml:"webhook_addr"`
+	SSHAddr         *string        `toml:"ssh_addr"`
+	AuthorizedKeys  *string        `toml:"authorized_keys"`
+	ExportDir       *string        `toml:"export_dir"`
+	PollInterval    *time.Duration `toml:"poll_interval"`
+	IdleLockMinutes *int           `toml:"idle_lock_minutes"`
+	Stripe          struct {
+		SecretKey     *string `toml:"secret_key"`
+		WebhookSecret *string `toml:"webhook_secret"`
+	} `toml:"stripe"`
+	Setup  *fileSetup     `toml:"setup"`
+	Rights finance.Rights `toml:"rights"`
+}
+
+type fileSetup struct {
+	Location       *string            `toml:"location"`
+	Currency       *string            `toml:"currency"`
+	Locale         *string            `toml:"locale"`
+	TimeZone       *string            `toml:"time_zone"`
+	PhoneRegion    *string            `toml:"phone_region"`
+	CreditLimit    *int64             `toml:"credit_limit"`
+	Registers      []finance.Register `toml:"registers"`
+	OnlineRegister *string            `toml:"online_register"`
+	BankRegister   *string            `toml:"bank_register"`
+}
+
+// Load builds the Config: defaults, the file (--config, else PAYDESK_CONFIG,
+// else the default path; only an explicitly named file must exist), the
+// environment, then the flags.
+func Load(o Options) (*Config, error) {
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	dirs, err := userDirs(getenv)
+	if err != nil {
+		return nil, err
+	}
+	c := defaults(dirs, getenv)
+
+	path, explicit := o.Overrides.Config, true
+	if path == "" {
+		path = getenv("PAYDESK_CONFIG")
+	}
+	if path == "" {
+		path, explicit = filepath.Join(dirs.config, "paydesk", "config.toml"), false
+	}
+	if err := c.readFile(path, explicit, dirs.home); err != nil {
+		return nil, err
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return nil, err
+	}
+	c.applyOverrides(o.Overrides)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func defaults(d dirs, getenv func(string) string) *Config {
+	return &Config{
+		DB:             filepath.Join(d.data, "paydesk", "paydesk.db"),
+		LogLevel:       "info",
+		LogFile:        filepath.Join(d.state, "paydesk", "paydesk.log"),
+		WebhookAddr:    "127.0.0.1:8085",
+		SSHAddr:        "127.0.0.1:2222",
+		AuthorizedKeys: filepath.Join(d.config, "paydesk", "authorized_keys"),
+		ExportDir:      filepath.Join(d.data, "paydesk", "exports"),
+		PollInterval:   30 * time.Second,
+		IdleLock:       5 * time.Minute,
+		Setup:          MachineSetup(getenv),
+	}
+}
+
+func (c *Config) readFile(path string, explicit bool, home string) error {
+	info, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) && !explicit {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: config file: %w", ErrInvalid, err)
+	}
+	if info.IsDir() {
+		return fmt.Errorf("%w: config file %s is a directory", ErrInvalid, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%w: config file: %w", ErrInvalid, err)
+	}
+	var f fileConfig
+	md, err := toml.Decode(string(data), &f)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("%w: %s line %d: %s", ErrInvalid, path, pe.Position.Line, pe.Message)
+		}
+		return fmt.Errorf("%w: %s: %w", ErrInvalid, path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return fmt.Errorf("%w: %s: unknown setting(s) %s", ErrInvalid, path, strings.Join(keys, ", "))
+	}
+	hasSecret := f.Stripe.SecretKey != nil && *f.Stripe.SecretKey != "" ||
+		f.Stripe.WebhookSecret != nil && *f.Stripe.WebhookSecret != ""
+	if hasSecret && info.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%w: %s holds a Stripe secret but others can read it (mode %04o); run `chmod 600 %s`",
+			ErrInvalid, path, info.Mode().Perm(), path)
+	}
+	c.File = path
+	setString(&c.DB, f.DB)
+	setString(&c.LogLevel, f.LogLevel)
+	setString(&c.LogFile, f.LogFile)
+	setString(&c.WebhookAddr, f.WebhookAddr)
+	setString(&c.SSHAddr, f.SSHAddr)
+	setString(&c.AuthorizedKeys, f.AuthorizedKeys)
+	setString(&c.ExportDir, f.ExportDir)
+	if f.PollInterval != nil {
+		c.PollInterval = *f.PollInterval
+	}
+	if f.IdleLockMinutes != nil {
+		if *f.IdleLockMinutes < 0 {
+			return fmt.Errorf("%w: %s: idle_lock_minutes must be 0 (never) or more", ErrInvalid, path)
+		}
+		c.IdleLock = time.Duration(*f.IdleLockMinutes) * time.Minute
+	}
+	if f.Stripe.SecretKey != nil {
+		c.StripeSecretKey = Secret(*f.Stripe.SecretKey)
+	}
+	if f.Stripe.WebhookSecret != nil {
+		c.StripeWebhookSecret = Secret(*f.Stripe.WebhookSecret)
+	}
+	if s := f.Setup; s != nil {
+		setString(&c.Setup.Location, s.Location)
+		setString(&c.Setup.Currency, s.Currency)
+		setString(&c.Setup.Locale, s.Locale)
+		setString(&c.Setup.TimeZone, s.TimeZone)
+		setString(&c.Setup.PhoneRegion, s.PhoneRegion)
+		setString(&c.Setup.OnlineRegister, s.OnlineRegister)
+		setString(&c.Setup.BankRegister, s.BankRegister)
+		if s.CreditLimit != nil {
+			c.Setup.CreditLimit = *s.CreditLimit
+		}
+		if s.Registers != nil {
+			c.Setup.Registers = s.Registers
+			// The defaults name "stripe" and "bank"; a file with its own
+			// registers means its own online and bank ones unless it says.
+			if s.OnlineRegister == nil {
+				c.Setup.OnlineRegister = firstOfKind(s.Registers, finance.RegisterOnline)
+			}
+			if s.BankRegister == nil {
+				c.Setup.BankRegister = firstOfKind(s.Registers, finance.RegisterBank)
+			}
+		}
+	}
+	c.Rights = f.Rights
+	for _, p := range []*string{&c.DB, &c.LogFile, &c.AuthorizedKeys, &c.ExportDir} {
+		*p = expandHome(*p, home)
+	}
+	return nil
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	for name, dst := range map[string]*string{
+		"PAYDESK_DB":           &c.DB,
+		"PAYDESK_LOG_LEVEL":    &c.LogLevel,
+		"PAYDESK_LOG_FILE":     &c.LogFile,
+		"PAYDESK_WEBHOOK_ADDR": &c.WebhookAddr,
+		"PAYDESK_SSH_ADDR":     &c.SSHAddr,
+		"PAYDESK_EXPORT_DIR":   &c.ExportDir,
+	} {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	if v := getenv("STRIPE_SECRET_KEY"); v != "" {
+		c.StripeSecretKey = Secret(v)
+	}
+	if v := getenv("STRIPE_WEBHOOK_SECRET"); v != "" {
+		c.StripeWebhookSecret = Secret(v)
+	}
+	if v := getenv("PAYDESK_POLL_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%w: PAYDESK_POLL_INTERVAL=%q is not a duration such as 30s or 2m", ErrInvalid, v)
+		}
+		c.PollInterval = d
+	}
+	if v := getenv("PAYDESK_IDLE_LOCK_MINUTES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%w: PAYDESK_IDLE_LOCK_MINUTES=%q is not a whole number of minutes", ErrInvalid, v)
+		}
+		c.IdleLock = time.Duration(n) * time.Minute
+	}
+	return nil
+}
+
+func (c *Config) applyOverrides(o Overrides) {
+	for _, p := range []struct {
+		dst *string
+		v   string
+	}{
+		{&c.DB, o.DB}, {&c.LogLevel, o.LogLevel}, {&c.WebhookAddr, o.WebhookAddr}, {&c.SSHAddr, o.SSHAddr},
+	} {
+		if p.v != "" {
+			*p.dst = p.v
+		}
+	}
+}
+
+// Validate checks every value, so a typo is caught at start rather than
+// when a desk first needs the setting.
+func (c *Config) Validate() error {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if c.DB == "" {
+		bad("db path is empty")
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+		c.LogLevel = strings.ToLower(c.LogLevel)
+	default:
+		bad("log level %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	for name, addr := range map[string]string{"webhook_addr": c.WebhookAddr, "ssh_addr": c.SSHAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad("%s %q is not host:port", name, addr)
+		}
+	}
+	if c.PollInterval < time.Second {
+		bad("poll_interval %s is shorter than 1s", c.PollInterval)
+	}
+	if c.IdleLock < 0 {
+		bad("idle lock %s is negative", c.IdleLock)
+	}
+	problems = append(problems, c.Setup.problems()...)
+	problems = append(problems, rightsProblems(c.Rights)...)
+	if len(problems) > 0 {
+		where := "configuration"
+		if c.File != "" {
+			where = c.File
+		}
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, where, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func (s Setup) problems() []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	if len(s.Currency) != 3 || strings.ToUpper(s.Currency) != s.Currency {
+		bad("setup currency %q is not an ISO 4217 code such as EUR", s.Currency)
+	}
+	if s.TimeZone != "" {
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			bad("setup time_zone %q is not an IANA zone such as Europe/Kyiv", s.TimeZone)
+		}
+	}
+	if len(s.PhoneRegion) != 2 || strings.ToUpper(s.PhoneRegion) != s.PhoneRegion {
+		bad("setup phone_region %q is not a two-letter country code such as UA", s.PhoneRegion)
+	}
+	if s.CreditLimit < 0 {
+		bad("setup credit_limit must be 0 or more")
+	}
+	if len(s.Registers) == 0 {
+		bad("setup needs at least one register")
+	}
+	seen := map[string]bool{}
+	for i, r := range s.Registers {
+		if r.ID == "" || r.Name == "" {
+			bad("register %d needs an id and a name", i+1)
+		}
+		if seen[strings.ToLower(r.ID)] {
+			bad("register id %q appears twice", r.ID)
+		}
+		seen[strings.ToLower(r.ID)] = true
+		switch r.Kind {
+		case finance.RegisterCash, finance.RegisterCard, finance.RegisterOnline, finance.RegisterBank:
+		default:
+			bad("register %q has kind %q; use cash, card, online or bank", r.ID, r.Kind)
+		}
+	}
+	for name, id := range map[string]string{"online_register": s.OnlineRegister, "bank_register": s.BankRegister} {
+		if id != "" && !seen[strings.ToLower(id)] {
+			bad("setup %s %q is not one of the registers", name, id)
+		}
+	}
+	return out
+}
+
+func rightsProblems(r finance.Rights) []string {
+	known := map[finance.Right]bool{}
+	for _, x := range finance.AllRights() {
+		known[x] = true
+	}
+	var out []string
+	for role, rr := range r {
+		switch role {
+		case finance.RoleDesk, finance.RoleManager, finance.RoleAdmin:
+		default:
+			out = append(out, fmt.Sprintf("rights: unknown role %q (use desk, manager or admin)", role))
+		}
+		for _, x := range rr.Rights {
+			if !known[x] {
+				out = append(out, fmt.Sprintf("rights.%s: unknown right %q", role, x))
+			}
+		}
+	}
+	return out
+}
+
+func firstOfKind(regs []finance.Register, k finance.RegisterKind) string {
+	for _, r := range regs {
+		if r.Kind == k {
+			return r.ID
+		}
+	}
+	return ""
+}
+
+func setString(dst *string, v *string) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// expandHome lets a hand-written file say "~/salon/paydesk.db".
+func expandHome(p, home string) string {
+	if home != "" && (p == "~" || strings.HasPrefix(p, "~/")) {
+		return filepath.Join(home, p[1:])
+	}
+	return p
+}
