@@ -6,34 +6,308 @@ package finance
 // zero, more decimals than the currency has, overflow, letters, empty.
 // Formatting follows the location's locale via CLDR data (bojanz/currency).
 
+import (
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/bojanz/currency"
+)
+
 // ParseAmount parses a positive amount typed by a person into minor units of currency.
-func ParseAmount(s, currency, locale string) (int64, error) { return 0, errTODO }
+func ParseAmount(s, currency, locale string) (int64, error) {
+	return parseAmount(s, currency, locale, false)
+}
 
 // ParseAmountAllowZero is ParseAmount that also accepts zero (e.g. "take 0 from the balance").
-func ParseAmountAllowZero(s, currency, locale string) (int64, error) { return 0, errTODO }
+func ParseAmountAllowZero(s, currency, locale string) (int64, error) {
+	return parseAmount(s, currency, locale, true)
+}
 
 // Formatter formats minor units for one location.
 type Formatter struct {
 	currency string
 	locale   string
 	digits   int
+
+	full  *currency.Formatter // symbol and grouping
+	plain *currency.Formatter // neither
 }
 
 // NewFormatter builds a formatter; an unknown currency is ErrInvalid.
-func NewFormatter(currency, locale string) (*Formatter, error) { return nil, errTODO }
+func NewFormatter(code, locale string) (*Formatter, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	d, ok := currency.GetDigits(code)
+	if !ok || code == "" {
+		return nil, fmt.Errorf("%w: unknown currency %q", ErrInvalid, code)
+	}
+	loc := cldrLocale(locale)
+	full := currency.NewFormatter(loc)
+	full.MinDigits, full.MaxDigits = d, d
+	plain := currency.NewFormatter(loc)
+	plain.MinDigits, plain.MaxDigits = d, d
+	plain.NoGrouping = true
+	plain.CurrencyDisplay = currency.DisplayNone
+	return &Formatter{currency: code, locale: loc.String(), digits: int(d), full: full, plain: plain}, nil
+}
 
 // Format renders minor units with symbol and grouping: €1,234.50, 1 234,50 ₴.
-func (f *Formatter) Format(minor int64) string { return "" }
+func (f *Formatter) Format(minor int64) string {
+	a, err := currency.NewAmountFromInt64(minor, f.currency)
+	if err != nil {
+		return fmt.Sprintf("%d %s", minor, f.currency)
+	}
+	return stripBidi(f.full.Format(a))
+}
 
 // Plain renders minor units without symbol or grouping, in the locale's decimal
 // separator: what a person would type back ("1234.50").
-func (f *Formatter) Plain(minor int64) string { return "" }
+func (f *Formatter) Plain(minor int64) string {
+	a, err := currency.NewAmountFromInt64(minor, f.currency)
+	if err != nil {
+		return fmt.Sprint(minor)
+	}
+	return stripBidi(f.plain.Format(a))
+}
 
 // Currency is the ISO code.
 func (f *Formatter) Currency() string { return f.currency }
 
 // Digits is the currency's number of minor digits.
 func (f *Formatter) Digits() int { return f.digits }
+
+// Locale is the CLDR locale the formatter uses.
+func (f *Formatter) Locale() string { return f.locale }
+
+// cldrLocale maps a configured locale to one CLDR knows; an empty or unknown
+// locale formats as English rather than as nothing.
+func cldrLocale(id string) currency.Locale {
+	id = strings.ReplaceAll(strings.TrimSpace(id), "_", "-")
+	if id == "" {
+		return currency.NewLocale("en")
+	}
+	l := currency.NewLocale(id)
+	probe := currency.NewFormatter(l)
+	a, _ := currency.NewAmountFromInt64(100, "EUR")
+	if probe.Format(a) == "" {
+		return currency.NewLocale("en")
+	}
+	return l
+}
+
+// separators are a locale's decimal and grouping marks, read off CLDR by
+// formatting a known number, since the library keeps them private.
+type separators struct {
+	decimal string
+	group   string
+}
+
+func localeSeparators(loc currency.Locale) separators {
+	f := currency.NewFormatter(loc)
+	f.MinDigits, f.MaxDigits = 2, 2
+	f.CurrencyDisplay = currency.DisplayNone
+	a, _ := currency.NewAmountFromInt64(123456789, "EUR") // 1,234,567.89
+	var runs []string
+	var cur strings.Builder
+	for _, r := range stripBidi(f.Format(a)) {
+		if unicode.IsDigit(r) {
+			if cur.Len() > 0 {
+				runs = append(runs, cur.String())
+				cur.Reset()
+			}
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	if len(runs) < 2 {
+		return separators{decimal: ".", group: ","}
+	}
+	return separators{decimal: runs[len(runs)-1], group: runs[0]}
+}
+
+func stripBidi(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '\u200e', '\u200f', '\u061c':
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// parseAmount reads a typed amount. Where a mark could be read two ways the
+// rule is: the locale's decimal mark, or '.', is a decimal point; the
+// locale's grouping mark is grouping; in a locale that groups with '.'
+// (pt-BR, de) a lone '.' followed by exactly three digits is grouping
+// ("1.500" is fifteen hundred there) and otherwise a decimal point. Grouping
+// with ',' or '.' must look like grouping (the last group has three digits),
+// so "50,50" in English is refused rather than read as 5050.
+func parseAmount(raw, code, locale string, allowZero bool) (int64, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("%w: %q is not an amount: %s", ErrInvalid, raw, why)
+	}
+	code = strings.ToUpper(strings.TrimSpace(code))
+	digits, ok := currency.GetDigits(code)
+	if !ok || code == "" {
+		return 0, fmt.Errorf("%w: unknown currency %q", ErrInvalid, code)
+	}
+	loc := cldrLocale(locale)
+	seps := localeSeparators(loc)
+
+	s := strings.TrimFunc(stripBidi(raw), unicode.IsSpace)
+	if s == "" {
+		return 0, fmt.Errorf("%w: enter an amount", ErrInvalid)
+	}
+	if sym, ok := currency.GetSymbol(code, loc); ok && sym != "" {
+		if strings.HasPrefix(s, sym) {
+			s = strings.TrimFunc(s[len(sym):], unicode.IsSpace)
+		} else if strings.HasSuffix(s, sym) {
+			s = strings.TrimFunc(s[:len(s)-len(sym)], unicode.IsSpace)
+		}
+	}
+	if s == "" {
+		return 0, fmt.Errorf("%w: enter an amount", ErrInvalid)
+	}
+	if r, _ := utf8.DecodeRuneInString(s); r == '-' || r == '\u2212' || r == '(' {
+		return 0, bad("negative amounts are not allowed")
+	}
+
+	groupMark := seps.group
+	isGroupSpace := func(r rune) bool { return unicode.IsSpace(r) }
+	isDecimal := func(r rune) bool {
+		return string(r) == seps.decimal || (r == '.' && groupMark != ".")
+	}
+	isGroup := func(r rune) bool {
+		if isGroupSpace(r) {
+			return true
+		}
+		if string(r) == groupMark {
+			return true
+		}
+		// Swiss-style apostrophe grouping, typed with either apostrophe.
+		if (groupMark == "'" || groupMark == "’") && (r == '\'' || r == '’') {
+			return true
+		}
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', isDecimal(r), isGroup(r), r == '.', r == ',':
+		case unicode.IsLetter(r):
+			return 0, bad("letters are not allowed")
+		default:
+			return 0, bad(fmt.Sprintf("unexpected character %q", r))
+		}
+	}
+
+	// A '.' in a locale that groups with '.': decide which it is.
+	dotIsDecimal := false
+	if groupMark == "." && !strings.Contains(s, seps.decimal) && strings.Count(s, ".") == 1 {
+		after := s[strings.Index(s, ".")+1:]
+		dotIsDecimal = len(after) != 3
+	}
+	decPos := -1
+	for i, r := range s {
+		if isDecimal(r) || (r == '.' && dotIsDecimal) {
+			if decPos >= 0 {
+				return 0, bad("more than one decimal mark")
+			}
+			decPos = i
+		} else if !isGroup(r) && !(r >= '0' && r <= '9') {
+			// ',' in a decimal-point locale that does not group with it, or similar.
+			return 0, bad(fmt.Sprintf("%q is not used in amounts here", r))
+		}
+	}
+	intPart, frac := s, ""
+	if decPos >= 0 {
+		_, w := utf8.DecodeRuneInString(s[decPos:])
+		intPart, frac = s[:decPos], s[decPos+w:]
+	}
+	for _, r := range frac {
+		if r < '0' || r > '9' {
+			return 0, bad("only digits may follow the decimal mark")
+		}
+	}
+	if len(frac) > int(digits) {
+		if digits == 0 {
+			return 0, bad(code + " has no decimal places")
+		}
+		return 0, bad(fmt.Sprintf("%s has only %d decimal places", code, digits))
+	}
+	intDigits, err := ungroup(intPart, isGroupSpace)
+	if err != nil {
+		return 0, bad(err.Error())
+	}
+	if intDigits == "" && frac == "" {
+		return 0, bad("no digits")
+	}
+
+	var v int64
+	for _, r := range intDigits + frac + strings.Repeat("0", int(digits)-len(frac)) {
+		d := int64(r - '0')
+		if v > (math.MaxInt64-d)/10 {
+			return 0, bad("too large")
+		}
+		v = v*10 + d
+	}
+	if v == 0 && !allowZero {
+		return 0, bad("must be more than zero")
+	}
+	return v, nil
+}
+
+// ungroup removes grouping from the integer part. Spaces may sit anywhere
+// between digits; punctuation grouping must look like grouping: the first
+// group 1-3 digits, the last exactly 3, the ones between 2 or 3 (Indian
+// grouping, 12,34,567).
+func ungroup(s string, isSpace func(rune) bool) (string, error) {
+	var groups []string
+	var cur strings.Builder
+	punct := false
+	lastWasMark := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			cur.WriteRune(r)
+			lastWasMark = false
+		case isSpace(r):
+			if lastWasMark && !punct {
+				continue
+			}
+			if cur.Len() == 0 {
+				return "", fmt.Errorf("misplaced grouping")
+			}
+			groups = append(groups, cur.String())
+			cur.Reset()
+			lastWasMark = true
+		default:
+			if cur.Len() == 0 {
+				return "", fmt.Errorf("misplaced %q", r)
+			}
+			punct = true
+			groups = append(groups, cur.String())
+			cur.Reset()
+			lastWasMark = true
+		}
+	}
+	if lastWasMark {
+		return "", fmt.Errorf("misplaced grouping")
+	}
+	groups = append(groups, cur.String())
+	if punct && len(groups) > 1 {
+		for i, g := range groups {
+			switch {
+			case i == 0 && (len(g) < 1 || len(g) > 3),
+				i == len(groups)-1 && len(g) != 3,
+				i > 0 && i < len(groups)-1 && (len(g) < 2 || len(g) > 3):
+				return "", fmt.Errorf("digit grouping looks wrong")
+			}
+		}
+	}
+	return strings.Join(groups, ""), nil
+}
 
 // ---- accounts and dates
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // errTODO marks contract methods not yet implemented; gone once the
@@ -21,6 +23,10 @@ type Service struct {
 	hub    *hub
 	// locations caches time.LoadLocation by zone name (read from Settings).
 	locs *locationCache
+
+	maxPINTries int           // wrong PINs in a row before a lockout
+	lockout     time.Duration // how long a lockout lasts
+	pinCost     int           // bcrypt cost for PIN hashes
 }
 
 // Option configures a Service.
@@ -32,9 +38,27 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithRights sets the rights table; roles it leaves out get DefaultRights.
 func WithRights(r Rights) Option { return func(s *Service) { s.rights = r } }
 
+// WithLoginLimits sets how many wrong PINs in a row lock a person out, and
+// for how long (defaults: 5 and 5 minutes). Values <= 0 keep the default.
+func WithLoginLimits(maxTries int, lockout time.Duration) Option {
+	return func(s *Service) {
+		if maxTries > 0 {
+			s.maxPINTries = maxTries
+		}
+		if lockout > 0 {
+			s.lockout = lockout
+		}
+	}
+}
+
+// WithPINCost sets the bcrypt cost of PIN hashes. Tests and the demo lower it
+// to bcrypt.MinCost; production keeps bcrypt.DefaultCost.
+func WithPINCost(cost int) Option { return func(s *Service) { s.pinCost = cost } }
+
 // NewService builds the service over a store.
 func NewService(st Store, opts ...Option) *Service {
-	s := &Service{store: st, now: time.Now, hub: newHub(), locs: newLocationCache()}
+	s := &Service{store: st, now: time.Now, hub: newHub(), locs: newLocationCache(),
+		maxPINTries: 5, lockout: 5 * time.Minute, pinCost: bcrypt.DefaultCost}
 	for _, o := range opts {
 		o(s)
 	}

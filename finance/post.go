@@ -1,0 +1,331 @@
+package finance
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// postEnv is what a posting rule may know besides the transaction: the
+// location's settings, its business date and clock, and who is acting. It is
+// built once per transaction so every rule in it agrees on "today".
+type postEnv struct {
+	Settings Settings
+	Loc      *time.Location
+	Today    Date
+	Now      time.Time
+	Actor    Actor
+	Fmt      *Formatter // formats amounts for refusal messages
+
+	hooks *[]func(tx Tx, op Operation) error
+}
+
+// AfterAppend runs fn in the same transaction right after the operation is
+// appended, when its ID is known (linking a reversal, a refund's operation id,
+// a booking's status). An error from fn rolls the whole operation back.
+func (e postEnv) AfterAppend(fn func(tx Tx, op Operation) error) {
+	*e.hooks = append(*e.hooks, fn)
+}
+
+// Money formats minor units for messages.
+func (e postEnv) Money(minor int64) string { return e.Fmt.Format(minor) }
+
+const maxKeyLen = 200
+
+// view runs fn in a read-only transaction.
+func (s *Service) view(ctx context.Context, fn func(tx ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.store.View(ctx, fn)
+}
+
+// update runs fn in one read-write transaction.
+func (s *Service) update(ctx context.Context, fn func(tx Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.store.Update(ctx, fn)
+}
+
+// env reads what a rule needs to know about the location. The clock is read
+// once here so an operation's time and business date always agree.
+func (s *Service) env(tx ReadTx, a Actor) (postEnv, error) {
+	st, err := tx.Settings()
+	if err != nil {
+		return postEnv{}, err
+	}
+	loc, err := s.location(st)
+	if err != nil {
+		return postEnv{}, err
+	}
+	f, err := NewFormatter(st.Currency, st.Locale)
+	if err != nil {
+		return postEnv{}, err
+	}
+	now := s.now()
+	hooks := []func(Tx, Operation) error{}
+	return postEnv{Settings: st, Loc: loc, Today: DateOf(now, loc), Now: now, Actor: a, Fmt: f, hooks: &hooks}, nil
+}
+
+// location is the settings' time zone; an empty zone is the machine's.
+func (s *Service) location(st Settings) (*time.Location, error) {
+	if st.TimeZone == "" {
+		return time.Local, nil
+	}
+	loc, err := s.locs.get(st.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("%w: time zone %q: %v", ErrInvalid, st.TimeZone, err)
+	}
+	return loc, nil
+}
+
+// require checks one right; the error names who lacks what.
+func (s *Service) require(a Actor, r Right) error {
+	if !s.rights.allows(a.Role, r) {
+		return &RightError{Staff: a.Staff, Role: a.Role, Right: r}
+	}
+	return nil
+}
+
+// requestHash identifies a request for idempotency: its Go type (so a top-up
+// and a cash-out with equal fields differ) and its JSON without the key
+// field, since the key is what is being looked up.
+func requestHash(req any) (string, error) {
+	b, err := json.Marshal(req)
+	if err != nil {
+		return "", fmt.Errorf("%w: request cannot be encoded: %v", ErrInvalid, err)
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(b, &fields) == nil && fields != nil {
+		delete(fields, "Key")
+		delete(fields, "key")
+		// Map keys marshal sorted, so the hash does not depend on field order.
+		if b, err = json.Marshal(fields); err != nil {
+			return "", fmt.Errorf("%w: request cannot be encoded: %v", ErrInvalid, err)
+		}
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%T\n", req)
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func checkKey(key string) (string, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return "", fmt.Errorf("%w: the operation has no idempotency key", ErrInvalid)
+	}
+	if len(key) > maxKeyLen {
+		return "", fmt.Errorf("%w: idempotency key is longer than %d characters", ErrInvalid, maxKeyLen)
+	}
+	return key, nil
+}
+
+// post is the one path every money movement takes:
+//
+//  1. the actor must hold right (else a *RightError, which wraps ErrForbidden);
+//  2. the request is hashed (type + JSON, without its key) for idempotency;
+//  3. in ONE store transaction: a stored operation with the same key is
+//     returned as is if the hash matches (nothing new is posted) and is
+//     ErrConflict otherwise; else build makes the operation, post checks its
+//     postings, appends it, runs the AfterAppend hooks and writes the audit
+//     line;
+//  4. after commit, subscribers hear about it (not on a replay).
+//
+// build must not set ID, Key, RequestHash, Time or BusinessDate; post does.
+// Staff defaults to the actor.
+func (s *Service) post(ctx context.Context, a Actor, right Right, key string, req any,
+	build func(tx Tx, env postEnv) (*Operation, error)) (Operation, error) {
+	if err := s.require(a, right); err != nil {
+		return Operation{}, err
+	}
+	var (
+		out      Operation
+		replayed bool
+	)
+	err := s.update(ctx, func(tx Tx) error {
+		env, err := s.env(tx, a)
+		if err != nil {
+			return err
+		}
+		out, replayed, err = s.postIn(tx, env, key, req, build)
+		return err
+	})
+	if err != nil {
+		return Operation{}, err
+	}
+	if !replayed {
+		s.publish(Change{What: "operation", Operation: out.ID, ClientID: out.ClientID})
+	}
+	return out, nil
+}
+
+// postIn is post's body for callers that already hold a transaction (the
+// sync worker applies an event and marks its inbox entry in one tx). It does
+// not check rights and does not publish: the caller does both. replayed
+// reports that key already named this same request and nothing was posted.
+func (s *Service) postIn(tx Tx, env postEnv, key string, req any,
+	build func(tx Tx, env postEnv) (*Operation, error)) (op Operation, replayed bool, err error) {
+	key, err = checkKey(key)
+	if err != nil {
+		return Operation{}, false, err
+	}
+	hash, err := requestHash(req)
+	if err != nil {
+		return Operation{}, false, err
+	}
+	prev, err := tx.OperationByKey(key)
+	switch {
+	case err == nil:
+		if prev.RequestHash != hash {
+			return Operation{}, false, fmt.Errorf("%w: key %q was already used for another request (operation %d)",
+				ErrConflict, key, prev.ID)
+		}
+		return prev, true, nil
+	case !errors.Is(err, ErrNotFound):
+		return Operation{}, false, err
+	}
+
+	// Fresh hooks per operation: one transaction may post several.
+	hooks := []func(Tx, Operation) error{}
+	env.hooks = &hooks
+	built, err := build(tx, env)
+	if err != nil {
+		return Operation{}, false, err
+	}
+	if built == nil {
+		return Operation{}, false, fmt.Errorf("%w: nothing to post", ErrInvalid)
+	}
+	o := *built
+	o.ID = 0
+	o.Key = key
+	o.RequestHash = hash
+	o.Time = env.Now
+	o.BusinessDate = env.Today
+	if o.Staff == "" {
+		o.Staff = env.Actor.Staff
+	}
+	o.Postings = mergePostings(o.Postings)
+	if err := checkPostings(o.Postings); err != nil {
+		return Operation{}, false, err
+	}
+	if err := tx.AppendOperation(&o); err != nil {
+		return Operation{}, false, err
+	}
+	for _, h := range *env.hooks {
+		if err := h(tx, o); err != nil {
+			return Operation{}, false, err
+		}
+	}
+	// Hooks may have changed the stored op (a reversal link); return what is stored.
+	if len(*env.hooks) > 0 {
+		if stored, err := tx.Operation(o.ID); err == nil {
+			o = stored
+		}
+	}
+	if err := tx.AppendAudit(&AuditEntry{
+		Time:    env.Now,
+		Staff:   o.Staff,
+		Action:  string(o.Kind),
+		Subject: opSubject(o),
+		Reason:  o.Comment,
+		Detail:  postingsDetail(o.Postings, env.Fmt),
+	}); err != nil {
+		return Operation{}, false, err
+	}
+	return o, false, nil
+}
+
+// publish tells subscribers the books changed.
+func (s *Service) publish(c Change) { s.hub.publish(c) }
+
+// mergePostings adds up postings to the same account (two tenders to one
+// register) and drops zero legs, keeping first-seen order.
+func mergePostings(ps []Posting) []Posting {
+	out := make([]Posting, 0, len(ps))
+	idx := map[AccountID]int{}
+	for _, p := range ps {
+		if i, ok := idx[p.Account]; ok {
+			out[i].Amount += p.Amount
+			continue
+		}
+		idx[p.Account] = len(out)
+		out = append(out, p)
+	}
+	kept := out[:0]
+	for _, p := range out {
+		if p.Amount != 0 {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+// checkPostings is the ledger's first invariant, checked before anything is
+// written: at least two legs, each on a named account, summing to zero
+// without overflow.
+func checkPostings(ps []Posting) error {
+	if len(ps) < 2 {
+		return fmt.Errorf("%w: an operation needs at least two postings", ErrInvalid)
+	}
+	var sum int64
+	for _, p := range ps {
+		if p.Account == "" {
+			return fmt.Errorf("%w: a posting has no account", ErrInvalid)
+		}
+		var ok bool
+		if sum, ok = addInt64(sum, p.Amount); !ok {
+			return fmt.Errorf("%w: postings overflow", ErrInvalid)
+		}
+	}
+	if sum != 0 {
+		return fmt.Errorf("%w: postings sum to %d, not zero", ErrInvalid, sum)
+	}
+	return nil
+}
+
+func opSubject(o Operation) string {
+	s := "op " + uitoa(uint64(o.ID))
+	if o.ClientID != 0 {
+		s += ", client " + uitoa(uint64(o.ClientID))
+	}
+	if o.BookingID != "" {
+		s += ", booking " + o.BookingID
+	}
+	if o.Reverses != 0 {
+		s += ", reverses op " + uitoa(uint64(o.Reverses))
+	}
+	return s
+}
+
+func postingsDetail(ps []Posting, f *Formatter) string {
+	parts := make([]string, 0, len(ps))
+	for _, p := range ps {
+		sign := "+"
+		amt := p.Amount
+		if amt < 0 {
+			sign, amt = "-", -amt
+		}
+		v := fmt.Sprint(amt)
+		if f != nil {
+			v = f.Plain(amt)
+		}
+		parts = append(parts, string(p.Account)+" "+sign+v)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// addInt64 adds without wrapping; ok is false on overflow.
+func addInt64(a, b int64) (int64, bool) {
+	c := a + b
+	if (b > 0 && c < a) || (b < 0 && c > a) {
+		return 0, false
+	}
+	return c, true
+}
