@@ -1,38 +1,807 @@
 package finance
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+)
 
 // Bookings, provider events and refunds. The sync worker (package payments)
 // turns a provider's events into ProviderEvents and feeds them here; each is
 // stored once in the inbox and applied once, in one transaction with its
 // ledger operation.
+//
+// Ledger keys chosen here make every provider object post once whichever
+// way it arrives (webhook, poller, the refund executor):
+//
+//	<provider>:<payment id>      online prepayment
+//	<provider>:fee:<payment id>  the provider's fee for that payment
+//	<provider>:<refund id>       a card refund (ours or from the dashboard)
+//	<provider>:<payout id>       a payout to the bank
+
+// Metadata keys the booking widget puts on a payment.
+const (
+	MetaBookingID    = "booking_id"
+	MetaClientName   = "client_name"
+	MetaClientPhone  = "client_phone"
+	MetaService      = "service"
+	MetaStartsAt     = "starts_at"
+	MetaGroupEvent   = "group_event"
+	MetaBookingTotal = "booking_total"
+	// MetaRefundKey is set on refunds paydesk issues, so a refund found at
+	// the provider (after a crash, or in a charge.refunded event) is matched
+	// to the Refund that asked for it.
+	MetaRefundKey = "paydesk_refund_key"
+)
+
+// bkStaff is who provider-driven operations are recorded as.
+const bkStaff = "stripe"
+
+// bkDefaultProvider names the provider of refunds issued by paydesk, whose
+// record predates any provider answer.
+const bkDefaultProvider = "stripe"
+
+// Retry backoff for failed events: doubling from the first delay, capped so a
+// stuck event is still retried a few times a day.
+const (
+	bkFirstRetry = 5 * time.Second
+	bkMaxRetry   = 6 * time.Hour
+)
+
+// EventBackoff is how long to wait before the next try after attempts failures.
+func EventBackoff(attempts int) time.Duration {
+	d := bkFirstRetry
+	for i := 1; i < attempts && d < bkMaxRetry; i++ {
+		d *= 2
+	}
+	if d > bkMaxRetry {
+		d = bkMaxRetry
+	}
+	return d
+}
 
 // RecordEvent stores a provider event in the inbox if its id is new.
 // It reports whether the event was new. Nothing is applied yet.
 func (s *Service) RecordEvent(ctx context.Context, e ProviderEvent) (bool, error) {
-	return false, errTODO
+	if strings.TrimSpace(e.ID) == "" {
+		return false, fmt.Errorf("%w: provider event without an id", ErrInvalid)
+	}
+	if e.Provider == "" {
+		e.Provider = bkDefaultProvider
+	}
+	if e.Type == "" {
+		e.Type = EventUnknown
+	}
+	now := s.now()
+	if e.Received.IsZero() {
+		e.Received = now
+	}
+	if e.Created.IsZero() {
+		e.Created = e.Received
+	}
+	e.Attempts, e.Error, e.Operation, e.NextTry = 0, "", 0, time.Time{}
+	e.Status = InboxPending
+	if e.Type == EventUnknown {
+		// Kept for the record (the sync view lists it) but never applied.
+		e.Status = InboxIgnored
+	}
+	isNew := false
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.InboxEvent(e.ID); err == nil {
+			return nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		isNew = true
+		return tx.PutInboxEvent(e)
+	})
+	if err != nil {
+		return false, fmt.Errorf("record event %s: %w", e.ID, err)
+	}
+	if isNew {
+		s.publish(Change{What: "inbox"})
+	}
+	return isNew, nil
+}
+
+// Event reads one inbox event.
+func (s *Service) Event(ctx context.Context, id string) (ProviderEvent, error) {
+	var e ProviderEvent
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		e, err = tx.InboxEvent(id)
+		return err
+	})
+	return e, err
+}
+
+// DueEvents lists pending or failed events whose next try has come, oldest
+// (by provider creation time) first: the order the sync worker applies them.
+func (s *Service) DueEvents(ctx context.Context, limit int) ([]ProviderEvent, error) {
+	var out []ProviderEvent
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.DueEvents(s.now(), limit)
+		return err
+	})
+	return out, err
 }
 
 // ApplyEvent applies one inbox event exactly once: the ledger operation, the
 // booking and client updates and the inbox mark commit together. Applying an
 // already applied or ignored event is a no-op. A failure is recorded on the
 // event (attempts, error, next try with backoff) and returned.
-func (s *Service) ApplyEvent(ctx context.Context, id string) error { return errTODO }
+func (s *Service) ApplyEvent(ctx context.Context, id string) error {
+	var changes []Change
+	missing := false
+	err := s.store.Update(ctx, func(tx Tx) error {
+		changes, missing = changes[:0], false
+		e, err := tx.InboxEvent(id)
+		if errors.Is(err, ErrNotFound) {
+			missing = true
+		}
+		if err != nil {
+			return err
+		}
+		switch e.Status {
+		case InboxApplied, InboxIgnored, InboxFlagged:
+			return nil
+		}
+		res, err := s.bkApply(tx, e)
+		if err != nil {
+			return err
+		}
+		e.Status, e.Operation, e.Error, e.NextTry = res.status, res.op, res.note, time.Time{}
+		if err := tx.PutInboxEvent(e); err != nil {
+			return err
+		}
+		changes = append(res.changes, Change{What: "inbox"})
+		return nil
+	})
+	if err == nil {
+		for _, c := range changes {
+			s.publish(c)
+		}
+		return nil
+	}
+	err = fmt.Errorf("apply event %s: %w", id, err)
+	if missing || ctx.Err() != nil {
+		return err
+	}
+	// Nothing of the failed try was written; note it on the event so it is
+	// retried later and the sync view shows why.
+	if ferr := s.bkMarkFailed(ctx, id, err); ferr != nil {
+		return fmt.Errorf("%w (recording the failure: %v)", err, ferr)
+	}
+	return err
+}
+
+// bkMarkFailed records a failed try on an event and schedules the next one.
+func (s *Service) bkMarkFailed(ctx context.Context, id string, cause error) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		e, err := tx.InboxEvent(id)
+		if err != nil {
+			return err
+		}
+		e.Status = InboxFailed
+		e.Attempts++
+		e.Error = cause.Error()
+		e.NextTry = s.now().Add(EventBackoff(e.Attempts))
+		return tx.PutInboxEvent(e)
+	})
+	if err == nil {
+		s.publish(Change{What: "inbox"})
+	}
+	return err
+}
+
+// DeferEvent records a failed try that happened outside ApplyEvent (the
+// worker could not fetch something from the provider), with the same backoff.
+func (s *Service) DeferEvent(ctx context.Context, id string, cause error) error {
+	if cause == nil {
+		return fmt.Errorf("%w: defer event without a cause", ErrInvalid)
+	}
+	return s.bkMarkFailed(ctx, id, cause)
+}
 
 // RetryEvent makes a failed event due now.
-func (s *Service) RetryEvent(ctx context.Context, a Actor, id string) error { return errTODO }
+func (s *Service) RetryEvent(ctx context.Context, a Actor, id string) error {
+	if err := s.require(a, RightBookings); err != nil {
+		return err
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		e, err := tx.InboxEvent(id)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", id, err)
+		}
+		if e.Status != InboxFailed && e.Status != InboxPending {
+			return fmt.Errorf("%w: event %s is %s, nothing to retry", ErrConflict, id, e.Status)
+		}
+		e.NextTry = time.Time{}
+		if err := tx.PutInboxEvent(e); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: a.Staff, Action: "event_retry", Subject: "event " + id})
+	})
+	if err == nil {
+		s.publish(Change{What: "inbox"})
+	}
+	return err
+}
+
+// bkResult is what applying one event did.
+type bkResult struct {
+	status  InboxStatus
+	op      OperationID
+	note    string
+	changes []Change
+}
+
+func (s *Service) bkApply(tx Tx, e ProviderEvent) (bkResult, error) {
+	env, err := s.env(tx, SystemActor())
+	if err != nil {
+		return bkResult{}, err
+	}
+	switch e.Type {
+	case EventPaymentSucceeded:
+		return s.bkApplyPayment(tx, env, e)
+	case EventFee:
+		return s.bkApplyFee(tx, env, e)
+	case EventPayoutPaid:
+		return s.bkApplyPayout(tx, env, e)
+	case EventRefundUpdated:
+		return s.bkApplyRefunds(tx, env, e)
+	case EventPaymentFailed:
+		// No money moved; kept as applied so the sync view shows why.
+		return bkResult{status: InboxApplied, note: e.FailureText}, nil
+	case EventDisputeOpened:
+		// Money may be clawed back: an admin has to look at it in the
+		// provider's dashboard; the ledger moves when the dispute is settled.
+		return bkResult{status: InboxFlagged, note: "dispute opened for " + bkFirst(e.PaymentRef, e.ObjectID)}, nil
+	default:
+		return bkResult{status: InboxIgnored}, nil
+	}
+}
+
+func bkFirst(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func bkKey(provider, id string) string {
+	if provider == "" {
+		provider = bkDefaultProvider
+	}
+	return provider + ":" + id
+}
+
+func bkOnlineRegister(st Settings) (string, error) {
+	return bkRegister(st, st.OnlineRegID, "stripe", RegisterOnline)
+}
+
+func bkRegister(st Settings, id, def string, kind RegisterKind) (string, error) {
+	if id == "" {
+		id = def
+	}
+	for _, r := range st.Registers {
+		if r.ID == id {
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("%w: no %s register %q in the settings", ErrInvalid, kind, id)
+}
+
+// bkObject is what a provider-driven operation's idempotency hash covers:
+// the provider object's identity alone, so the same payment, refund or
+// payout seen through two events (or the executor and an event) replays
+// instead of conflicting.
+type bkObject struct {
+	Kind OpKind
+	Ref  string
+}
+
+// bkPost appends an operation through the ledger's one posting path, unless
+// its key already posted one, which it then returns instead: provider
+// objects arrive more than once. posted is false on such a replay.
+func (s *Service) bkPost(tx Tx, env postEnv, op Operation) (Operation, bool, error) {
+	out, replayed, err := s.postIn(tx, env, op.Key, bkObject{Kind: op.Kind, Ref: op.ProviderRef},
+		func(Tx, postEnv) (*Operation, error) { return &op, nil })
+	return out, !replayed, err
+}
+
+// ---- payment succeeded: the booking widget's prepayment
+
+func (s *Service) bkApplyPayment(tx Tx, env postEnv, e ProviderEvent) (bkResult, error) {
+	md := e.Metadata
+	bookingID := strings.TrimSpace(md[MetaBookingID])
+	if bookingID == "" {
+		return bkResult{status: InboxIgnored, note: "payment without a booking_id: not a booking prepayment"}, nil
+	}
+	if e.ObjectID == "" {
+		return bkResult{}, fmt.Errorf("%w: payment event without a payment id", ErrInvalid)
+	}
+	if e.Amount <= 0 {
+		return bkResult{}, fmt.Errorf("%w: payment %s amount %d", ErrInvalid, e.ObjectID, e.Amount)
+	}
+	if !strings.EqualFold(e.Currency, env.Settings.Currency) {
+		return bkResult{}, fmt.Errorf("%w: payment %s is in %q, the location keeps %s",
+			ErrInvalid, e.ObjectID, e.Currency, env.Settings.Currency)
+	}
+	online, err := bkOnlineRegister(env.Settings)
+	if err != nil {
+		return bkResult{}, err
+	}
+	key := bkKey(e.Provider, e.ObjectID)
+	if prev, err := tx.OperationByKey(key); err == nil {
+		// The same payment through another event (or the poller): posted once.
+		return bkResult{status: InboxApplied, op: prev.ID, note: "payment already posted"}, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return bkResult{}, err
+	}
+
+	now := env.Now
+	var flags []string
+	client, cerr := s.bkClientFor(tx, env.Settings, md[MetaClientName], md[MetaClientPhone], now)
+	if cerr != nil {
+		// The money was taken all the same: post it and let an admin attach the client.
+		flags = append(flags, "no client: "+cerr.Error())
+	}
+
+	b, err := tx.Booking(bookingID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		b = Booking{ID: bookingID, Status: BookingPrepaid, Created: now}
+	case err != nil:
+		return bkResult{}, err
+	}
+	if client.ID != 0 {
+		b.ClientID = client.ID
+	}
+	if v := strings.TrimSpace(md[MetaService]); v != "" {
+		b.Service = v
+	}
+	if v := strings.TrimSpace(md[MetaStartsAt]); v != "" {
+		t, err := bkParseTime(v)
+		if err != nil {
+			flags = append(flags, err.Error())
+		} else {
+			b.StartsAt = t
+		}
+	}
+	if v := strings.TrimSpace(md[MetaGroupEvent]); v != "" {
+		g, err := strconv.ParseBool(v)
+		if err != nil {
+			flags = append(flags, fmt.Sprintf("group_event %q is not true/false", v))
+		} else {
+			b.GroupEvent = g
+		}
+	}
+	if v := strings.TrimSpace(md[MetaBookingTotal]); v != "" {
+		t, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || t <= 0 {
+			flags = append(flags, fmt.Sprintf("booking_total %q is not a positive amount in minor units", v))
+		} else {
+			b.Total = t
+		}
+	}
+	b.Paid += e.Amount
+	b.PaymentIntent = e.ObjectID
+	b.Updated = now
+	if b.Status == "" {
+		b.Status = BookingPrepaid
+	}
+	if b.GroupEvent && b.Paid < b.Total {
+		flags = append(flags, fmt.Sprintf("%s: paid %d of %d", ErrGroupPartial, b.Paid, b.Total))
+	} else if b.GroupEvent && b.Total == 0 {
+		flags = append(flags, fmt.Sprintf("%s: booking_total missing", ErrGroupPartial))
+	}
+	if len(flags) > 0 {
+		b.Flag = strings.Join(flags, "; ")
+	}
+
+	op, _, err := s.bkPost(tx, env, Operation{
+		Key:         key,
+		Kind:        OpOnlinePrepayment,
+		Staff:       bkStaff,
+		ClientID:    b.ClientID,
+		BookingID:   b.ID,
+		Comment:     bkFirst(b.Service, "online prepayment"),
+		ProviderRef: e.ObjectID,
+		Postings: []Posting{
+			{Account: RegisterAccount(online), Amount: e.Amount},
+			{Account: AccountPrepaid, Amount: -e.Amount},
+		},
+	})
+	if err != nil {
+		return bkResult{}, err
+	}
+	if err := tx.PutBooking(b); err != nil {
+		return bkResult{}, err
+	}
+	res := bkResult{status: InboxApplied, op: op.ID, changes: []Change{
+		{What: "operation", Operation: op.ID, ClientID: b.ClientID}, {What: "booking", ClientID: b.ClientID},
+	}}
+	if b.Flag != "" {
+		res.status, res.note = InboxFlagged, b.Flag
+	}
+	return res, nil
+}
+
+// bkClientFor finds the client by phone or creates them.
+func (s *Service) bkClientFor(tx Tx, st Settings, name, phone string, now time.Time) (Client, error) {
+	e164, err := bkPhone(phone, st.PhoneRegion)
+	if err != nil {
+		return Client{}, err
+	}
+	c, err := tx.ClientByPhone(e164)
+	if err == nil {
+		return c, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Client{}, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = e164
+	}
+	return tx.CreateClient(Client{Name: name, Phone: e164, CreditLimit: st.CreditLimit, Created: now})
+}
+
+func bkPhone(raw, region string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", fmt.Errorf("%w: client_phone missing", ErrInvalid)
+	}
+	n, err := phonenumbers.Parse(raw, strings.ToUpper(region))
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", fmt.Errorf("%w: client_phone %q is not a valid phone number", ErrInvalid, raw)
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// bkParseTime reads starts_at as RFC 3339 or Unix seconds, the two forms
+// booking widgets send.
+func bkParseTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("starts_at %q is neither RFC 3339 nor Unix seconds", v)
+}
+
+// bkPaymentOp finds the prepayment a provider payment posted.
+func bkPaymentOp(tx ReadTx, provider, paymentRef string) (Operation, error) {
+	if paymentRef == "" {
+		return Operation{}, fmt.Errorf("%w: event names no payment", ErrInvalid)
+	}
+	op, err := tx.OperationByKey(bkKey(provider, paymentRef))
+	if err != nil {
+		return Operation{}, fmt.Errorf("prepayment %s: %w", paymentRef, err)
+	}
+	return op, nil
+}
+
+// ---- fee and payout
+
+func (s *Service) bkApplyFee(tx Tx, env postEnv, e ProviderEvent) (bkResult, error) {
+	if e.Fee <= 0 {
+		return bkResult{status: InboxApplied, note: "no fee"}, nil
+	}
+	pay := bkFirst(e.PaymentRef, e.ObjectID)
+	if pay == "" {
+		return bkResult{}, fmt.Errorf("%w: fee event names no payment", ErrInvalid)
+	}
+	online, err := bkOnlineRegister(env.Settings)
+	if err != nil {
+		return bkResult{}, err
+	}
+	var bookingID string
+	var clientID ClientID
+	if p, err := bkPaymentOp(tx, e.Provider, pay); err == nil {
+		bookingID, clientID = p.BookingID, p.ClientID
+	}
+	op, _, err := s.bkPost(tx, env, Operation{
+		Key:         bkKey(e.Provider, "fee:"+pay),
+		Kind:        OpProviderFee,
+		Staff:       bkStaff,
+		ClientID:    clientID,
+		BookingID:   bookingID,
+		Comment:     "provider fee",
+		ProviderRef: pay,
+		Postings: []Posting{
+			{Account: AccountFees, Amount: e.Fee},
+			{Account: RegisterAccount(online), Amount: -e.Fee},
+		},
+	})
+	if err != nil {
+		return bkResult{}, err
+	}
+	return bkResult{status: InboxApplied, op: op.ID, changes: []Change{{What: "operation", Operation: op.ID}}}, nil
+}
+
+func (s *Service) bkApplyPayout(tx Tx, env postEnv, e ProviderEvent) (bkResult, error) {
+	if e.ObjectID == "" || e.Amount <= 0 {
+		return bkResult{}, fmt.Errorf("%w: payout %q amount %d", ErrInvalid, e.ObjectID, e.Amount)
+	}
+	if !strings.EqualFold(e.Currency, env.Settings.Currency) {
+		return bkResult{}, fmt.Errorf("%w: payout %s is in %q, the location keeps %s",
+			ErrInvalid, e.ObjectID, e.Currency, env.Settings.Currency)
+	}
+	online, err := bkOnlineRegister(env.Settings)
+	if err != nil {
+		return bkResult{}, err
+	}
+	bank, err := bkRegister(env.Settings, env.Settings.BankRegID, "bank", RegisterBank)
+	if err != nil {
+		return bkResult{}, err
+	}
+	op, _, err := s.bkPost(tx, env, Operation{
+		Key:         bkKey(e.Provider, e.ObjectID),
+		Kind:        OpPayout,
+		Staff:       bkStaff,
+		Comment:     "payout",
+		ProviderRef: e.ObjectID,
+		Postings: []Posting{
+			{Account: RegisterAccount(bank), Amount: e.Amount},
+			{Account: RegisterAccount(online), Amount: -e.Amount},
+		},
+	})
+	if err != nil {
+		return bkResult{}, err
+	}
+	return bkResult{status: InboxApplied, op: op.ID, changes: []Change{{What: "operation", Operation: op.ID}}}, nil
+}
+
+// ---- refunds reported by the provider
+
+func (s *Service) bkApplyRefunds(tx Tx, env postEnv, e ProviderEvent) (bkResult, error) {
+	if len(e.Refunds) == 0 {
+		return bkResult{status: InboxApplied, note: "no refunds listed"}, nil
+	}
+	pay, err := bkPaymentOp(tx, e.Provider, e.PaymentRef)
+	if err != nil {
+		// Usually the payment's own event is still on its way, so this is
+		// retried with backoff; a refund of a payment that was never a
+		// booking stays failed in the sync view for an admin, never dropped.
+		return bkResult{}, err
+	}
+	res := bkResult{status: InboxApplied}
+	var notes []string
+	for _, pr := range e.Refunds {
+		r, err := s.bkProviderRefund(tx, env, e.Provider, pay.BookingID, pr)
+		if err != nil {
+			return bkResult{}, err
+		}
+		if r.opID != 0 {
+			res.op = r.opID
+		}
+		if r.note != "" {
+			notes = append(notes, r.note)
+			res.status = InboxFlagged
+		}
+	}
+	res.note = strings.Join(notes, "; ")
+	res.changes = []Change{{What: "booking"}, {What: "operation", Operation: res.op}}
+	return res, nil
+}
+
+type bkRefundResult struct {
+	opID OperationID
+	note string // set when an admin should look
+}
+
+// bkProviderRefund records one provider refund: a success posts once per
+// provider refund id; our Refund (matched by key, or by provider id) follows
+// the provider's status.
+func (s *Service) bkProviderRefund(tx Tx, env postEnv, provider, bookingID string, pr ProviderRefund) (bkRefundResult, error) {
+	if pr.ID == "" {
+		return bkRefundResult{}, fmt.Errorf("%w: refund without an id", ErrInvalid)
+	}
+	ours, err := bkFindRefund(tx, bookingID, pr)
+	if err != nil {
+		return bkRefundResult{}, err
+	}
+	switch pr.Status {
+	case "succeeded":
+		amount := pr.Amount
+		if ours != nil && ours.Status == RefundSucceeded && ours.OperationID != 0 {
+			return bkRefundResult{opID: ours.OperationID}, nil
+		}
+		op, posted, err := s.bkPostRefund(tx, env, provider, bookingID, pr.ID, amount, "card refund")
+		if err != nil {
+			return bkRefundResult{}, err
+		}
+		if ours != nil {
+			ours.Status, ours.ProviderRef, ours.OperationID, ours.Error = RefundSucceeded, pr.ID, op.ID, ""
+			ours.Updated = s.now()
+			if err := tx.PutRefund(*ours); err != nil {
+				return bkRefundResult{}, err
+			}
+		}
+		var note string
+		if posted && ours != nil && ours.Amount != amount {
+			note = fmt.Sprintf("refund %s: provider refunded %d, paydesk asked for %d", pr.ID, amount, ours.Amount)
+		}
+		return bkRefundResult{opID: op.ID, note: note}, nil
+	case "failed", "canceled":
+		if ours == nil {
+			return bkRefundResult{}, nil
+		}
+		if ours.Status == RefundSucceeded {
+			return bkRefundResult{note: fmt.Sprintf("refund %s was posted as succeeded and is now %s at the provider", pr.ID, pr.Status)}, nil
+		}
+		ours.Status, ours.ProviderRef, ours.Error, ours.Updated = RefundFailed, pr.ID, "provider: "+pr.Status, s.now()
+		return bkRefundResult{}, tx.PutRefund(*ours)
+	default: // pending, requires_action
+		if ours != nil && (ours.Status == RefundRequested || ours.Status == RefundPending) {
+			ours.Status, ours.ProviderRef, ours.Updated = RefundPending, pr.ID, s.now()
+			return bkRefundResult{}, tx.PutRefund(*ours)
+		}
+		return bkRefundResult{}, nil
+	}
+}
+
+func bkFindRefund(tx ReadTx, bookingID string, pr ProviderRefund) (*Refund, error) {
+	if pr.Key != "" {
+		r, err := tx.Refund(pr.Key)
+		if err == nil {
+			return &r, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	rs, err := tx.BookingRefunds(bookingID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	for i := range rs {
+		if rs[i].ProviderRef == pr.ID {
+			return &rs[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// bkPostRefund posts a card refund (prepaid +R, online -R) once per provider
+// refund id and counts it on the booking.
+func (s *Service) bkPostRefund(tx Tx, env postEnv, provider, bookingID, refundID string, amount int64, comment string) (Operation, bool, error) {
+	if amount <= 0 {
+		return Operation{}, false, fmt.Errorf("%w: refund %s amount %d", ErrInvalid, refundID, amount)
+	}
+	online, err := bkOnlineRegister(env.Settings)
+	if err != nil {
+		return Operation{}, false, err
+	}
+	b, err := tx.Booking(bookingID)
+	if err != nil {
+		return Operation{}, false, fmt.Errorf("booking %s: %w", bookingID, err)
+	}
+	op, posted, err := s.bkPost(tx, env, Operation{
+		Key:         bkKey(provider, refundID),
+		Kind:        OpRefund,
+		Staff:       bkStaff,
+		ClientID:    b.ClientID,
+		BookingID:   b.ID,
+		Comment:     comment,
+		ProviderRef: refundID,
+		Postings: []Posting{
+			{Account: AccountPrepaid, Amount: amount},
+			{Account: RegisterAccount(online), Amount: -amount},
+		},
+	})
+	if err != nil || !posted {
+		return op, posted, err
+	}
+	b.Refunded += amount
+	if b.Refunded > b.Paid && b.Flag == "" {
+		b.Flag = fmt.Sprintf("refunded %d of %d paid", b.Refunded, b.Paid)
+	}
+	if b.Status == BookingCanceled && b.Refunded >= b.Paid {
+		b.Status = BookingRefunded
+	}
+	b.Updated = s.now()
+	return op, true, tx.PutBooking(b)
+}
+
+// ---- bookings
 
 func (s *Service) Booking(ctx context.Context, id string) (Booking, error) {
-	return Booking{}, errTODO
+	var b Booking
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		b, err = tx.Booking(id)
+		if err != nil {
+			return fmt.Errorf("booking %s: %w", id, err)
+		}
+		return nil
+	})
+	return b, err
 }
+
 func (s *Service) Bookings(ctx context.Context, f BookingFilter) ([]Booking, error) {
-	return nil, errTODO
+	var out []Booking
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Bookings(f)
+		return err
+	})
+	return out, err
+}
+
+// BookingRefunds lists the refunds asked for on a booking.
+func (s *Service) BookingRefunds(ctx context.Context, bookingID string) ([]Refund, error) {
+	var out []Refund
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.BookingRefunds(bookingID)
+		return err
+	})
+	return out, err
+}
+
+// RefundLeft is what may still be refunded on a booking: paid minus refunded
+// minus refunds in flight at the provider.
+func RefundLeft(b Booking, refunds []Refund) int64 {
+	left := b.Paid - b.Refunded
+	for _, r := range refunds {
+		if r.Status == RefundRequested || r.Status == RefundPending {
+			left -= r.Amount
+		}
+	}
+	return left
 }
 
 // CancelBooking marks a booking canceled; money left on it becomes refund due.
-// Nothing is refunded automatically.
+// Nothing is refunded automatically. Canceling a canceled booking is a no-op.
 func (s *Service) CancelBooking(ctx context.Context, a Actor, id, reason string) (Booking, error) {
-	return Booking{}, errTODO
+	if err := s.require(a, RightBookings); err != nil {
+		return Booking{}, err
+	}
+	var b Booking
+	changed := false
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		b, err = tx.Booking(id)
+		if err != nil {
+			return fmt.Errorf("booking %s: %w", id, err)
+		}
+		switch b.Status {
+		case BookingCanceled, BookingRefunded:
+			return nil
+		case BookingServed:
+			return fmt.Errorf("%w: booking %s was already served", ErrConflict, id)
+		}
+		now := s.now()
+		b.Status, b.Updated = BookingCanceled, now
+		if b.Paid-b.Refunded <= 0 {
+			b.Status = BookingRefunded
+		}
+		changed = true
+		if err := tx.PutBooking(b); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&AuditEntry{Time: now, Staff: a.Staff, Action: "booking_cancel",
+			Subject: "booking " + id, Reason: strings.TrimSpace(reason)})
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	if changed {
+		s.publish(Change{What: "booking", ClientID: b.ClientID})
+	}
+	return b, nil
 }
 
 // RefundRequest is an admin's decision to refund a canceled booking.
@@ -47,24 +816,228 @@ type RefundRequest struct {
 // StartRefund checks the refund and either posts it at once (ToDeposit) or
 // saves a Refund in state RefundRequested, whose Key the caller then sends to
 // the provider. A refund never exceeds paid minus already refunded (counting
-// requested and pending refunds).
+// requested and pending refunds). The same Key again returns the first Refund.
 func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Refund, error) {
-	return Refund{}, errTODO
+	if err := s.require(a, RightRefund); err != nil {
+		return Refund{}, err
+	}
+	r.Key, r.Reason = strings.TrimSpace(r.Key), strings.TrimSpace(r.Reason)
+	switch {
+	case r.Key == "":
+		return Refund{}, fmt.Errorf("%w: refund without an idempotency key", ErrInvalid)
+	case r.BookingID == "":
+		return Refund{}, fmt.Errorf("%w: which booking?", ErrInvalid)
+	case r.Amount < 0:
+		return Refund{}, fmt.Errorf("%w: refund amount must be positive", ErrInvalid)
+	case r.Reason == "":
+		return Refund{}, fmt.Errorf("%w: a refund needs a reason", ErrInvalid)
+	}
+	var out Refund
+	var changes []Change
+	err := s.store.Update(ctx, func(tx Tx) error {
+		changes = changes[:0]
+		if prev, err := tx.Refund(r.Key); err == nil {
+			prevToDeposit := prev.Status == RefundSucceeded && prev.ProviderRef == ""
+			if prev.BookingID != r.BookingID || (r.Amount != 0 && prev.Amount != r.Amount) || prevToDeposit != r.ToDeposit {
+				return fmt.Errorf("%w: refund key %s was used for another refund", ErrConflict, r.Key)
+			}
+			out = prev
+			return nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		env, err := s.env(tx, a)
+		if err != nil {
+			return err
+		}
+		b, err := tx.Booking(r.BookingID)
+		if err != nil {
+			return fmt.Errorf("booking %s: %w", r.BookingID, err)
+		}
+		if b.Status != BookingCanceled {
+			return fmt.Errorf("%w: booking %s is %s; only canceled bookings are refunded", ErrConflict, b.ID, b.Status)
+		}
+		refunds, err := tx.BookingRefunds(b.ID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		left := RefundLeft(b, refunds)
+		amount := r.Amount
+		if amount == 0 {
+			amount = left
+		}
+		if amount <= 0 || amount > left {
+			return fmt.Errorf("%w: booking %s has %d left to refund, asked %d", ErrRefundExceeds, b.ID, max(left, 0), amount)
+		}
+		now := s.now()
+		out = Refund{Key: r.Key, BookingID: b.ID, Amount: amount, Reason: r.Reason, Staff: a.Staff,
+			Status: RefundRequested, Created: now, Updated: now}
+		action := "refund_request"
+		if r.ToDeposit {
+			if b.ClientID == 0 {
+				return fmt.Errorf("%w: booking %s has no client to credit", ErrInvalid, b.ID)
+			}
+			op, _, err := s.bkPost(tx, env, Operation{
+				Key: r.Key, Kind: OpRefundToDeposit, Staff: a.Staff, ClientID: b.ClientID, BookingID: b.ID,
+				Comment: r.Reason,
+				Postings: []Posting{
+					{Account: AccountPrepaid, Amount: amount},
+					{Account: ClientAccount(b.ClientID), Amount: -amount},
+				},
+			})
+			if err != nil {
+				return err
+			}
+			b.Refunded += amount
+			if b.Refunded >= b.Paid {
+				b.Status = BookingRefunded
+			}
+			b.Updated = now
+			if err := tx.PutBooking(b); err != nil {
+				return err
+			}
+			out.Status, out.OperationID = RefundSucceeded, op.ID
+			action = "refund_to_deposit"
+			changes = append(changes, Change{What: "operation", Operation: op.ID, ClientID: b.ClientID})
+		} else if b.PaymentIntent == "" {
+			return fmt.Errorf("%w: booking %s has no card payment to refund", ErrInvalid, b.ID)
+		}
+		if err := tx.PutRefund(out); err != nil {
+			return err
+		}
+		changes = append(changes, Change{What: "booking", ClientID: b.ClientID})
+		return tx.AppendAudit(&AuditEntry{Time: now, Staff: a.Staff, Action: action,
+			Subject: "booking " + b.ID, Reason: r.Reason, Detail: fmt.Sprintf("amount %d key %s", amount, r.Key)})
+	})
+	if err != nil {
+		return Refund{}, err
+	}
+	for _, c := range changes {
+		s.publish(c)
+	}
+	return out, nil
 }
 
 // CompleteRefund records what the provider said about a refund: on
-// "succeeded" it posts the refund operation once; "failed" frees the amount.
+// "succeeded" it posts the refund operation once; "pending" or
+// "requires_action" keeps it in flight; "failed" or "canceled" frees the amount.
 func (s *Service) CompleteRefund(ctx context.Context, key, providerRef, status, errText string) (Refund, error) {
-	return Refund{}, errTODO
+	var out Refund
+	var changes []Change
+	err := s.store.Update(ctx, func(tx Tx) error {
+		changes = changes[:0]
+		r, err := tx.Refund(key)
+		if err != nil {
+			return fmt.Errorf("refund %s: %w", key, err)
+		}
+		out = r
+		if r.Status == RefundSucceeded || r.Status == RefundFailed && status != "succeeded" {
+			return nil // final already; the provider repeats itself
+		}
+		now := s.now()
+		switch status {
+		case "succeeded":
+			if providerRef == "" {
+				return fmt.Errorf("%w: a succeeded refund needs the provider's refund id", ErrInvalid)
+			}
+			env, err := s.env(tx, SystemActor())
+			if err != nil {
+				return err
+			}
+			op, _, err := s.bkPostRefund(tx, env, bkDefaultProvider, r.BookingID, providerRef, r.Amount,
+				bkFirst(r.Reason, "card refund"))
+			if err != nil {
+				return err
+			}
+			r.Status, r.OperationID, r.Error = RefundSucceeded, op.ID, ""
+			changes = append(changes, Change{What: "operation", Operation: op.ID, ClientID: op.ClientID})
+		case "pending", "requires_action":
+			r.Status = RefundPending
+		case "failed", "canceled":
+			r.Status, r.Error = RefundFailed, bkFirst(errText, "provider: "+status)
+		default:
+			return fmt.Errorf("%w: unknown refund status %q", ErrInvalid, status)
+		}
+		if providerRef != "" {
+			r.ProviderRef = providerRef
+		}
+		r.Updated = now
+		if err := tx.PutRefund(r); err != nil {
+			return err
+		}
+		out = r
+		changes = append(changes, Change{What: "booking"})
+		return tx.AppendAudit(&AuditEntry{Time: now, Staff: bkStaff, Action: "refund_" + string(r.Status),
+			Subject: "booking " + r.BookingID, Detail: fmt.Sprintf("key %s ref %s %s", key, providerRef, errText)})
+	})
+	if err != nil {
+		return Refund{}, err
+	}
+	for _, c := range changes {
+		s.publish(c)
+	}
+	return out, nil
 }
 
 // PendingRefunds lists refunds sent but not final (to look up after a crash).
-func (s *Service) PendingRefunds(ctx context.Context) ([]Refund, error) { return nil, errTODO }
+// They only exist on canceled bookings: a refund is started only on one, and
+// the booking leaves that state only once everything is refunded.
+func (s *Service) PendingRefunds(ctx context.Context) ([]Refund, error) {
+	var out []Refund
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		bs, err := tx.Bookings(BookingFilter{Status: BookingCanceled})
+		if err != nil {
+			return err
+		}
+		for _, b := range bs {
+			rs, err := tx.BookingRefunds(b.ID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			for _, r := range rs {
+				if r.Status == RefundRequested || r.Status == RefundPending {
+					out = append(out, r)
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
 
 // Inbox lists recent provider events, newest first.
 func (s *Service) Inbox(ctx context.Context, limit int) ([]ProviderEvent, error) {
-	return nil, errTODO
+	var out []ProviderEvent
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Inbox(limit)
+		return err
+	})
+	return out, err
 }
+
 func (s *Service) InboxStats(ctx context.Context) (InboxStats, error) {
-	return InboxStats{}, errTODO
+	var out InboxStats
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.InboxStats()
+		return err
+	})
+	return out, err
+}
+
+// Cursor reads a provider's saved poll position ("" when unset).
+func (s *Service) Cursor(ctx context.Context, name string) (string, error) {
+	var out string
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Cursor(name)
+		return err
+	})
+	return out, err
+}
+
+// SetCursor saves a provider's poll position.
+func (s *Service) SetCursor(ctx context.Context, name, value string) error {
+	return s.store.Update(ctx, func(tx Tx) error { return tx.SetCursor(name, value) })
 }
