@@ -1,15 +1,14 @@
 package finance
 
 import (
-	"context"
 	"errors"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
-// errTODO marks contract methods not yet implemented; gone once the
-// foundation lands.
+// errTODO marks contract methods not yet implemented (bookings.go while the
+// payments side lands); remove once nothing uses it.
 var errTODO = errors.New("not implemented yet")
 
 // Service is the one place every caller (TUI, CLI, SSH sessions, sync worker)
@@ -72,19 +71,9 @@ func (s *Service) Store() Store { return s.store }
 // Now is the service clock.
 func (s *Service) Now() time.Time { return s.now() }
 
-// ---- setup and settings
-
-// Setup stores the location's settings and creates the owner (an admin with
-// a PIN) on a new database. ErrConflict if already set up.
-func (s *Service) Setup(ctx context.Context, st Settings, ownerName, ownerPIN string) error {
-	return errTODO
-}
-
-// Settings reads the location's settings (ErrNotInitialized before Setup).
-func (s *Service) Settings(ctx context.Context) (Settings, error) { return Settings{}, errTODO }
-
-// Today is the business date now, in the location's time zone.
-func (s *Service) Today(ctx context.Context) (Date, error) { return "", errTODO }
+// The methods live by topic: post.go (the one posting path), ledger.go (money
+// movements), clients.go, reads.go (books and totals), check.go (invariants),
+// staff.go (setup, staff, login, audit), bookings.go (provider side).
 
 // ---- clients
 
@@ -108,16 +97,6 @@ type ClientView struct {
 	Available int64       `json:"available"` // what may be spent from the deposit now (balance + credit)
 	History   []Operation `json:"history"`
 	More      bool        `json:"more"` // another page exists
-}
-
-func (s *Service) CreateClient(ctx context.Context, a Actor, nc NewClient) (Client, error) {
-	return Client{}, errTODO
-}
-func (s *Service) SearchClients(ctx context.Context, q string, limit int) ([]ClientSummary, error) {
-	return nil, errTODO
-}
-func (s *Service) ClientView(ctx context.Context, id ClientID, p Page) (ClientView, error) {
-	return ClientView{}, errTODO
 }
 
 // ---- money movements. Key is the idempotency key: the same key with the
@@ -178,45 +157,7 @@ type ReverseRequest struct {
 	Reason      string
 }
 
-func (s *Service) TopUp(ctx context.Context, a Actor, r TopUpRequest) (Operation, error) {
-	return Operation{}, errTODO
-}
-func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Operation, error) {
-	return Operation{}, errTODO
-}
-func (s *Service) CashOut(ctx context.Context, a Actor, r CashOutRequest) (Operation, error) {
-	return Operation{}, errTODO
-}
-func (s *Service) Transfer(ctx context.Context, a Actor, r TransferRequest) (Operation, error) {
-	return Operation{}, errTODO
-}
-func (s *Service) MoveCash(ctx context.Context, a Actor, r CashMoveRequest) (Operation, error) {
-	return Operation{}, errTODO
-}
-func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Operation, error) {
-	return Operation{}, errTODO
-}
-
 // ---- reading the books
-
-func (s *Service) Operation(ctx context.Context, id OperationID) (Operation, error) {
-	return Operation{}, errTODO
-}
-
-// DayOperations lists a day's operations, optionally only those touching one register.
-func (s *Service) DayOperations(ctx context.Context, a Actor, d Date, register string) ([]Operation, error) {
-	return nil, errTODO
-}
-
-// DayTotals is every register's totals for a day (RightPastTotals for days before today).
-func (s *Service) DayTotals(ctx context.Context, a Actor, d Date) ([]DayTotals, error) {
-	return nil, errTODO
-}
-
-// RangeTotals is every register's totals per day from..to inclusive, keyed by register id.
-func (s *Service) RangeTotals(ctx context.Context, a Actor, from, to Date) (map[string][]DayTotals, error) {
-	return nil, errTODO
-}
 
 // CheckReport lists every invariant violation found; empty means the books are sound.
 type CheckReport struct {
@@ -226,33 +167,7 @@ type CheckReport struct {
 	Problems   []string `json:"problems"`
 }
 
-// Check verifies every ledger invariant of DESIGN.md against the stored data.
-func (s *Service) Check(ctx context.Context) (CheckReport, error) { return CheckReport{}, errTODO }
-
 // ---- staff, login, audit
-
-func (s *Service) AddStaff(ctx context.Context, a Actor, name string, role Role, pin string) error {
-	return errTODO
-}
-func (s *Service) DisableStaff(ctx context.Context, a Actor, name string) error { return errTODO }
-func (s *Service) ResetPIN(ctx context.Context, a Actor, name, pin string) error {
-	return errTODO
-}
-func (s *Service) StaffList(ctx context.Context) ([]Staff, error) { return nil, errTODO }
-
-// Login checks a PIN; too many wrong ones lock the person out for a while.
-func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
-	return Actor{}, errTODO
-}
-func (s *Service) Audit(ctx context.Context, a Actor, since time.Time, limit int) ([]AuditEntry, error) {
-	return nil, errTODO
-}
-
-// RecordAudit appends an audit line for an action that is not an operation
-// (export, settings change, logout).
-func (s *Service) RecordAudit(ctx context.Context, a Actor, action, subject, reason string) error {
-	return errTODO
-}
 
 // Allowed reports whether the actor holds a right (for screens to hide what
 // they may not do; the service checks again on every call).

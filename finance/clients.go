@@ -1,0 +1,170 @@
+package finance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+)
+
+const (
+	defaultSearchLimit = 50
+	maxSearchLimit     = 500
+	defaultHistoryPage = 50
+	maxHistoryPage     = 500
+)
+
+// CreateClient is what the new-client form or `client add` submits.
+func (s *Service) CreateClient(ctx context.Context, a Actor, nc NewClient) (Client, error) {
+	if err := s.require(a, RightClients); err != nil {
+		return Client{}, err
+	}
+	name, err := requiredText("name", nc.Name, maxNameLen)
+	if err != nil {
+		return Client{}, err
+	}
+	email, err := checkEmail(nc.Email)
+	if err != nil {
+		return Client{}, err
+	}
+	note, err := cleanText("note", nc.Note, maxNoteLen)
+	if err != nil {
+		return Client{}, err
+	}
+	var out Client
+	err = s.update(ctx, func(tx Tx) error {
+		st, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		phone, err := NormalizePhone(nc.Phone, st.PhoneRegion)
+		if err != nil {
+			return err
+		}
+		switch c, err := tx.ClientByPhone(phone); {
+		case err == nil:
+			return fmt.Errorf("%w: %s already belongs to %s (client %d)", ErrConflict, phone, c.Name, c.ID)
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		out, err = tx.CreateClient(Client{
+			Name: name, Phone: phone, Email: email, Note: note,
+			CreditLimit: st.CreditLimit, Created: s.now(),
+		})
+		if err != nil {
+			return err
+		}
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: a.Staff, Action: "client_add",
+			Subject: "client " + uitoa(uint64(out.ID)), Detail: out.Name + ", " + out.Phone})
+	})
+	if err != nil {
+		return Client{}, err
+	}
+	s.publish(Change{What: "client", ClientID: out.ID})
+	return out, nil
+}
+
+// checkEmail accepts an empty email or one plain address (no display name).
+func checkEmail(typed string) (string, error) {
+	e := strings.TrimSpace(typed)
+	if e == "" {
+		return "", nil
+	}
+	if len(e) > maxEmailLen {
+		return "", fmt.Errorf("%w: email is longer than %d characters", ErrInvalid, maxEmailLen)
+	}
+	addr, err := mail.ParseAddress(e)
+	if err != nil || addr.Address != e || addr.Name != "" || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+		return "", fmt.Errorf("%w: %q is not an email address", ErrInvalid, typed)
+	}
+	return e, nil
+}
+
+// SearchClients finds clients by name words or phone digits, with balances.
+func (s *Service) SearchClients(ctx context.Context, q string, limit int) ([]ClientSummary, error) {
+	if limit <= 0 {
+		limit = defaultSearchLimit
+	}
+	limit = min(limit, maxSearchLimit)
+	var out []ClientSummary
+	err := s.view(ctx, func(tx ReadTx) error {
+		cs, err := tx.SearchClients(strings.TrimSpace(q), limit)
+		if err != nil {
+			return err
+		}
+		out = make([]ClientSummary, 0, len(cs))
+		for _, c := range cs {
+			bal, err := tx.Balance(ClientAccount(c.ID))
+			if err != nil {
+				return err
+			}
+			out = append(out, ClientSummary{Client: c, Balance: -bal})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ClientView is a client, what they have, and one page of history, newest first.
+func (s *Service) ClientView(ctx context.Context, id ClientID, p Page) (ClientView, error) {
+	if p.Limit <= 0 {
+		p.Limit = defaultHistoryPage
+	}
+	p.Limit = min(p.Limit, maxHistoryPage)
+	var v ClientView
+	err := s.view(ctx, func(tx ReadTx) error {
+		c, err := tx.Client(id)
+		if err != nil {
+			return err
+		}
+		bal, err := tx.Balance(ClientAccount(id))
+		if err != nil {
+			return err
+		}
+		// One extra row tells whether another page exists without counting.
+		ops, err := tx.ClientOperations(id, Page{Before: p.Before, Limit: p.Limit + 1})
+		if err != nil {
+			return err
+		}
+		v.Client, v.Balance = c, -bal
+		v.Available = -bal + c.CreditLimit
+		if len(ops) > p.Limit {
+			ops, v.More = ops[:p.Limit], true
+		}
+		v.History = ops
+		return nil
+	})
+	return v, err
+}
+
+// clientFunds is what a client's deposit holds, for the floor rules.
+type clientFunds struct {
+	Client Client
+	Owed   int64 // what the business owes the client
+}
+
+// Available is what may be spent now: the deposit plus the credit allowed.
+func (f clientFunds) Available() int64 { return f.Owed + f.Client.CreditLimit }
+
+func loadFunds(tx ReadTx, id ClientID) (clientFunds, error) {
+	c, err := tx.Client(id)
+	if err != nil {
+		return clientFunds{}, err
+	}
+	bal, err := tx.Balance(ClientAccount(id))
+	if err != nil {
+		return clientFunds{}, err
+	}
+	return clientFunds{Client: c, Owed: -bal}, nil
+}
+
+// shortfall explains why taking amount would drop a deposit below its floor.
+func shortfall(env postEnv, f clientFunds, amount int64, doing string) error {
+	floor := "below zero"
+	if f.Client.CreditLimit > 0 {
+		floor = "beyond the credit limit of " + env.Money(f.Client.CreditLimit)
+	}
+	return fmt.Errorf("%w: %s has %s; %s %s would leave the deposit %s",
+		ErrInsufficientFunds, f.Client.Name, env.Money(f.Owed), doing, env.Money(amount), floor)
+}

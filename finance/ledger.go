@@ -1,0 +1,419 @@
+package finance
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// The desk's money movements. Each builds its postings (debit +, credit -)
+// as in DESIGN.md's table and hands them to post, which does the rest.
+
+const maxLines = 200
+
+// register resolves a register by id (or, for people typing on the CLI, by
+// name) and checks the actor's role may use it.
+func (s *Service) register(env postEnv, typed string) (Register, error) {
+	id := strings.TrimSpace(typed)
+	if id == "" {
+		return Register{}, fmt.Errorf("%w: choose a register", ErrInvalid)
+	}
+	var reg *Register
+	for i := range env.Settings.Registers {
+		if env.Settings.Registers[i].ID == id {
+			reg = &env.Settings.Registers[i]
+			break
+		}
+	}
+	if reg == nil {
+		for i := range env.Settings.Registers {
+			if strings.EqualFold(env.Settings.Registers[i].Name, id) || strings.EqualFold(env.Settings.Registers[i].ID, id) {
+				reg = &env.Settings.Registers[i]
+				break
+			}
+		}
+	}
+	if reg == nil {
+		ids := make([]string, 0, len(env.Settings.Registers))
+		for _, r := range env.Settings.Registers {
+			ids = append(ids, r.ID)
+		}
+		return Register{}, fmt.Errorf("%w: no register %q (registers: %s)", ErrNotFound, id, strings.Join(ids, ", "))
+	}
+	if err := s.checkRegister(env.Actor, reg.ID); err != nil {
+		return Register{}, err
+	}
+	return *reg, nil
+}
+
+func (s *Service) checkRegister(a Actor, id string) error {
+	if !s.rights.allowsRegister(a.Role, id) {
+		return fmt.Errorf("%w: %s (%s) may not use the %s register", ErrForbidden, a.Staff, a.Role, id)
+	}
+	return nil
+}
+
+func positive(field string, amount int64) error {
+	if amount <= 0 {
+		return fmt.Errorf("%w: %s must be more than zero", ErrInvalid, field)
+	}
+	return nil
+}
+
+// TopUp takes money into a client's deposit: register +A, client -A.
+func (s *Service) TopUp(ctx context.Context, a Actor, r TopUpRequest) (Operation, error) {
+	return s.post(ctx, a, RightTopUp, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+		if err := positive("amount", r.Amount); err != nil {
+			return nil, err
+		}
+		note, err := cleanText("note", r.Note, maxNoteLen)
+		if err != nil {
+			return nil, err
+		}
+		reg, err := s.register(env, r.Register)
+		if err != nil {
+			return nil, err
+		}
+		c, err := tx.Client(r.ClientID)
+		if err != nil {
+			return nil, err
+		}
+		return &Operation{Kind: OpTopUp, ClientID: c.ID, Comment: note, Postings: []Posting{
+			{Account: RegisterAccount(reg.ID), Amount: r.Amount},
+			{Account: ClientAccount(c.ID), Amount: -r.Amount},
+		}}, nil
+	})
+}
+
+// Checkout sells a visit: revenue -T; prepaid +p (a booking's prepayment,
+// applied first); client deposit +d; registers +each tender; p+d+tenders = T.
+func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Operation, error) {
+	return s.post(ctx, a, RightCheckout, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+		lines, total, err := checkLines(r.Lines, r.Total)
+		if err != nil {
+			return nil, err
+		}
+		note, err := cleanText("note", r.Note, maxNoteLen)
+		if err != nil {
+			return nil, err
+		}
+		client := r.ClientID
+		op := &Operation{Kind: OpCheckout, Comment: note, Lines: lines}
+		postings := []Posting{{Account: AccountRevenue, Amount: -total}}
+
+		// A prepaid booking: its money is applied first.
+		var prepaid, excess int64
+		if id := strings.TrimSpace(r.BookingID); id != "" {
+			b, err := tx.Booking(id)
+			if err != nil {
+				return nil, err
+			}
+			if b.Status != BookingPrepaid {
+				return nil, fmt.Errorf("%w: booking %s is %s and cannot be checked out", ErrConflict, b.ID, b.Status)
+			}
+			if client != 0 && b.ClientID != 0 && b.ClientID != client {
+				return nil, fmt.Errorf("%w: booking %s belongs to client %d, not %d", ErrInvalid, b.ID, b.ClientID, client)
+			}
+			if client == 0 {
+				client = b.ClientID
+			}
+			left := max(b.Paid-b.Refunded, 0)
+			prepaid = min(left, total)
+			excess = left - prepaid
+			b.Status, b.Updated = BookingServed, env.Now
+			if err := tx.PutBooking(b); err != nil {
+				return nil, err
+			}
+			op.BookingID = b.ID
+			postings = append(postings, Posting{Account: AccountPrepaid, Amount: left})
+		}
+		remaining := total - prepaid
+
+		var funds clientFunds
+		if client != 0 {
+			if funds, err = loadFunds(tx, client); err != nil {
+				return nil, err
+			}
+			op.ClientID = client
+		}
+		if excess > 0 {
+			// Prepaid more than the visit cost: the rest is the client's.
+			if client == 0 {
+				return nil, fmt.Errorf("%w: the booking was prepaid %s, more than the total %s, and has no client to keep the rest; raise the total",
+					ErrInvalid, env.Money(prepaid+excess), env.Money(total))
+			}
+			postings = append(postings, Posting{Account: ClientAccount(client), Amount: -excess})
+		}
+
+		var fromBalance int64
+		switch {
+		case client == 0:
+			if r.FromBalance != nil && *r.FromBalance != 0 {
+				return nil, fmt.Errorf("%w: a walk-in has no deposit to pay from", ErrInvalid)
+			}
+		case r.FromBalance == nil:
+			fromBalance = max(min(funds.Available(), remaining), 0)
+		default:
+			fromBalance = *r.FromBalance
+			if fromBalance < 0 {
+				return nil, fmt.Errorf("%w: the amount from the deposit cannot be negative", ErrInvalid)
+			}
+			if fromBalance > remaining {
+				return nil, fmt.Errorf("%w: %s from the deposit is more than the %s left to pay",
+					ErrInvalid, env.Money(fromBalance), env.Money(remaining))
+			}
+			if fromBalance > funds.Available() {
+				return nil, shortfall(env, funds, fromBalance, "paying")
+			}
+		}
+		if fromBalance > 0 {
+			postings = append(postings, Posting{Account: ClientAccount(client), Amount: fromBalance})
+		}
+
+		due := remaining - fromBalance
+		var paid int64
+		for _, t := range r.Payments {
+			if t.Amount < 0 {
+				return nil, fmt.Errorf("%w: a payment cannot be negative", ErrInvalid)
+			}
+			if t.Amount == 0 {
+				continue
+			}
+			reg, err := s.register(env, t.Register)
+			if err != nil {
+				return nil, err
+			}
+			var ok bool
+			if paid, ok = addInt64(paid, t.Amount); !ok {
+				return nil, fmt.Errorf("%w: payments are too large", ErrInvalid)
+			}
+			postings = append(postings, Posting{Account: RegisterAccount(reg.ID), Amount: t.Amount})
+		}
+		if paid != due {
+			what := "the rest"
+			if fromBalance > 0 || prepaid > 0 {
+				what = "what is left"
+			}
+			return nil, fmt.Errorf("%w: payments of %s do not match %s to pay, %s (total %s, prepaid %s, from deposit %s)",
+				ErrInvalid, env.Money(paid), what, env.Money(due), env.Money(total), env.Money(prepaid), env.Money(fromBalance))
+		}
+		op.Postings = postings
+		return op, nil
+	})
+}
+
+// checkLines validates line items and reconciles them with the total: with
+// lines, the total is their sum (a zero total means "use the sum").
+func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
+	if len(in) > maxLines {
+		return nil, 0, fmt.Errorf("%w: at most %d lines", ErrInvalid, maxLines)
+	}
+	var lines []LineItem
+	var sum int64
+	for i, l := range in {
+		desc, err := requiredText("line "+strconv.Itoa(i+1)+" description", l.Description, maxNameLen)
+		if err != nil {
+			return nil, 0, err
+		}
+		if l.Quantity <= 0 {
+			return nil, 0, fmt.Errorf("%w: line %d quantity must be at least 1", ErrInvalid, i+1)
+		}
+		if l.UnitPrice < 0 {
+			return nil, 0, fmt.Errorf("%w: line %d price cannot be negative", ErrInvalid, i+1)
+		}
+		if l.UnitPrice > 0 && l.Quantity > math.MaxInt64/l.UnitPrice {
+			return nil, 0, fmt.Errorf("%w: line %d is too large", ErrInvalid, i+1)
+		}
+		var ok bool
+		if sum, ok = addInt64(sum, l.UnitPrice*l.Quantity); !ok {
+			return nil, 0, fmt.Errorf("%w: the lines add up to too much", ErrInvalid)
+		}
+		lines = append(lines, LineItem{Description: desc, UnitPrice: l.UnitPrice, Quantity: l.Quantity})
+	}
+	if len(lines) > 0 {
+		if total == 0 {
+			total = sum
+		}
+		if total != sum {
+			return nil, 0, fmt.Errorf("%w: the total %d does not equal the lines' sum %d", ErrInvalid, total, sum)
+		}
+	}
+	if err := positive("total", total); err != nil {
+		return nil, 0, err
+	}
+	return lines, total, nil
+}
+
+// CashOut pays a deposit back: client +A, register -A.
+func (s *Service) CashOut(ctx context.Context, a Actor, r CashOutRequest) (Operation, error) {
+	return s.post(ctx, a, RightCashOut, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+		if err := positive("amount", r.Amount); err != nil {
+			return nil, err
+		}
+		note, err := cleanText("note", r.Note, maxNoteLen)
+		if err != nil {
+			return nil, err
+		}
+		reg, err := s.register(env, r.Register)
+		if err != nil {
+			return nil, err
+		}
+		f, err := loadFunds(tx, r.ClientID)
+		if err != nil {
+			return nil, err
+		}
+		if r.Amount > f.Available() {
+			return nil, shortfall(env, f, r.Amount, "cashing out")
+		}
+		return &Operation{Kind: OpCashOut, ClientID: f.Client.ID, Comment: note, Postings: []Posting{
+			{Account: ClientAccount(f.Client.ID), Amount: r.Amount},
+			{Account: RegisterAccount(reg.ID), Amount: -r.Amount},
+		}}, nil
+	})
+}
+
+// Transfer moves money between registers: to +A, from -A.
+func (s *Service) Transfer(ctx context.Context, a Actor, r TransferRequest) (Operation, error) {
+	return s.post(ctx, a, RightTransfer, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+		if err := positive("amount", r.Amount); err != nil {
+			return nil, err
+		}
+		note, err := cleanText("note", r.Note, maxNoteLen)
+		if err != nil {
+			return nil, err
+		}
+		from, err := s.register(env, r.From)
+		if err != nil {
+			return nil, err
+		}
+		to, err := s.register(env, r.To)
+		if err != nil {
+			return nil, err
+		}
+		if from.ID == to.ID {
+			return nil, fmt.Errorf("%w: a transfer needs two different registers", ErrInvalid)
+		}
+		return &Operation{Kind: OpTransfer, Comment: note, Postings: []Posting{
+			{Account: RegisterAccount(to.ID), Amount: r.Amount},
+			{Account: RegisterAccount(from.ID), Amount: -r.Amount},
+		}}, nil
+	})
+}
+
+// MoveCash is a paid-in (register +A, paid_in_out -A) or a paid-out
+// (register -A, paid_in_out +A), always with a reason.
+func (s *Service) MoveCash(ctx context.Context, a Actor, r CashMoveRequest) (Operation, error) {
+	return s.post(ctx, a, RightPaidInOut, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+		if err := positive("amount", r.Amount); err != nil {
+			return nil, err
+		}
+		reason, err := requiredText("reason", r.Reason, maxReasonLen)
+		if err != nil {
+			return nil, err
+		}
+		reg, err := s.register(env, r.Register)
+		if err != nil {
+			return nil, err
+		}
+		kind, amt := OpPaidOut, -r.Amount
+		if r.In {
+			kind, amt = OpPaidIn, r.Amount
+		}
+		return &Operation{Kind: kind, Comment: reason, Postings: []Posting{
+			{Account: RegisterAccount(reg.ID), Amount: amt},
+			{Account: AccountPaidInOut, Amount: -amt},
+		}}, nil
+	})
+}
+
+// Reverse undoes an operation with its negation, linked both ways.
+func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Operation, error) {
+	return s.post(ctx, a, RightReverse, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+		reason, err := requiredText("reason", r.Reason, maxReasonLen)
+		if err != nil {
+			return nil, err
+		}
+		orig, err := tx.Operation(r.OperationID)
+		if err != nil {
+			return nil, err
+		}
+		if err := reversible(orig); err != nil {
+			return nil, err
+		}
+		neg := make([]Posting, len(orig.Postings))
+		for i, p := range orig.Postings {
+			neg[i] = Posting{Account: p.Account, Amount: -p.Amount}
+			if id, ok := registerOf(p.Account); ok {
+				if err := s.checkRegister(env.Actor, id); err != nil {
+					return nil, err
+				}
+			}
+			if id, ok := clientOf(p.Account); ok && neg[i].Amount > 0 {
+				f, err := loadFunds(tx, id)
+				if err != nil {
+					return nil, err
+				}
+				if neg[i].Amount > f.Available() {
+					return nil, shortfall(env, f, neg[i].Amount, "reversing")
+				}
+			}
+		}
+		if orig.Kind == OpCheckout && orig.BookingID != "" {
+			b, err := tx.Booking(orig.BookingID)
+			if err != nil {
+				return nil, err
+			}
+			if b.Status != BookingServed {
+				return nil, fmt.Errorf("%w: booking %s is %s, no longer served", ErrConflict, b.ID, b.Status)
+			}
+			b.Status, b.Updated = BookingPrepaid, env.Now
+			if err := tx.PutBooking(b); err != nil {
+				return nil, err
+			}
+		}
+		env.AfterAppend(func(tx Tx, op Operation) error { return tx.MarkReversed(orig.ID, op.ID) })
+		return &Operation{Kind: OpReversal, ClientID: orig.ClientID, BookingID: orig.BookingID,
+			Comment: reason, Reverses: orig.ID, Postings: neg}, nil
+	})
+}
+
+// reversible says why an operation may not be reversed at the desk.
+func reversible(o Operation) error {
+	switch {
+	case o.Kind == OpReversal || o.Reverses != 0:
+		return fmt.Errorf("%w: operation %d is itself a reversal; post a new operation instead", ErrNotReversible, o.ID)
+	case o.ReversedBy != 0:
+		return fmt.Errorf("%w: operation %d was already reversed by operation %d", ErrAlreadyReversed, o.ID, o.ReversedBy)
+	}
+	switch o.Kind {
+	case OpOnlinePrepayment, OpRefund:
+		return fmt.Errorf("%w: operation %d (%s) was made by the payment provider; refund the booking instead",
+			ErrNotReversible, o.ID, o.Kind)
+	case OpProviderFee, OpPayout:
+		return fmt.Errorf("%w: operation %d (%s) mirrors the payment provider's books and cannot be reversed at the desk",
+			ErrNotReversible, o.ID, o.Kind)
+	case OpRefundToDeposit:
+		// Undoing it would also have to reopen the booking's refund; cash out
+		// the deposit instead.
+		return fmt.Errorf("%w: operation %d is a refund to the deposit; cash out the deposit instead", ErrNotReversible, o.ID)
+	}
+	return nil
+}
+
+func registerOf(acc AccountID) (string, bool) {
+	return strings.CutPrefix(string(acc), "register/")
+}
+
+func clientOf(acc AccountID) (ClientID, bool) {
+	s, ok := strings.CutPrefix(string(acc), "client/")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return ClientID(n), true
+}

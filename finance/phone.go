@@ -1,0 +1,36 @@
+package finance
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// NormalizePhone turns a phone number as typed into E.164, reading numbers
+// without a country code as numbers of region (ISO 3166 alpha-2, "UA").
+// Numbers libphonenumber does not consider valid are refused.
+func NormalizePhone(typed, region string) (string, error) {
+	s := strings.TrimSpace(typed)
+	if s == "" {
+		return "", fmt.Errorf("%w: phone is required", ErrInvalid)
+	}
+	region = strings.ToUpper(strings.TrimSpace(region))
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q is not a phone number", ErrInvalid, typed)
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		if region != "" && !strings.HasPrefix(s, "+") {
+			return "", fmt.Errorf("%w: %q is not a valid phone number in %s (add the country code if it is foreign)",
+				ErrInvalid, typed, region)
+		}
+		return "", fmt.Errorf("%w: %q is not a valid phone number", ErrInvalid, typed)
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// ValidPhoneRegion reports whether region is a region libphonenumber knows.
+func ValidPhoneRegion(region string) bool {
+	return phonenumbers.GetCountryCodeForRegion(strings.ToUpper(strings.TrimSpace(region))) != 0
+}

@@ -1,0 +1,170 @@
+package finance
+
+import (
+	"context"
+	"fmt"
+)
+
+// maxRangeDays caps a totals range: five years of days is far more than any
+// chart needs and still reads fast from the aggregates.
+const maxRangeDays = 5*366 + 1
+
+// Settings reads the location's settings (ErrNotInitialized before Setup).
+func (s *Service) Settings(ctx context.Context) (Settings, error) {
+	var st Settings
+	err := s.view(ctx, func(tx ReadTx) error {
+		var err error
+		st, err = tx.Settings()
+		return err
+	})
+	return st, err
+}
+
+// Today is the business date now, in the location's time zone.
+func (s *Service) Today(ctx context.Context) (Date, error) {
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
+	loc, err := s.location(st)
+	if err != nil {
+		return "", err
+	}
+	return DateOf(s.now(), loc), nil
+}
+
+// Operation reads one operation.
+func (s *Service) Operation(ctx context.Context, id OperationID) (Operation, error) {
+	var op Operation
+	err := s.view(ctx, func(tx ReadTx) error {
+		var err error
+		op, err = tx.Operation(id)
+		return err
+	})
+	return op, err
+}
+
+// pastAllowed checks the right to look at days before today: a shift sees
+// its own day, a manager any day.
+func (s *Service) pastAllowed(tx ReadTx, a Actor, d Date) error {
+	env, err := s.env(tx, a)
+	if err != nil {
+		return err
+	}
+	if d < env.Today {
+		return s.require(a, RightPastTotals)
+	}
+	return nil
+}
+
+// DayOperations lists a day's operations, optionally only those touching one register.
+func (s *Service) DayOperations(ctx context.Context, a Actor, d Date, register string) ([]Operation, error) {
+	d, err := ParseDate(string(d))
+	if err != nil {
+		return nil, err
+	}
+	var out []Operation
+	err = s.view(ctx, func(tx ReadTx) error {
+		if err := s.pastAllowed(tx, a, d); err != nil {
+			return err
+		}
+		ops, err := tx.DayOperations(d)
+		if err != nil {
+			return err
+		}
+		if register == "" {
+			out = ops
+			return nil
+		}
+		env, err := s.env(tx, a)
+		if err != nil {
+			return err
+		}
+		reg, err := s.register(env, register)
+		if err != nil {
+			return err
+		}
+		acc := RegisterAccount(reg.ID)
+		for _, op := range ops {
+			for _, p := range op.Postings {
+				if p.Account == acc {
+					out = append(out, op)
+					break
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DayTotals is every register's totals for a day (RightPastTotals for days
+// before today), in Settings order. Registers the actor's role may not use
+// are left out: a shift sees only its own registers.
+func (s *Service) DayTotals(ctx context.Context, a Actor, d Date) ([]DayTotals, error) {
+	d, err := ParseDate(string(d))
+	if err != nil {
+		return nil, err
+	}
+	var out []DayTotals
+	err = s.view(ctx, func(tx ReadTx) error {
+		if err := s.pastAllowed(tx, a, d); err != nil {
+			return err
+		}
+		st, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		for _, r := range st.Registers {
+			if !s.rights.allowsRegister(a.Role, r.ID) {
+				continue
+			}
+			t, err := tx.RegisterDay(r.ID, d)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RangeTotals is every register's totals per day from..to inclusive, keyed by register id.
+func (s *Service) RangeTotals(ctx context.Context, a Actor, from, to Date) (map[string][]DayTotals, error) {
+	from, err := ParseDate(string(from))
+	if err != nil {
+		return nil, err
+	}
+	if to, err = ParseDate(string(to)); err != nil {
+		return nil, err
+	}
+	if to < from {
+		return nil, fmt.Errorf("%w: the range ends (%s) before it starts (%s)", ErrInvalid, to, from)
+	}
+	if from.AddDays(maxRangeDays) < to {
+		return nil, fmt.Errorf("%w: a range may span at most %d days", ErrInvalid, maxRangeDays)
+	}
+	out := map[string][]DayTotals{}
+	err = s.view(ctx, func(tx ReadTx) error {
+		if err := s.pastAllowed(tx, a, from); err != nil {
+			return err
+		}
+		st, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		for _, r := range st.Registers {
+			if !s.rights.allowsRegister(a.Role, r.ID) {
+				continue
+			}
+			days, err := tx.RegisterDays(r.ID, from, to)
+			if err != nil {
+				return err
+			}
+			out[r.ID] = days
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,436 @@
+package finance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+const (
+	maxStaffNameLen   = 64
+	maxActionLen      = 64
+	defaultAuditLimit = 200
+	maxAuditLimit     = 10000
+)
+
+var registerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// defaultRegisters are used when setup names none (config normally does).
+func defaultRegisters() []Register {
+	return []Register{
+		{ID: "cash", Name: "Cash drawer", Kind: RegisterCash},
+		{ID: "card", Name: "Card terminal", Kind: RegisterCard},
+		{ID: "stripe", Name: "Stripe", Kind: RegisterOnline},
+		{ID: "bank", Name: "Bank", Kind: RegisterBank},
+	}
+}
+
+// checkSettings validates settings for setup and fills the defaults.
+func (s *Service) checkSettings(st Settings) (Settings, error) {
+	var err error
+	if st.Location, err = cleanText("location name", st.Location, maxNameLen); err != nil {
+		return Settings{}, err
+	}
+	st.Currency = strings.ToUpper(strings.TrimSpace(st.Currency))
+	if st.Locale = strings.TrimSpace(st.Locale); st.Locale == "" {
+		st.Locale = "en"
+	}
+	if _, err := NewFormatter(st.Currency, st.Locale); err != nil {
+		return Settings{}, err
+	}
+	st.TimeZone = strings.TrimSpace(st.TimeZone)
+	if _, err := s.location(st); err != nil {
+		return Settings{}, err
+	}
+	st.PhoneRegion = strings.ToUpper(strings.TrimSpace(st.PhoneRegion))
+	if st.PhoneRegion != "" && !ValidPhoneRegion(st.PhoneRegion) {
+		return Settings{}, fmt.Errorf("%w: unknown phone region %q (use a two-letter country code such as UA)", ErrInvalid, st.PhoneRegion)
+	}
+	if st.CreditLimit < 0 {
+		return Settings{}, fmt.Errorf("%w: the credit limit cannot be negative", ErrInvalid)
+	}
+	if len(st.Registers) == 0 {
+		st.Registers = defaultRegisters()
+	}
+	regs := make([]Register, 0, len(st.Registers))
+	seen := map[string]bool{}
+	for _, r := range st.Registers {
+		r.ID = strings.TrimSpace(r.ID)
+		if !registerIDPattern.MatchString(r.ID) {
+			return Settings{}, fmt.Errorf("%w: register id %q must be a short lowercase slug (a-z, 0-9, - and _)", ErrInvalid, r.ID)
+		}
+		if seen[r.ID] {
+			return Settings{}, fmt.Errorf("%w: register %q is listed twice", ErrInvalid, r.ID)
+		}
+		seen[r.ID] = true
+		if r.Name, err = cleanText("register name", r.Name, maxNameLen); err != nil {
+			return Settings{}, err
+		}
+		if r.Name == "" {
+			r.Name = r.ID
+		}
+		switch r.Kind {
+		case RegisterCash, RegisterCard, RegisterOnline, RegisterBank:
+		default:
+			return Settings{}, fmt.Errorf("%w: register %q has kind %q; use cash, card, online or bank", ErrInvalid, r.ID, r.Kind)
+		}
+		regs = append(regs, r)
+	}
+	st.Registers = regs
+	pick := func(field, id string, def string, kind RegisterKind) (string, error) {
+		if id = strings.TrimSpace(id); id != "" {
+			if !seen[id] {
+				return "", fmt.Errorf("%w: %s %q is not one of the registers", ErrInvalid, field, id)
+			}
+			return id, nil
+		}
+		if seen[def] {
+			return def, nil
+		}
+		for _, r := range regs {
+			if r.Kind == kind {
+				return r.ID, nil
+			}
+		}
+		return "", nil
+	}
+	if st.OnlineRegID, err = pick("online register", st.OnlineRegID, "stripe", RegisterOnline); err != nil {
+		return Settings{}, err
+	}
+	if st.BankRegID, err = pick("bank register", st.BankRegID, "bank", RegisterBank); err != nil {
+		return Settings{}, err
+	}
+	return st, nil
+}
+
+// Setup stores the location's settings and creates the owner (an admin with
+// a PIN) on a new database. ErrConflict if already set up.
+func (s *Service) Setup(ctx context.Context, st Settings, ownerName, ownerPIN string) error {
+	st, err := s.checkSettings(st)
+	if err != nil {
+		return err
+	}
+	var owner *Staff
+	if strings.TrimSpace(ownerName) != "" {
+		o, err := s.newStaff(ownerName, RoleAdmin, ownerPIN)
+		if err != nil {
+			return err
+		}
+		owner = &o
+	}
+	who := "owner"
+	if owner != nil {
+		who = owner.Name
+	}
+	err = s.update(ctx, func(tx Tx) error {
+		switch _, err := tx.Settings(); {
+		case err == nil:
+			return fmt.Errorf("%w: this database is already set up", ErrConflict)
+		case !errors.Is(err, ErrNotInitialized):
+			return err
+		}
+		if err := tx.PutSettings(st); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: who, Action: "setup",
+			Subject: "settings", Detail: st.Location + ", " + st.Currency}); err != nil {
+			return err
+		}
+		if owner == nil {
+			return nil
+		}
+		if err := tx.PutStaff(*owner); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: who, Action: "staff_add",
+			Subject: "staff " + owner.Name, Detail: "role admin"})
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(Change{What: "settings"})
+	return nil
+}
+
+// newStaff validates a person and hashes their PIN.
+func (s *Service) newStaff(name string, role Role, pin string) (Staff, error) {
+	name, err := requiredText("name", name, maxStaffNameLen)
+	if err != nil {
+		return Staff{}, err
+	}
+	if strings.EqualFold(name, SystemActor().Staff) {
+		return Staff{}, fmt.Errorf("%w: %q is reserved for the payment sync", ErrInvalid, name)
+	}
+	switch role {
+	case RoleDesk, RoleManager, RoleAdmin:
+	default:
+		return Staff{}, fmt.Errorf("%w: role %q; use desk, manager or admin", ErrInvalid, role)
+	}
+	hash, err := s.hashPIN(pin)
+	if err != nil {
+		return Staff{}, err
+	}
+	return Staff{Name: name, Role: role, PINHash: hash, Created: s.now()}, nil
+}
+
+func (s *Service) hashPIN(pin string) ([]byte, error) {
+	if len(pin) < 4 || len(pin) > 8 || strings.Trim(pin, "0123456789") != "" {
+		return nil, fmt.Errorf("%w: a PIN is 4 to 8 digits", ErrInvalid)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pin), s.pinCost)
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot hash the PIN: %v", ErrInvalid, err)
+	}
+	return h, nil
+}
+
+// AddStaff adds a person. Only an admin may add another admin, so a
+// manager granted staff rights cannot raise anyone above themselves.
+func (s *Service) AddStaff(ctx context.Context, a Actor, name string, role Role, pin string) error {
+	if err := s.require(a, RightManageStaff); err != nil {
+		return err
+	}
+	if role == RoleAdmin && a.Role != RoleAdmin {
+		return fmt.Errorf("%w: only an admin may add an admin", ErrForbidden)
+	}
+	st, err := s.newStaff(name, role, pin)
+	if err != nil {
+		return err
+	}
+	err = s.update(ctx, func(tx Tx) error {
+		all, err := tx.StaffList()
+		if err != nil {
+			return err
+		}
+		for _, x := range all {
+			if strings.EqualFold(x.Name, st.Name) {
+				return fmt.Errorf("%w: there is already a staff member called %s", ErrConflict, x.Name)
+			}
+		}
+		if err := tx.PutStaff(st); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: a.Staff, Action: "staff_add",
+			Subject: "staff " + st.Name, Detail: "role " + string(st.Role)})
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(Change{What: "staff"})
+	return nil
+}
+
+// DisableStaff stops a person from logging in. Nobody disables themselves or
+// the last active admin, so the desk can never lock everyone out.
+func (s *Service) DisableStaff(ctx context.Context, a Actor, name string) error {
+	if err := s.require(a, RightManageStaff); err != nil {
+		return err
+	}
+	name = strings.TrimSpace(name)
+	err := s.update(ctx, func(tx Tx) error {
+		st, err := tx.Staff(name)
+		if err != nil {
+			return err
+		}
+		if st.Disabled {
+			return nil
+		}
+		if st.Name == a.Staff {
+			return fmt.Errorf("%w: you cannot disable yourself", ErrInvalid)
+		}
+		if st.Role == RoleAdmin {
+			all, err := tx.StaffList()
+			if err != nil {
+				return err
+			}
+			admins := 0
+			for _, x := range all {
+				if x.Role == RoleAdmin && !x.Disabled {
+					admins++
+				}
+			}
+			if admins <= 1 {
+				return fmt.Errorf("%w: %s is the last active admin", ErrInvalid, st.Name)
+			}
+		}
+		st.Disabled = true
+		if err := tx.PutStaff(st); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: a.Staff, Action: "staff_disable", Subject: "staff " + st.Name})
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(Change{What: "staff"})
+	return nil
+}
+
+// ResetPIN sets a new PIN and lifts any lockout.
+func (s *Service) ResetPIN(ctx context.Context, a Actor, name, pin string) error {
+	if err := s.require(a, RightManageStaff); err != nil {
+		return err
+	}
+	hash, err := s.hashPIN(pin)
+	if err != nil {
+		return err
+	}
+	name = strings.TrimSpace(name)
+	err = s.update(ctx, func(tx Tx) error {
+		st, err := tx.Staff(name)
+		if err != nil {
+			return err
+		}
+		if st.Role == RoleAdmin && a.Role != RoleAdmin {
+			return fmt.Errorf("%w: only an admin may reset an admin's PIN", ErrForbidden)
+		}
+		st.PINHash, st.FailedPINs, st.LockedUntil = hash, 0, time.Time{}
+		if err := tx.PutStaff(st); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: a.Staff, Action: "staff_reset_pin", Subject: "staff " + st.Name})
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(Change{What: "staff"})
+	return nil
+}
+
+// StaffList lists everyone, without PIN hashes (no screen needs them).
+func (s *Service) StaffList(ctx context.Context) ([]Staff, error) {
+	var out []Staff
+	err := s.view(ctx, func(tx ReadTx) error {
+		all, err := tx.StaffList()
+		if err != nil {
+			return err
+		}
+		out = make([]Staff, len(all))
+		for i, x := range all {
+			x.PINHash = nil
+			out[i] = x
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Login checks a PIN; too many wrong ones lock the person out for a while.
+// The failure count and the audit line are committed even when the login is
+// refused, which is why the refusal is returned after the transaction.
+func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
+	name = strings.TrimSpace(name)
+	var (
+		actor   Actor
+		refused error
+	)
+	err := s.update(ctx, func(tx Tx) error {
+		refused = nil
+		st, err := tx.Staff(name)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		audit := func(action, reason string) error {
+			return tx.AppendAudit(&AuditEntry{Time: now, Staff: st.Name, Action: action, Reason: reason})
+		}
+		if st.Disabled {
+			refused = fmt.Errorf("%w: %s is disabled", ErrForbidden, st.Name)
+			return audit("login_failed", "disabled")
+		}
+		if now.Before(st.LockedUntil) {
+			loc := time.Local
+			if set, err := tx.Settings(); err == nil {
+				if l, err := s.location(set); err == nil {
+					loc = l
+				}
+			}
+			refused = fmt.Errorf("%w: %s is locked out after too many wrong PINs; try again after %s",
+				ErrForbidden, st.Name, st.LockedUntil.In(loc).Format("15:04"))
+			return audit("login_failed", "locked out")
+		}
+		if bcrypt.CompareHashAndPassword(st.PINHash, []byte(pin)) != nil {
+			st.FailedPINs++
+			if st.FailedPINs >= s.maxPINTries {
+				st.FailedPINs, st.LockedUntil = 0, now.Add(s.lockout)
+				refused = fmt.Errorf("%w: wrong PIN; %s is locked out for %s", ErrForbidden, st.Name, s.lockout)
+				if err := tx.PutStaff(st); err != nil {
+					return err
+				}
+				if err := audit("login_failed", "wrong PIN"); err != nil {
+					return err
+				}
+				return audit("lockout", fmt.Sprintf("%d wrong PINs", s.maxPINTries))
+			}
+			left := s.maxPINTries - st.FailedPINs
+			refused = fmt.Errorf("%w: wrong PIN (%d %s left)", ErrForbidden, left, plural(left, "try", "tries"))
+			if err := tx.PutStaff(st); err != nil {
+				return err
+			}
+			return audit("login_failed", "wrong PIN")
+		}
+		st.FailedPINs, st.LockedUntil = 0, time.Time{}
+		if err := tx.PutStaff(st); err != nil {
+			return err
+		}
+		actor = Actor{Staff: st.Name, Role: st.Role}
+		return audit("login", "")
+	})
+	if err != nil {
+		return Actor{}, err
+	}
+	if refused != nil {
+		return Actor{}, refused
+	}
+	return actor, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Audit reads the audit log, oldest first. It needs RightPastTotals: the log
+// shows past days' activity, so whoever may not see past days' totals may
+// not read it either (by default: managers and admins).
+func (s *Service) Audit(ctx context.Context, a Actor, since time.Time, limit int) ([]AuditEntry, error) {
+	if err := s.require(a, RightPastTotals); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = defaultAuditLimit
+	}
+	limit = min(limit, maxAuditLimit)
+	var out []AuditEntry
+	err := s.view(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Audit(since, limit)
+		return err
+	})
+	return out, err
+}
+
+// RecordAudit appends an audit line for an action that is not an operation
+// (export, settings change, logout). Anyone may record their own action.
+func (s *Service) RecordAudit(ctx context.Context, a Actor, action, subject, reason string) error {
+	action, err := requiredText("action", action, maxActionLen)
+	if err != nil {
+		return err
+	}
+	if subject, err = cleanText("subject", subject, maxNameLen); err != nil {
+		return err
+	}
+	if reason, err = cleanText("reason", reason, maxReasonLen); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx Tx) error {
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: a.Staff, Action: action, Subject: subject, Reason: reason})
+	})
+}
