@@ -1,0 +1,415 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+func (t *tx) Client(id finance.ClientID) (finance.Client, error) {
+	var c finance.Client
+	v := t.b(bClients).Get(u64(uint64(id)))
+	if v == nil {
+		return c, fmt.Errorf("client %d %w", id, finance.ErrNotFound)
+	}
+	err := getJSON(v, &c)
+	return c, err
+}
+
+func (t *tx) ClientByPhone(e164 string) (finance.Client, error) {
+	if e164 == "" {
+		return finance.Client{}, fmt.Errorf("client with no phone %w", finance.ErrNotFound)
+	}
+	v := t.b(bClientPhone).Get([]byte(e164))
+	if v == nil {
+		return finance.Client{}, fmt.Errorf("client with phone %s %w", e164, finance.ErrNotFound)
+	}
+	return t.Client(finance.ClientID(getU64(v)))
+}
+
+// ClientCount is the number of clients. Clients are never deleted, so the
+// bucket's sequence (rolled back with a failed transaction) is the count.
+func (t *tx) ClientCount() (int, error) {
+	return int(t.b(bClients).Sequence()), nil
+}
+
+func (t *tx) CreateClient(c finance.Client) (finance.Client, error) {
+	if c.Phone != "" {
+		if err := t.phoneFree(c.Phone, 0); err != nil {
+			return finance.Client{}, err
+		}
+	}
+	b := t.b(bClients)
+	id, err := b.NextSequence()
+	if err != nil {
+		return finance.Client{}, fmt.Errorf("numbering client: %w", err)
+	}
+	c.ID = finance.ClientID(id)
+	if err := putJSON(b.Put, u64(id), c); err != nil {
+		return finance.Client{}, err
+	}
+	if err := t.indexClient(c); err != nil {
+		return finance.Client{}, err
+	}
+	return c, nil
+}
+
+func (t *tx) UpdateClient(c finance.Client) error {
+	old, err := t.Client(c.ID)
+	if err != nil {
+		return err
+	}
+	if c.Phone != "" && c.Phone != old.Phone {
+		if err := t.phoneFree(c.Phone, c.ID); err != nil {
+			return err
+		}
+	}
+	if err := t.unindexClient(old); err != nil {
+		return err
+	}
+	if err := putJSON(t.b(bClients).Put, u64(uint64(c.ID)), c); err != nil {
+		return err
+	}
+	return t.indexClient(c)
+}
+
+func (t *tx) phoneFree(phone string, self finance.ClientID) error {
+	v := t.b(bClientPhone).Get([]byte(phone))
+	if v != nil && finance.ClientID(getU64(v)) != self {
+		return fmt.Errorf("%w: phone %s already belongs to client %d", finance.ErrConflict, phone, getU64(v))
+	}
+	return nil
+}
+
+// The search indexes. Each entry's value carries what a query needs to test
+// and order a candidate (normalised name, phone digits), so a search never
+// loads client records it will not return.
+//
+//	clients_name:   sortName 0 id            -> digits
+//	clients_word:   word 0 id                -> sortName 0 digits
+//	clients_digits: digit suffix 0 id        -> sortName 0 digits
+
+func (t *tx) indexClient(c finance.Client) error {
+	id := uint64(c.ID)
+	if c.Phone != "" {
+		if err := t.b(bClientPhone).Put([]byte(c.Phone), u64(id)); err != nil {
+			return err
+		}
+	}
+	sortName, words := normalizeName(c.Name)
+	digits := phoneDigits(c.Phone)
+	val := join([]byte(sortName), []byte(digits))
+	if err := t.b(bClientName).Put(strID(sortName, id), []byte(digits)); err != nil {
+		return err
+	}
+	wb := t.b(bClientWord)
+	for _, w := range words {
+		if err := wb.Put(strID(w, id), val); err != nil {
+			return err
+		}
+	}
+	db := t.b(bClientDigits)
+	for _, s := range digitSuffixes(digits) {
+		if err := db.Put(strID(s, id), val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) unindexClient(c finance.Client) error {
+	id := uint64(c.ID)
+	if c.Phone != "" {
+		if v := t.b(bClientPhone).Get([]byte(c.Phone)); v != nil && getU64(v) == id {
+			if err := t.b(bClientPhone).Delete([]byte(c.Phone)); err != nil {
+				return err
+			}
+		}
+	}
+	sortName, words := normalizeName(c.Name)
+	if err := t.b(bClientName).Delete(strID(sortName, id)); err != nil {
+		return err
+	}
+	for _, w := range words {
+		if err := t.b(bClientWord).Delete(strID(w, id)); err != nil {
+			return err
+		}
+	}
+	for _, s := range digitSuffixes(phoneDigits(c.Phone)) {
+		if err := t.b(bClientDigits).Delete(strID(s, id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// normalizeName lower-cases a name and strips accents, returning the words
+// joined by single spaces (the sort key) and the distinct words. Apostrophes
+// vanish ("O'Brien" is "obrien"); any other non-letter, non-digit separates words.
+func normalizeName(name string) (string, []string) {
+	var b strings.Builder
+	var words []string
+	start := 0
+	flush := func() {
+		if b.Len() > start {
+			words = append(words, b.String()[start:])
+			b.WriteByte(' ')
+			start = b.Len()
+		}
+	}
+	for _, r := range norm.NFD.String(name) {
+		switch {
+		case unicode.Is(unicode.Mn, r), r == '\'', r == '’', r == 'ʼ':
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			flush()
+		}
+	}
+	flush()
+	sortName := strings.TrimSuffix(b.String(), " ")
+	seen := make(map[string]bool, len(words))
+	uniq := words[:0]
+	for _, w := range words {
+		if !seen[w] {
+			seen[w] = true
+			uniq = append(uniq, w)
+		}
+	}
+	return sortName, uniq
+}
+
+func phoneDigits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// minPhoneDigits is the shortest digit run searched as a phone substring:
+// fewer would match nearly everyone.
+const minPhoneDigits = 3
+
+// digitSuffixes lists every suffix of at least minPhoneDigits digits, so a
+// prefix seek on them finds any substring of the phone.
+func digitSuffixes(d string) []string {
+	var out []string
+	for i := 0; i+minPhoneDigits <= len(d); i++ {
+		out = append(out, d[i:])
+	}
+	return out
+}
+
+// ---- search
+
+// term is one part of a query: a name-word prefix or a phone-digit substring.
+type term struct {
+	text  string
+	phone bool
+}
+
+func (q term) matches(sortName, digits string) bool {
+	if q.phone {
+		return strings.Contains(digits, q.text)
+	}
+	for w := range strings.SplitSeq(sortName, " ") {
+		if strings.HasPrefix(w, q.text) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseQuery splits what was typed into terms. A query made only of phone
+// characters is one digit string, however it was spaced ("067 123 45");
+// otherwise each all-digit word is a phone term and the rest are name words.
+func parseQuery(q string) ([]term, bool) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, true
+	}
+	if strings.IndexFunc(q, func(r rune) bool {
+		return !(r >= '0' && r <= '9') && !strings.ContainsRune("+-() ./", r) && !unicode.IsSpace(r)
+	}) < 0 {
+		d := phoneDigits(q)
+		if len(d) < minPhoneDigits {
+			return nil, false
+		}
+		return []term{{text: d, phone: true}}, true
+	}
+	var terms []term
+	for _, f := range strings.Fields(q) {
+		if d := phoneDigits(f); len(d) == len(f) && len(d) >= minPhoneDigits {
+			terms = append(terms, term{text: d, phone: true})
+			continue
+		}
+		_, words := normalizeName(f)
+		for _, w := range words {
+			terms = append(terms, term{text: w})
+		}
+	}
+	return terms, len(terms) > 0
+}
+
+// Search strategy. Every term's index range is counted up to candidateCap.
+// If some term is that selective, its range is the candidate set: test each
+// against the other terms, sort by name. If every term is common, matches are
+// dense, so walking clients in name order finds the first page quickly; a
+// step budget bounds that walk, after which the smallest range is walked in
+// full keeping only the best names.
+const (
+	candidateCap   = 1024
+	nameScanBudget = 20000
+)
+
+type hit struct {
+	sortName string
+	id       uint64
+}
+
+func hitLess(a, b hit) bool {
+	if a.sortName != b.sortName {
+		return a.sortName < b.sortName
+	}
+	return a.id < b.id
+}
+
+// SearchClients matches q against name-word prefixes and phone-digit
+// substrings, all terms required, ordered by normalised name. limit <= 0
+// means no limit.
+func (t *tx) SearchClients(q string, limit int) ([]finance.Client, error) {
+	terms, ok := parseQuery(q)
+	if !ok {
+		return nil, nil
+	}
+	var hits []hit
+	if len(terms) == 0 {
+		hits = t.scanByName(nil, limit, -1)
+	} else {
+		hits = t.searchTerms(terms, limit)
+	}
+	out := make([]finance.Client, 0, len(hits))
+	for _, h := range hits {
+		c, err := t.Client(finance.ClientID(h.id))
+		if err != nil {
+			return nil, fmt.Errorf("search index points at a missing client: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (t *tx) termBucket(q term) *bolt.Bucket {
+	if q.phone {
+		return t.b(bClientDigits)
+	}
+	return t.b(bClientWord)
+}
+
+// countRange counts index entries under the term's prefix, stopping past max.
+func (t *tx) countRange(q term, max int) int {
+	c := t.termBucket(q).Cursor()
+	p := []byte(q.text)
+	n := 0
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p) && n <= max; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+func (t *tx) searchTerms(terms []term, limit int) []hit {
+	best, bestN := 0, -1
+	for i, q := range terms {
+		n := t.countRange(q, candidateCap)
+		if bestN < 0 || n < bestN {
+			best, bestN = i, n
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+	if bestN <= candidateCap || limit <= 0 {
+		return t.walkRange(terms, best, limit)
+	}
+	if hits := t.scanByName(terms, limit, nameScanBudget); hits != nil {
+		return hits
+	}
+	return t.walkRange(terms, best, limit)
+}
+
+// walkRange walks one term's whole index range, keeping the first limit
+// matches by name.
+func (t *tx) walkRange(terms []term, lead, limit int) []hit {
+	c := t.termBucket(terms[lead]).Cursor()
+	p := []byte(terms[lead].text)
+	seen := map[uint64]bool{}
+	var hits []hit
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		id := tail8(k)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		sortName, digits, _ := strings.Cut(string(v), "\x00")
+		if !matchAll(terms, lead, sortName, digits) {
+			continue
+		}
+		hits = append(hits, hit{sortName: sortName, id: id})
+		// Keep memory bounded on huge ranges: trim to the best limit now and then.
+		if limit > 0 && len(hits) >= 4*limit+64 {
+			sort.Slice(hits, func(i, j int) bool { return hitLess(hits[i], hits[j]) })
+			hits = hits[:limit]
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool { return hitLess(hits[i], hits[j]) })
+	if limit > 0 && len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits
+}
+
+func matchAll(terms []term, skip int, sortName, digits string) bool {
+	for i, q := range terms {
+		if i != skip && !q.matches(sortName, digits) {
+			return false
+		}
+	}
+	return true
+}
+
+// scanByName walks clients in name order, keeping those that match every
+// term, until limit hits. With budget >= 0 it gives up (returning nil) after
+// that many entries without filling the page.
+func (t *tx) scanByName(terms []term, limit, budget int) []hit {
+	c := t.b(bClientName).Cursor()
+	hits := []hit{}
+	steps := 0
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if limit > 0 && len(hits) >= limit {
+			break
+		}
+		if budget >= 0 && steps >= budget {
+			return nil
+		}
+		steps++
+		if len(k) < 9 {
+			continue
+		}
+		sortName := string(k[:len(k)-9])
+		if !matchAll(terms, -1, sortName, string(v)) {
+			continue
+		}
+		hits = append(hits, hit{sortName: sortName, id: tail8(k)})
+	}
+	return hits
+}

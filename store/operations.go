@@ -1,0 +1,438 @@
+package store
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+const registerPrefix = "register/"
+const clientPrefix = "client/"
+
+func (t *tx) Operation(id finance.OperationID) (finance.Operation, error) {
+	var op finance.Operation
+	v := t.b(bOps).Get(u64(uint64(id)))
+	if v == nil {
+		return op, fmt.Errorf("operation %d %w", id, finance.ErrNotFound)
+	}
+	err := getJSON(v, &op)
+	return op, err
+}
+
+func (t *tx) OperationByKey(key string) (finance.Operation, error) {
+	if key == "" {
+		return finance.Operation{}, fmt.Errorf("operation with an empty key %w", finance.ErrNotFound)
+	}
+	v := t.b(bOpKey).Get([]byte(key))
+	if v == nil {
+		return finance.Operation{}, fmt.Errorf("operation with key %q %w", key, finance.ErrNotFound)
+	}
+	return t.Operation(finance.OperationID(getU64(v)))
+}
+
+func (t *tx) LastOperationID() (finance.OperationID, error) {
+	k, _ := t.b(bOps).Cursor().Last()
+	return finance.OperationID(getU64(k)), nil
+}
+
+func (t *tx) ForEachOperation(fn func(finance.Operation) error) error {
+	return t.b(bOps).ForEach(func(_, v []byte) error {
+		var op finance.Operation
+		if err := getJSON(v, &op); err != nil {
+			return err
+		}
+		return fn(op)
+	})
+}
+
+// ClientOperations lists a client's operations newest first, at most
+// p.Limit (<= 0: all) with IDs below p.Before (0: from the newest).
+func (t *tx) ClientOperations(id finance.ClientID, p finance.Page) ([]finance.Operation, error) {
+	c := t.b(bOpClient).Cursor()
+	prefix := u64(uint64(id))
+	var k []byte
+	if p.Before == 0 {
+		// Seek past this client's last entry, then step back.
+		if k, _ = c.Seek(u64(uint64(id) + 1)); k == nil || uint64(id) == ^uint64(0) {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+	} else {
+		k, _ = c.Seek(idID(uint64(id), uint64(p.Before)))
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+	}
+	var out []finance.Operation
+	for ; k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
+		if p.Limit > 0 && len(out) >= p.Limit {
+			break
+		}
+		op, err := t.Operation(finance.OperationID(tail8(k)))
+		if err != nil {
+			return nil, fmt.Errorf("client index: %w", err)
+		}
+		out = append(out, op)
+	}
+	return out, nil
+}
+
+// DayOperations lists a business day's operations oldest first.
+func (t *tx) DayOperations(d finance.Date) ([]finance.Operation, error) {
+	if _, err := finance.ParseDate(string(d)); err != nil {
+		return nil, err
+	}
+	return t.opsUnder(bOpDay, []byte(d))
+}
+
+func (t *tx) BookingOperations(bookingID string) ([]finance.Operation, error) {
+	if bookingID == "" {
+		return nil, nil
+	}
+	return t.opsUnder(bOpBooking, join([]byte(bookingID), nil))
+}
+
+// opsUnder loads the operations an index lists under a key prefix, in index order.
+func (t *tx) opsUnder(bucket, prefix []byte) ([]finance.Operation, error) {
+	c := t.b(bucket).Cursor()
+	var out []finance.Operation
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		op, err := t.Operation(finance.OperationID(tail8(k)))
+		if err != nil {
+			return nil, fmt.Errorf("%s index: %w", bucket, err)
+		}
+		out = append(out, op)
+	}
+	return out, nil
+}
+
+// Balance is the sum of an account's postings, plus a register's start
+// balance. An account nothing was ever posted to has balance 0 (plus start).
+func (t *tx) Balance(acc finance.AccountID) (int64, error) {
+	bal := getI64(t.b(bBalances).Get([]byte(acc)))
+	if reg, ok := strings.CutPrefix(string(acc), registerPrefix); ok {
+		start, _ := t.startBalance(reg)
+		sum, ok := addInt64(bal, start)
+		if !ok {
+			return 0, fmt.Errorf("%w: balance of %s overflows", finance.ErrInvalid, acc)
+		}
+		return sum, nil
+	}
+	return bal, nil
+}
+
+// AppendOperation stores op with all its indexes, balances and day
+// aggregates. It sets op.ID and nothing else.
+func (t *tx) AppendOperation(op *finance.Operation) error {
+	if err := validateOp(op); err != nil {
+		return err
+	}
+	if v := t.b(bOpKey).Get([]byte(op.Key)); v != nil {
+		return fmt.Errorf("%w: operation key %q was already used by operation %d", finance.ErrConflict, op.Key, getU64(v))
+	}
+	clients, err := t.opClients(op)
+	if err != nil {
+		return err
+	}
+
+	// Balances first: an overflow refuses the operation before anything is numbered.
+	bal := t.b(bBalances)
+	newBal := map[finance.AccountID]int64{}
+	for _, p := range op.Postings {
+		cur, ok := newBal[p.Account]
+		if !ok {
+			cur = getI64(bal.Get([]byte(p.Account)))
+		}
+		sum, ok := addInt64(cur, p.Amount)
+		if !ok {
+			return fmt.Errorf("%w: balance of %s would overflow", finance.ErrInvalid, p.Account)
+		}
+		newBal[p.Account] = sum
+	}
+
+	ops := t.b(bOps)
+	seq, err := ops.NextSequence()
+	if err != nil {
+		return fmt.Errorf("numbering operation: %w", err)
+	}
+	op.ID = finance.OperationID(seq)
+	if err := putJSON(ops.Put, u64(seq), op); err != nil {
+		op.ID = 0
+		return err
+	}
+	for acc, v := range newBal {
+		if err := bal.Put([]byte(acc), i64(v)); err != nil {
+			return err
+		}
+	}
+	if err := t.b(bOpKey).Put([]byte(op.Key), u64(seq)); err != nil {
+		return err
+	}
+	for _, c := range clients {
+		if err := t.b(bOpClient).Put(idID(uint64(c), seq), nil); err != nil {
+			return err
+		}
+	}
+	if err := t.b(bOpDay).Put(append([]byte(op.BusinessDate), u64(seq)...), nil); err != nil {
+		return err
+	}
+	if op.BookingID != "" {
+		if err := t.b(bOpBooking).Put(strID(op.BookingID, seq), nil); err != nil {
+			return err
+		}
+	}
+	return t.addToDays(op)
+}
+
+func validateOp(op *finance.Operation) error {
+	if op == nil {
+		return fmt.Errorf("%w: no operation", finance.ErrInvalid)
+	}
+	if op.Key == "" {
+		return fmt.Errorf("%w: operation has no idempotency key", finance.ErrInvalid)
+	}
+	if _, err := finance.ParseDate(string(op.BusinessDate)); err != nil {
+		return fmt.Errorf("operation business date: %w", err)
+	}
+	if len(op.Postings) < 2 {
+		return fmt.Errorf("%w: an operation needs at least two postings, got %d", finance.ErrInvalid, len(op.Postings))
+	}
+	var sum int64
+	for _, p := range op.Postings {
+		if p.Account == "" {
+			return fmt.Errorf("%w: a posting has no account", finance.ErrInvalid)
+		}
+		var ok bool
+		if sum, ok = addInt64(sum, p.Amount); !ok {
+			return fmt.Errorf("%w: postings overflow", finance.ErrInvalid)
+		}
+	}
+	if sum != 0 {
+		return fmt.Errorf("%w: postings sum to %d, not zero", finance.ErrInvalid, sum)
+	}
+	return nil
+}
+
+// opClients is every client whose history shows op: the one it names and
+// any whose deposit it posts to. Each must exist.
+func (t *tx) opClients(op *finance.Operation) ([]finance.ClientID, error) {
+	var out []finance.ClientID
+	add := func(id finance.ClientID) error {
+		for _, c := range out {
+			if c == id {
+				return nil
+			}
+		}
+		if t.b(bClients).Get(u64(uint64(id))) == nil {
+			return fmt.Errorf("operation names client %d, who is %w", id, finance.ErrNotFound)
+		}
+		out = append(out, id)
+		return nil
+	}
+	if op.ClientID != 0 {
+		if err := add(op.ClientID); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range op.Postings {
+		s, ok := strings.CutPrefix(string(p.Account), clientPrefix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("%w: %q is not a client account", finance.ErrInvalid, p.Account)
+		}
+		if err := add(finance.ClientID(n)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ---- per-register day aggregates
+
+// dayAgg is what is stored per register and business day. Closing is the
+// running sum of the register's postings through the day, without the start
+// balance, which is added on read so a settings change cannot stale it.
+type dayAgg struct {
+	Closing int64                    `json:"c"`
+	In      int64                    `json:"i"`
+	Out     int64                    `json:"o"`
+	Count   int                      `json:"n"`
+	ByKind  map[finance.OpKind]int64 `json:"k,omitempty"`
+}
+
+func dayKey(register string, d finance.Date) []byte {
+	return join([]byte(register), []byte(d))
+}
+
+func (t *tx) addToDays(op *finance.Operation) error {
+	type delta struct {
+		in, out, net int64
+		count        int
+	}
+	var regs []string
+	deltas := map[string]*delta{}
+	for _, p := range op.Postings {
+		reg, ok := strings.CutPrefix(string(p.Account), registerPrefix)
+		if !ok {
+			continue
+		}
+		d := deltas[reg]
+		if d == nil {
+			d = &delta{}
+			deltas[reg] = d
+			regs = append(regs, reg)
+		}
+		if p.Amount >= 0 {
+			d.in += p.Amount
+		} else {
+			d.out -= p.Amount
+		}
+		d.net += p.Amount
+		d.count++
+	}
+	b := t.b(bRegDays)
+	for _, reg := range regs {
+		d := deltas[reg]
+		key := dayKey(reg, op.BusinessDate)
+		c := b.Cursor()
+		var agg dayAgg
+		k, v := c.Seek(key)
+		if k != nil && string(k) == string(key) {
+			if err := getJSON(v, &agg); err != nil {
+				return err
+			}
+		} else if pk, pv := c.Prev(); pk != nil && hasPrefix(pk, join([]byte(reg), nil)) {
+			// A new day opens with the closing of the last earlier day.
+			var prev dayAgg
+			if err := getJSON(pv, &prev); err != nil {
+				return err
+			}
+			agg.Closing = prev.Closing
+		}
+		agg.In += d.in
+		agg.Out += d.out
+		agg.Count += d.count
+		agg.Closing += d.net
+		if agg.ByKind == nil {
+			agg.ByKind = map[finance.OpKind]int64{}
+		}
+		agg.ByKind[op.Kind] += d.net
+		if err := putJSON(b.Put, key, agg); err != nil {
+			return err
+		}
+		if d.net != 0 {
+			if err := t.shiftLaterDays(reg, op.BusinessDate, d.net); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// shiftLaterDays moves the closing of every day after d by net: a backdated
+// posting changes what each later day opened and closed with.
+func (t *tx) shiftLaterDays(reg string, d finance.Date, net int64) error {
+	b := t.b(bRegDays)
+	prefix := join([]byte(reg), nil)
+	var later [][]byte
+	c := b.Cursor()
+	k, _ := c.Seek(dayKey(reg, d))
+	if k != nil && string(k) == string(dayKey(reg, d)) {
+		k, _ = c.Next()
+	}
+	for ; k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		later = append(later, append([]byte(nil), k...))
+	}
+	for _, k := range later {
+		var agg dayAgg
+		if err := getJSON(b.Get(k), &agg); err != nil {
+			return err
+		}
+		agg.Closing += net
+		if err := putJSON(b.Put, k, agg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RegisterDay reads one register's totals for a day from its aggregate.
+func (t *tx) RegisterDay(register string, d finance.Date) (finance.DayTotals, error) {
+	days, err := t.RegisterDays(register, d, d)
+	if err != nil {
+		return finance.DayTotals{}, err
+	}
+	return days[0], nil
+}
+
+// maxDays bounds one RegisterDays call (about ten years).
+const maxDays = 3700
+
+// RegisterDays reads from..to inclusive with one seek and a forward walk.
+func (t *tx) RegisterDays(register string, from, to finance.Date) ([]finance.DayTotals, error) {
+	if _, err := finance.ParseDate(string(from)); err != nil {
+		return nil, err
+	}
+	if _, err := finance.ParseDate(string(to)); err != nil {
+		return nil, err
+	}
+	if to < from {
+		return nil, fmt.Errorf("%w: date range %s..%s ends before it starts", finance.ErrInvalid, from, to)
+	}
+	start, known := t.startBalance(register)
+	b := t.b(bRegDays)
+	prefix := join([]byte(register), nil)
+	c := b.Cursor()
+	k, v := c.Seek(dayKey(register, from))
+	var closing int64
+	if pk, pv := c.Prev(); pk != nil && hasPrefix(pk, prefix) {
+		var prev dayAgg
+		if err := getJSON(pv, &prev); err != nil {
+			return nil, err
+		}
+		closing = prev.Closing
+		known = true
+	}
+	// Re-seek: Prev moved the cursor.
+	k, v = c.Seek(dayKey(register, from))
+	if !known && (k == nil || !hasPrefix(k, prefix)) {
+		return nil, fmt.Errorf("register %q %w", register, finance.ErrNotFound)
+	}
+	var out []finance.DayTotals
+	for d := from; d <= to; d = d.AddDays(1) {
+		if len(out) >= maxDays {
+			return nil, fmt.Errorf("%w: date range %s..%s is longer than %d days", finance.ErrInvalid, from, to, maxDays)
+		}
+		dt := finance.DayTotals{Register: register, Date: d, ByKind: map[finance.OpKind]int64{}}
+		if k != nil && hasPrefix(k, prefix) && string(k[len(prefix):]) == string(d) {
+			var agg dayAgg
+			if err := getJSON(v, &agg); err != nil {
+				return nil, err
+			}
+			dt.In, dt.Out, dt.Count = agg.In, agg.Out, agg.Count
+			for kind, n := range agg.ByKind {
+				dt.ByKind[kind] = n
+			}
+			dt.Opening = agg.Closing - agg.In + agg.Out
+			closing = agg.Closing
+			k, v = c.Next()
+		} else {
+			dt.Opening = closing
+		}
+		dt.Opening += start
+		dt.Closing = closing + start
+		out = append(out, dt)
+	}
+	return out, nil
+}

@@ -1,0 +1,187 @@
+// Package store keeps paydesk's books in one bbolt file. It implements
+// finance.Store: every finance rule runs inside one bbolt transaction here, so
+// an operation, its indexes, balances and day aggregates are written together
+// or not at all.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// DefaultLockTimeout is how long Open waits for another process to let go of
+// the file before it gives up with finance.ErrLocked.
+const DefaultLockTimeout = time.Second
+
+// Options tune Open. The zero value is right for the app.
+type Options struct {
+	// LockTimeout bounds the wait for the file lock (default DefaultLockTimeout).
+	LockTimeout time.Duration
+	// NoSync skips fsync on commit: only for bulk loads and benchmarks whose
+	// data can be rebuilt, never for real books.
+	NoSync bool
+	// InitialMmapSize pre-sizes the memory map (bytes) so a growing file does
+	// not stall readers while bbolt remaps.
+	InitialMmapSize int
+}
+
+// DB is an open paydesk database. It is safe for concurrent use: any number
+// of View calls run alongside at most one Update.
+type DB struct {
+	bolt *bolt.DB
+	path string
+}
+
+var _ finance.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at path, creates every bucket
+// and brings the schema up to date. Another process holding the file makes it
+// fail within opts.LockTimeout with an error wrapping finance.ErrLocked.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	return open(ctx, path, opts, migrations())
+}
+
+func open(ctx context.Context, path string, opts Options, migs []migration) (*DB, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, fmt.Errorf("%w: no database path given", finance.ErrInvalid)
+	}
+	abs, err := filepath.Abs(path)
+	if err == nil {
+		path = abs
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the folder for database %s: %w", path, err)
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:         timeout,
+		NoSync:          opts.NoSync,
+		NoGrowSync:      opts.NoSync,
+		InitialMmapSize: opts.InitialMmapSize,
+		FreelistType:    bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db := &DB{bolt: bdb, path: path}
+	if err := db.migrate(migs); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// LockedError says another process holds the database file.
+type LockedError struct{ Path string }
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("database %s is in use by another paydesk process (is \"paydesk serve\" running?)", e.Path)
+}
+
+func (e *LockedError) Unwrap() error { return finance.ErrLocked }
+
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return &LockedError{Path: path}
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("cannot open database %s: %w", path, err)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
+		errors.Is(err, berrors.ErrChecksum), isTooSmall(err):
+		return notDatabase(path, err)
+	}
+	return fmt.Errorf("cannot open database %s: %w", path, err)
+}
+
+// isTooSmall catches bbolt's unexported refusal of a short file that is not
+// a database.
+func isTooSmall(err error) bool {
+	return strings.Contains(err.Error(), "file size too small")
+}
+
+func notDatabase(path string, err error) error {
+	return fmt.Errorf("%w: %s is not a paydesk database (%w)", finance.ErrInvalid, path, err)
+}
+
+// Close releases the file and its lock.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("closing database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Path is the database file's absolute path.
+func (db *DB) Path() string { return db.path }
+
+// Exists reports whether a database file is already at path (first-run detection).
+func Exists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Size() > 0
+}
+
+// View runs fn in a consistent read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		return fn(newTx(btx))
+	})
+}
+
+// Update runs fn in one read-write transaction: everything fn writes commits
+// together, or nothing does if fn returns an error or the commit fails.
+func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	btx, err := db.bolt.Begin(true)
+	if err != nil {
+		return fmt.Errorf("starting a write on database %s: %w", db.path, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = btx.Rollback()
+		}
+	}()
+	if err := fn(newTx(btx)); err != nil {
+		return err
+	}
+	committed = true // Commit closes the tx whether or not it succeeds
+	if err := btx.Commit(); err != nil {
+		return fmt.Errorf("saving to database %s (nothing was written): %w", db.path, err)
+	}
+	return nil
+}
+
+// Batch is Update for many small concurrent writers (the webhook inlet):
+// bbolt merges calls that arrive together into one commit, trading a few
+// milliseconds of latency for throughput. fn may run more than once, so it
+// must not have effects outside tx; on an error from one fn the others are
+// re-run without it.
+func (db *DB) Batch(ctx context.Context, fn func(tx finance.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Batch(func(btx *bolt.Tx) error {
+		return fn(newTx(btx))
+	})
+}

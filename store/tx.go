@@ -1,0 +1,181 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// tx implements finance.Tx (and so finance.ReadTx) over one bbolt
+// transaction. In a View the bbolt tx is read-only and any write fails.
+type tx struct {
+	btx *bolt.Tx
+
+	// settings is read once per transaction: balances and day totals need
+	// the registers' start balances on every call.
+	settings    *finance.Settings
+	settingsErr error
+}
+
+var _ finance.Tx = (*tx)(nil)
+
+func newTx(btx *bolt.Tx) *tx { return &tx{btx: btx} }
+
+func (t *tx) b(name []byte) *bolt.Bucket { return t.btx.Bucket(name) }
+
+// ---- settings
+
+var keySettings = []byte("settings")
+
+func (t *tx) Settings() (finance.Settings, error) {
+	if t.settings == nil && t.settingsErr == nil {
+		v := t.b(bSettings).Get(keySettings)
+		if v == nil {
+			t.settingsErr = fmt.Errorf("%w: run setup first", finance.ErrNotInitialized)
+		} else {
+			var s finance.Settings
+			if err := getJSON(v, &s); err != nil {
+				t.settingsErr = err
+			} else {
+				t.settings = &s
+			}
+		}
+	}
+	if t.settingsErr != nil {
+		return finance.Settings{}, t.settingsErr
+	}
+	s := *t.settings
+	s.Registers = append([]finance.Register(nil), s.Registers...)
+	return s, nil
+}
+
+func (t *tx) PutSettings(s finance.Settings) error {
+	seen := map[string]bool{}
+	for _, r := range s.Registers {
+		if r.ID == "" {
+			return fmt.Errorf("%w: a register has no id", finance.ErrInvalid)
+		}
+		if seen[r.ID] {
+			return fmt.Errorf("%w: register id %q appears twice", finance.ErrInvalid, r.ID)
+		}
+		seen[r.ID] = true
+	}
+	if err := putJSON(t.b(bSettings).Put, keySettings, s); err != nil {
+		return err
+	}
+	t.settings, t.settingsErr = nil, nil
+	return nil
+}
+
+// startBalance is a register's balance before its first operation, and
+// whether the register is configured at all.
+func (t *tx) startBalance(register string) (int64, bool) {
+	s, err := t.Settings()
+	if err != nil {
+		return 0, false
+	}
+	for _, r := range s.Registers {
+		if r.ID == register {
+			return r.StartBalance, true
+		}
+	}
+	return 0, false
+}
+
+// ---- cursors
+
+func (t *tx) Cursor(name string) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	return string(t.b(bCursors).Get([]byte(name))), nil
+}
+
+func (t *tx) SetCursor(name, value string) error {
+	if name == "" {
+		return fmt.Errorf("%w: cursor has no name", finance.ErrInvalid)
+	}
+	if value == "" {
+		return t.b(bCursors).Delete([]byte(name))
+	}
+	return t.b(bCursors).Put([]byte(name), []byte(value))
+}
+
+// ---- staff
+
+func (t *tx) Staff(name string) (finance.Staff, error) {
+	var s finance.Staff
+	if name == "" {
+		return s, fmt.Errorf("staff member with no name %w", finance.ErrNotFound)
+	}
+	v := t.b(bStaff).Get([]byte(name))
+	if v == nil {
+		return s, fmt.Errorf("staff member %q %w", name, finance.ErrNotFound)
+	}
+	err := getJSON(v, &s)
+	return s, err
+}
+
+// StaffList lists staff by name.
+func (t *tx) StaffList() ([]finance.Staff, error) {
+	var out []finance.Staff
+	err := t.b(bStaff).ForEach(func(_, v []byte) error {
+		var s finance.Staff
+		if err := getJSON(v, &s); err != nil {
+			return err
+		}
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+func (t *tx) PutStaff(s finance.Staff) error {
+	if s.Name == "" {
+		return fmt.Errorf("%w: staff member has no name", finance.ErrInvalid)
+	}
+	return putJSON(t.b(bStaff).Put, []byte(s.Name), s)
+}
+
+// ---- audit
+
+func (t *tx) AppendAudit(e *finance.AuditEntry) error {
+	if e == nil {
+		return fmt.Errorf("%w: no audit entry", finance.ErrInvalid)
+	}
+	b := t.b(bAudit)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("numbering audit entry: %w", err)
+	}
+	e.Seq = seq
+	if err := putJSON(b.Put, u64(seq), e); err != nil {
+		return err
+	}
+	return t.b(bAuditTime).Put(idID(getU64(timeKey(e.Time)), seq), nil)
+}
+
+// Audit lists entries at or after since, oldest first; limit <= 0 means all.
+func (t *tx) Audit(since time.Time, limit int) ([]finance.AuditEntry, error) {
+	var out []finance.AuditEntry
+	c := t.b(bAuditTime).Cursor()
+	audit := t.b(bAudit)
+	for k, _ := c.Seek(timeKey(since)); k != nil; k, _ = c.Next() {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		v := audit.Get(u64(tail8(k)))
+		if v == nil {
+			return nil, fmt.Errorf("audit index points at missing entry %d (damaged file?)", tail8(k))
+		}
+		var e finance.AuditEntry
+		if err := getJSON(v, &e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
