@@ -1,0 +1,335 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// printOp reports a posted operation: its id for scripts, or the whole
+// operation as JSON.
+func (a *app) printOp(st finance.Settings, op finance.Operation, asJSON bool) error {
+	if !asJSON {
+		_, err := fmt.Fprintln(a.stdout, op.ID)
+		return err
+	}
+	v, err := newView(st)
+	if err != nil {
+		return err
+	}
+	return writeJSON(a.stdout, v.op(op))
+}
+
+func cmdDeposit(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("deposit")
+	client := fs.String("client", "", "client id (required)")
+	amt := fs.String("amount", "", "amount, e.g. 50 or 50.00 (required)")
+	reg := fs.String("register", "", "register id or name, e.g. cash (required)")
+	note := fs.String("note", "", "a note")
+	key := keyFlag(fs)
+	asJSON := fs.Bool("json", false, "print the operation as JSON")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "client", "amount", "register"); err != nil {
+		return err
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	id, err := parseClientID(*client)
+	if err != nil {
+		return err
+	}
+	n, err := amount(st, "amount", *amt, false)
+	if err != nil {
+		return err
+	}
+	r, err := register(st, *reg)
+	if err != nil {
+		return err
+	}
+	op, err := svc.TopUp(ctx, a.actor, finance.TopUpRequest{Key: keyOrNew(*key), ClientID: id, Amount: n, Register: r, Note: *note})
+	if err != nil {
+		return err
+	}
+	return a.printOp(st, op, *asJSON)
+}
+
+func cmdCheckout(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("checkout")
+	client := fs.String("client", "", "client id")
+	walkIn := fs.Bool("walk-in", false, "a visitor without a client record (nothing from a deposit)")
+	total := fs.String("total", "", "the visit's total (required)")
+	bal := fs.String("balance", "", "take this much from the client's deposit (default: as much as covers the total)")
+	reg := fs.String("register", "", "the register that takes the rest")
+	var pays payFlag
+	fs.Var(&pays, "pay", "REGISTER=AMOUNT, repeatable: split the rest over registers; must add up exactly")
+	note := fs.String("note", "", "a note")
+	key := keyFlag(fs)
+	asJSON := fs.Bool("json", false, "print the operation as JSON")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "total"); err != nil {
+		return err
+	}
+	switch {
+	case *client == "" && !*walkIn:
+		return usagef(fs, "say whose visit it is with --client ID, or --walk-in")
+	case *client != "" && *walkIn:
+		return usagef(fs, "--client and --walk-in don't go together")
+	case *reg != "" && len(pays) > 0:
+		return usagef(fs, "use --register or --pay, not both")
+	case *walkIn && *bal != "":
+		return usagef(fs, "a walk-in has no deposit to take --balance from")
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := newView(st)
+	if err != nil {
+		return err
+	}
+	req := finance.CheckoutRequest{Key: keyOrNew(*key), Note: *note}
+	if req.Total, err = amount(st, "total", *total, false); err != nil {
+		return err
+	}
+	var fromBalance int64
+	if !*walkIn {
+		if req.ClientID, err = parseClientID(*client); err != nil {
+			return err
+		}
+		if *bal != "" {
+			if fromBalance, err = amount(st, "balance", *bal, true); err != nil {
+				return err
+			}
+		} else if fromBalance, err = defaultFromBalance(ctx, svc, req.ClientID, req.Key, req.Total); err != nil {
+			return err
+		}
+	}
+	if fromBalance > req.Total {
+		return fmt.Errorf("%w: --balance %s is more than the total %s", finance.ErrInvalid, v.f.Format(fromBalance), v.f.Format(req.Total))
+	}
+	req.FromBalance = &fromBalance
+	rest := req.Total - fromBalance
+
+	switch {
+	case len(pays) > 0:
+		var sum int64
+		for _, p := range pays {
+			name, amt, _ := strings.Cut(p, "=")
+			r, err := register(st, name)
+			if err != nil {
+				return err
+			}
+			n, err := amount(st, "pay "+name, amt, false)
+			if err != nil {
+				return err
+			}
+			req.Payments = append(req.Payments, finance.Tender{Register: r, Amount: n})
+			sum += n
+		}
+		if sum != rest {
+			return fmt.Errorf("%w: the --pay amounts add up to %s but %s is due (total %s, %s from the balance)",
+				finance.ErrInvalid, v.f.Format(sum), v.f.Format(rest), v.f.Format(req.Total), v.f.Format(fromBalance))
+		}
+	case rest == 0:
+		// All from the deposit; a --register is simply not needed.
+	case *reg != "":
+		r, err := register(st, *reg)
+		if err != nil {
+			return err
+		}
+		req.Payments = []finance.Tender{{Register: r, Amount: rest}}
+	default:
+		return usagef(fs, "%s is due after %s from the balance: say how it is paid with --register R or --pay R=AMOUNT",
+			v.f.Format(rest), v.f.Format(fromBalance))
+	}
+	op, err := svc.Checkout(ctx, a.actor, req)
+	if err != nil {
+		return err
+	}
+	return a.printOp(st, op, *asJSON)
+}
+
+// defaultFromBalance is what the deposit covers: all of what the client may
+// spend, up to the total. A retry with the key of a checkout already posted
+// takes what that checkout took, so the retry matches it and posts nothing
+// new (the deposit has shrunk since, which would otherwise change the request).
+func defaultFromBalance(ctx context.Context, svc *finance.Service, id finance.ClientID, key string, total int64) (int64, error) {
+	var prior *finance.Operation
+	err := svc.Store().View(ctx, func(tx finance.ReadTx) error {
+		op, err := tx.OperationByKey(key)
+		if err == nil {
+			prior = &op
+			return nil
+		}
+		if errors.Is(err, finance.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if prior != nil {
+		for _, p := range prior.Postings {
+			if p.Account == finance.ClientAccount(id) && p.Amount > 0 {
+				return p.Amount, nil
+			}
+		}
+		return 0, nil
+	}
+	cv, err := svc.ClientView(ctx, id, finance.Page{Limit: 1})
+	if err != nil {
+		return 0, err
+	}
+	return max(0, min(cv.Available, total)), nil
+}
+
+func cmdCashOut(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("cashout")
+	client := fs.String("client", "", "client id (required)")
+	amt := fs.String("amount", "", "amount to pay back (required)")
+	reg := fs.String("register", "", "register the money leaves, e.g. cash (required)")
+	note := fs.String("note", "", "a note")
+	key := keyFlag(fs)
+	asJSON := fs.Bool("json", false, "print the operation as JSON")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "client", "amount", "register"); err != nil {
+		return err
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	id, err := parseClientID(*client)
+	if err != nil {
+		return err
+	}
+	n, err := amount(st, "amount", *amt, false)
+	if err != nil {
+		return err
+	}
+	r, err := register(st, *reg)
+	if err != nil {
+		return err
+	}
+	op, err := svc.CashOut(ctx, a.actor, finance.CashOutRequest{Key: keyOrNew(*key), ClientID: id, Amount: n, Register: r, Note: *note})
+	if err != nil {
+		return err
+	}
+	return a.printOp(st, op, *asJSON)
+}
+
+func cmdTransfer(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("transfer")
+	from := fs.String("from", "", "register the money leaves (required)")
+	to := fs.String("to", "", "register the money goes to (required)")
+	amt := fs.String("amount", "", "amount (required)")
+	note := fs.String("note", "", "a note")
+	key := keyFlag(fs)
+	asJSON := fs.Bool("json", false, "print the operation as JSON")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "from", "to", "amount"); err != nil {
+		return err
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := amount(st, "amount", *amt, false)
+	if err != nil {
+		return err
+	}
+	f, err := register(st, *from)
+	if err != nil {
+		return err
+	}
+	t, err := register(st, *to)
+	if err != nil {
+		return err
+	}
+	op, err := svc.Transfer(ctx, a.actor, finance.TransferRequest{Key: keyOrNew(*key), From: f, To: t, Amount: n, Note: *note})
+	if err != nil {
+		return err
+	}
+	return a.printOp(st, op, *asJSON)
+}
+
+func cmdPaidIn(ctx context.Context, a *app, args []string) error {
+	return moveCash(ctx, a, args, "paid-in", true)
+}
+
+func cmdPaidOut(ctx context.Context, a *app, args []string) error {
+	return moveCash(ctx, a, args, "paid-out", false)
+}
+
+func moveCash(ctx context.Context, a *app, args []string, name string, in bool) error {
+	fs := newFlags(name)
+	reg := fs.String("register", "", "register id or name (required)")
+	amt := fs.String("amount", "", "amount (required)")
+	reason := fs.String("reason", "", "why, in words (required)")
+	key := keyFlag(fs)
+	asJSON := fs.Bool("json", false, "print the operation as JSON")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "register", "amount", "reason"); err != nil {
+		return err
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := amount(st, "amount", *amt, false)
+	if err != nil {
+		return err
+	}
+	r, err := register(st, *reg)
+	if err != nil {
+		return err
+	}
+	op, err := svc.MoveCash(ctx, a.actor, finance.CashMoveRequest{Key: keyOrNew(*key), Register: r, Amount: n, In: in, Reason: *reason})
+	if err != nil {
+		return err
+	}
+	return a.printOp(st, op, *asJSON)
+}
+
+func cmdReverse(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("reverse")
+	reason := fs.String("reason", "", "why the operation was a mistake (required)")
+	key := keyFlag(fs)
+	asJSON := fs.Bool("json", false, "print the reversal as JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := required(fs, "reason"); err != nil {
+		return err
+	}
+	id, err := parseOpID(pos[0])
+	if err != nil {
+		return err
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	op, err := svc.Reverse(ctx, a.actor, finance.ReverseRequest{Key: keyOrNew(*key), OperationID: id, Reason: *reason})
+	if err != nil {
+		return err
+	}
+	return a.printOp(st, op, *asJSON)
+}

@@ -1,0 +1,369 @@
+// Command paydesk is the salon front desk: a full-screen terminal app (the
+// default) and a scriptable CLI over the same books. This file parses the
+// global flags, loads the config and dispatches through one command table.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/paydesk/paydesk/config"
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/store"
+)
+
+// version is set at release time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is used.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitRefused = 1 // the books said no, or something failed: reason on stderr
+	exitUsage   = 2 // the command line was wrong: usage on stderr
+)
+
+// command is one row of the command table. name is one or two words
+// ("deposit", "client add"); run gets the arguments after the name.
+type command struct {
+	name    string
+	usage   string // arguments after the name, for the usage line
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+// commands is the one command table. Other parts of paydesk add their rows
+// here (payments.go: booking, refund, stripe, serve; staff.go: staff, audit).
+func commands() []command {
+	return []command{
+		{"init", "[--location NAME] [--currency CODE] [--locale TAG] [--timezone ZONE] [--region CC]",
+			"set up a new database without the first-run screen", cmdInit},
+		{"client add", "--name NAME --phone PHONE [--email E] [--note N] [--json]",
+			"add a client; prints the new client's id", cmdClientAdd},
+		{"client list", "[--search Q] [--limit N] [--json]", "list clients with their balances", cmdClientList},
+		{"client show", "ID [--limit N] [--json]", "a client's balance and history", cmdClientShow},
+		{"deposit", "--client ID --amount A --register R [--note N] [--key K] [--json]",
+			"top up a client's deposit; prints the operation id", cmdDeposit},
+		{"checkout", "(--client ID | --walk-in) --total T [--balance B] (--register R | --pay R=AMOUNT ...) [--note N] [--key K] [--json]",
+			"check out a visit: from the deposit first (or --balance B), the rest by register(s)", cmdCheckout},
+		{"cashout", "--client ID --amount A --register R [--note N] [--key K] [--json]",
+			"pay a client money back from their deposit", cmdCashOut},
+		{"transfer", "--from R --to R --amount A [--note N] [--key K] [--json]",
+			"move money between registers", cmdTransfer},
+		{"paid-in", "--register R --amount A --reason TEXT [--key K] [--json]",
+			"put money into a register for a reason", cmdPaidIn},
+		{"paid-out", "--register R --amount A --reason TEXT [--key K] [--json]",
+			"take money out of a register for a reason", cmdPaidOut},
+		{"reverse", "OPID --reason TEXT [--key K] [--json]", "undo a mistaken operation with a reversal", cmdReverse},
+		{"ops", "[--date YYYY-MM-DD] [--client ID] [--register R] [--json]",
+			"list a day's (or a client's) operations", cmdOps},
+		{"totals", "[--date YYYY-MM-DD | --from D --to D] [--json]",
+			"per register: opening, in, out, closing, by kind", cmdTotals},
+		{"check", "[--json]", "verify every ledger invariant; exit 1 and a report if any fails", cmdCheck},
+		{"backup", "PATH", "write a consistent copy of the database (safe while paydesk runs)", cmdBackup},
+		{"demo", "[--clients N] [--days N] [--seed N] [--json]",
+			"fill a new database with a month of realistic demo data", cmdDemo},
+	}
+}
+
+// app is what every command works with. The database is opened lazily, by
+// the commands that need it, so --version and help never touch it.
+type app struct {
+	cfg     *config.Config
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	log     *slog.Logger
+	actor   finance.Actor
+	version string
+
+	db     *store.DB
+	svc    *finance.Service
+	ownsDB bool // opened here, so closed here (a server may hand in its own)
+}
+
+// run is the whole CLI: global flags, config, one command, an exit code.
+// Tests and the server-side command runner call it with their own streams.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("paydesk", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var o config.Overrides
+	var showVersion, help bool
+	fs.StringVar(&o.DB, "db", "", "database file (env PAYDESK_DB)")
+	fs.StringVar(&o.Config, "config", "", "config file (env PAYDESK_CONFIG)")
+	fs.StringVar(&o.LogLevel, "log-level", "", "debug, info, warn or error (env PAYDESK_LOG_LEVEL)")
+	fs.StringVar(&o.WebhookAddr, "webhook-addr", "", "Stripe webhook receiver address (env PAYDESK_WEBHOOK_ADDR)")
+	fs.StringVar(&o.SSHAddr, "ssh-addr", "", "SSH address of paydesk serve (env PAYDESK_SSH_ADDR)")
+	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&help, "help", false, "show help")
+	fs.BoolVar(&help, "h", false, "show help")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "paydesk: %v\n\n", err)
+		printHelp(stderr, fs)
+		return exitUsage
+	}
+	if showVersion {
+		fmt.Fprintln(stdout, versionString())
+		return exitOK
+	}
+	rest := fs.Args()
+	if help || (len(rest) > 0 && rest[0] == "help" && len(rest) == 1) {
+		printHelp(stdout, fs)
+		return exitOK
+	}
+	if len(rest) > 1 && rest[0] == "help" {
+		rest = append(rest[1:], "--help")
+	}
+
+	cfg, err := config.Load(config.Options{Getenv: os.Getenv, Overrides: o})
+	if err != nil {
+		fmt.Fprintf(stderr, "paydesk: %v\n", err)
+		return exitRefused
+	}
+	logger, closeLog := openLog(cfg, stderr)
+	defer closeLog()
+
+	a := &app{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr, log: logger,
+		actor: finance.OwnerActor(osUser()), version: versionString()}
+	defer a.close()
+	if len(rest) == 0 {
+		logger.Info("start tui", "config", cfg)
+		return a.exit(runTUI(ctx, a), nil)
+	}
+	return a.execute(ctx, rest, fs)
+}
+
+// execute runs one command line (after the global flags) and maps its
+// outcome to an exit code.
+func (a *app) execute(ctx context.Context, args []string, global *flag.FlagSet) int {
+	cmd, rest, ok := lookup(commands(), args)
+	if !ok {
+		fmt.Fprintf(a.stderr, "paydesk: unknown command %q\n\n", strings.Join(args[:min(2, len(args))], " "))
+		printHelp(a.stderr, global)
+		return exitUsage
+	}
+	a.log.Info("command", "name", cmd.name, "db", a.cfg.DB)
+	err := cmd.run(ctx, a, rest)
+	if err != nil {
+		a.log.Warn("command failed", "name", cmd.name, "err", err)
+	}
+	return a.exit(err, &cmd)
+}
+
+func (a *app) exit(err error, cmd *command) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue) && ue.help:
+		if cmd != nil {
+			printUsage(a.stdout, *cmd, ue)
+		}
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(a.stderr, "paydesk: %s\n", ue.msg)
+		if cmd != nil {
+			printUsage(a.stderr, *cmd, ue)
+		}
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(a.stderr, "paydesk: interrupted")
+		return exitRefused
+	default:
+		fmt.Fprintf(a.stderr, "paydesk: %s\n", finance.Message(err))
+		return exitRefused
+	}
+}
+
+// lookup finds the longest command name that prefixes args.
+func lookup(table []command, args []string) (command, []string, bool) {
+	for _, words := range []int{2, 1} {
+		if len(args) < words {
+			continue
+		}
+		name := strings.Join(args[:words], " ")
+		for _, c := range table {
+			if c.name == name {
+				return c, args[words:], true
+			}
+		}
+	}
+	return command{}, nil, false
+}
+
+// usageError is a wrong command line: exit 2 with the command's usage.
+type usageError struct {
+	msg   string
+	flags *flag.FlagSet
+	help  bool // --help was asked for: usage on stdout, exit 0
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(fs *flag.FlagSet, format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), flags: fs}
+}
+
+func printUsage(w io.Writer, c command, ue *usageError) {
+	fmt.Fprintf(w, "usage: paydesk %s %s\n  %s\n", c.name, c.usage, c.summary)
+	if ue != nil && ue.flags != nil {
+		ue.flags.SetOutput(w)
+		ue.flags.PrintDefaults()
+		ue.flags.SetOutput(io.Discard)
+	}
+}
+
+func printHelp(w io.Writer, global *flag.FlagSet) {
+	fmt.Fprintf(w, `paydesk: the salon front desk (clients, deposits, checkout, cash registers, day totals)
+
+usage: paydesk [global flags]                 open the front desk (full-screen)
+       paydesk [global flags] COMMAND [flags]  run one command (exit 0 ok, 1 refused, 2 usage error)
+
+commands:
+`)
+	table := commands()
+	width := 0
+	for _, c := range table {
+		width = max(width, len(c.name))
+	}
+	for _, c := range table {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nglobal flags:\n")
+	global.SetOutput(w)
+	global.PrintDefaults()
+	global.SetOutput(io.Discard)
+	fmt.Fprintf(w, "\n`paydesk COMMAND --help` shows a command's flags.\n")
+}
+
+// openLog sends log/slog to the log file, never to the terminal the TUI
+// owns. If the file can't be opened, logging is off and stderr says why once.
+func openLog(cfg *config.Config, stderr io.Writer) (*slog.Logger, func()) {
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := os.MkdirAll(filepath.Dir(cfg.LogFile), 0o700); err != nil {
+		fmt.Fprintf(stderr, "paydesk: warning: no log: %v\n", err)
+		return discard, func() {}
+	}
+	f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		fmt.Fprintf(stderr, "paydesk: warning: no log: %v\n", err)
+		return discard, func() {}
+	}
+	h := slog.NewTextHandler(f, &slog.HandlerOptions{Level: cfg.SlogLevel()})
+	return slog.New(h).With("pid", os.Getpid()), func() { f.Close() }
+}
+
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if n := os.Getenv("USER"); n != "" {
+		return n
+	}
+	return "owner"
+}
+
+func versionString() string {
+	v, rev, when, dirty := version, "", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	out := "paydesk " + v
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		out += " commit " + rev
+		if dirty {
+			out += "+modified"
+		}
+		if when != "" {
+			out += " " + when
+		}
+	} else {
+		out += " commit unknown"
+	}
+	return out + " " + runtime.Version()
+}
+
+// ---- the database, opened on demand
+
+// errNotSetUp is what every command says on a database without settings.
+func (a *app) errNotSetUp() error {
+	return fmt.Errorf("%w: %s; run `paydesk` (first-run setup) or `paydesk init` first",
+		finance.ErrNotInitialized, a.cfg.DB)
+}
+
+// open opens the database file. Unless create is set, a missing file is
+// "not set up" and no file is made.
+func (a *app) open(ctx context.Context, create bool) (*finance.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	if !create && !store.Exists(a.cfg.DB) {
+		return nil, a.errNotSetUp()
+	}
+	db, err := store.Open(ctx, a.cfg.DB, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a.db, a.ownsDB = db, true
+	a.svc = finance.NewService(db, finance.WithRights(a.cfg.RightsTable()))
+	return a.svc, nil
+}
+
+// books opens a set-up database and reads its settings.
+func (a *app) books(ctx context.Context) (*finance.Service, finance.Settings, error) {
+	svc, err := a.open(ctx, false)
+	if err != nil {
+		return nil, finance.Settings{}, err
+	}
+	st, err := svc.Settings(ctx)
+	if errors.Is(err, finance.ErrNotInitialized) {
+		return nil, finance.Settings{}, a.errNotSetUp()
+	}
+	return svc, st, err
+}
+
+func (a *app) close() {
+	if a.db != nil && a.ownsDB {
+		if err := a.db.Close(); err != nil {
+			a.log.Error("close database", "err", err)
+		}
+	}
+	a.db, a.svc = nil, nil
+}
