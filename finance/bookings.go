@@ -120,6 +120,26 @@ func (s *Service) Event(ctx context.Context, id string) (ProviderEvent, error) {
 	return e, err
 }
 
+// SetEventPayload replaces what an event says (its type and neutral
+// payload) with what the provider filled in later, keeping its inbox state.
+// Events already applied or ignored keep what they were applied with.
+func (s *Service) SetEventPayload(ctx context.Context, e ProviderEvent) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		cur, err := tx.InboxEvent(e.ID)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		if cur.Status != InboxPending && cur.Status != InboxFailed {
+			return nil
+		}
+		cur.Type, cur.ObjectID, cur.PaymentRef = e.Type, e.ObjectID, e.PaymentRef
+		cur.Amount, cur.Currency, cur.Fee = e.Amount, e.Currency, e.Fee
+		cur.Refunds, cur.Metadata, cur.FailureText = e.Refunds, e.Metadata, e.FailureText
+		return tx.PutInboxEvent(cur)
+	})
+	return err
+}
+
 // DueEvents lists pending or failed events whose next try has come, oldest
 // (by provider creation time) first: the order the sync worker applies them.
 func (s *Service) DueEvents(ctx context.Context, limit int) ([]ProviderEvent, error) {
@@ -749,6 +769,20 @@ func (s *Service) BookingRefunds(ctx context.Context, bookingID string) ([]Refun
 		return err
 	})
 	return out, err
+}
+
+// Refund reads one refund by its key.
+func (s *Service) Refund(ctx context.Context, key string) (Refund, error) {
+	var r Refund
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		r, err = tx.Refund(key)
+		if err != nil {
+			return fmt.Errorf("refund %s: %w", key, err)
+		}
+		return nil
+	})
+	return r, err
 }
 
 // RefundLeft is what may still be refunded on a booking: paid minus refunded

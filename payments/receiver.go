@@ -1,0 +1,79 @@
+package payments
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// MaxWebhookBody caps a webhook body; Stripe's events are a few KiB.
+const MaxWebhookBody = 256 << 10
+
+// DefaultWebhookAddr keeps the receiver on loopback unless told otherwise.
+const DefaultWebhookAddr = "127.0.0.1:8085"
+
+// Receiver is the webhook inlet: it verifies, records durably, and only
+// then answers 2xx, so the provider retries anything not safely stored.
+type Receiver struct {
+	w   *Worker
+	log *slog.Logger
+}
+
+// NewReceiver builds the webhook handler for the worker's provider.
+func NewReceiver(w *Worker) *Receiver { return &Receiver{w: w, log: w.log} }
+
+// Path is where the provider posts: /webhooks/<provider>.
+func (rc *Receiver) Path() string { return "/webhooks/" + rc.w.prov.Name() }
+
+func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	e, err := rc.w.prov.VerifyWebhook(body, r.Header)
+	if err != nil {
+		// Never log the body or headers: they carry customer data and the signature.
+		rc.log.Warn("webhook refused", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, "bad signature or payload", http.StatusBadRequest)
+		return
+	}
+	if _, err := rc.w.Record(r.Context(), e); err != nil {
+		rc.log.Error("webhook not stored", "event", e.ID, "err", err)
+		http.Error(w, "not stored, retry later", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"received":true}`)
+}
+
+// NewServer serves the receiver at its path on addr, with timeouts so a slow
+// or idle client cannot hold the desk's connections.
+func NewServer(addr string, rc *Receiver) *http.Server {
+	if addr == "" {
+		addr = DefaultWebhookAddr
+	}
+	mux := http.NewServeMux()
+	mux.Handle(rc.Path(), rc)
+	return &http.Server{
+		Addr:              addr,
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+}

@@ -1,0 +1,74 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// ExecuteRefund sends a refund that finance has saved as requested, and
+// records the provider's answer. It is safe to run again at any point: it
+// first looks the refund up at the provider by its key, so a crash between
+// the provider call and the posting never refunds twice. A refund whose
+// outcome is unknown (network error) stays requested and is resumed later.
+func (w *Worker) ExecuteRefund(ctx context.Context, key string) (finance.Refund, error) {
+	r, err := w.books.Refund(ctx, key)
+	if err != nil {
+		return finance.Refund{}, err
+	}
+	if r.Status != finance.RefundRequested && r.Status != finance.RefundPending {
+		return r, nil
+	}
+	b, err := w.books.Booking(ctx, r.BookingID)
+	if err != nil {
+		return r, err
+	}
+	if b.PaymentIntent == "" {
+		return w.books.CompleteRefund(ctx, key, "", "failed", "the booking has no card payment")
+	}
+	found, err := w.prov.FindRefunds(ctx, b.PaymentIntent)
+	if err != nil {
+		return r, fmt.Errorf("looking up refunds of %s before refunding: %w", b.PaymentIntent, err)
+	}
+	for _, f := range found {
+		if f.Key == key || (r.ProviderRef != "" && f.ID == r.ProviderRef) {
+			return w.books.CompleteRefund(ctx, key, f.ID, f.Status, "")
+		}
+	}
+	if r.Status == finance.RefundPending {
+		// Accepted earlier yet not listed now: wait for the provider's event
+		// rather than risk a second refund.
+		return r, nil
+	}
+	pr, err := w.prov.Refund(ctx, RefundOrder{Key: key, PaymentRef: b.PaymentIntent, Amount: r.Amount,
+		BookingID: r.BookingID, Reason: r.Reason})
+	if errors.Is(err, ErrRejected) {
+		return w.books.CompleteRefund(ctx, key, "", "failed", err.Error())
+	}
+	if err != nil {
+		return r, fmt.Errorf("refunding %s: %w", b.PaymentIntent, err)
+	}
+	return w.books.CompleteRefund(ctx, key, pr.ID, pr.Status, "")
+}
+
+// resumeRefunds finishes refunds left requested or pending (a crash, a
+// network error, a refund still processing at the provider).
+func (w *Worker) resumeRefunds(ctx context.Context) {
+	rs, err := w.books.PendingRefunds(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Error("reading pending refunds", "err", err)
+		}
+		return
+	}
+	for _, r := range rs {
+		if ctx.Err() != nil {
+			return
+		}
+		if _, err := w.ExecuteRefund(ctx, r.Key); err != nil {
+			w.log.Warn("refund not finished", "booking", r.BookingID, "err", err)
+		}
+	}
+}

@@ -1,0 +1,353 @@
+// Package stripe is the Stripe payments.Provider, on stripe-go v76 through
+// a client.API of its own (never the package-level globals, so tests and
+// several desks each bring their own backend and key).
+package stripe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	stripego "github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/client"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/payments"
+)
+
+// Name is the provider's name: webhook path, cursor and ledger-key prefix.
+const Name = "stripe"
+
+// APIVersion is the version stripe-go v76 speaks and webhook endpoints are pinned to.
+const APIVersion = stripego.APIVersion
+
+// Events paydesk subscribes its webhook endpoint to.
+var Events = []string{
+	"payment_intent.succeeded",
+	"payment_intent.payment_failed",
+	"charge.refunded",
+	"charge.refund.updated",
+	"payout.paid",
+	"charge.dispute.created",
+}
+
+// Config says how to reach Stripe. Keys are never logged: stripe-go's own
+// logger is silenced, and errors carry Stripe's messages, not requests.
+type Config struct {
+	SecretKey     string // sk_... or rk_...; "" = webhook only (no polling, refunds or fees)
+	WebhookSecret string // whsec_... of the endpoint; "" = no webhook receiver
+	// BaseURL replaces https://api.stripe.com (tests point it at stripe-mock).
+	BaseURL string
+	// HTTPClient defaults to one with a 20 s timeout.
+	HTTPClient *http.Client
+	// NoRetries turns off stripe-go's network retries (tests of failures).
+	NoRetries bool
+}
+
+// Provider is Stripe as a payments.Provider.
+type Provider struct {
+	api           *client.API // nil without a secret key
+	webhookSecret string
+}
+
+var _ payments.Provider = (*Provider)(nil)
+
+// New builds the provider.
+func New(cfg Config) (*Provider, error) {
+	p := &Provider{webhookSecret: cfg.WebhookSecret}
+	if cfg.SecretKey == "" {
+		return p, nil
+	}
+	if !strings.HasPrefix(cfg.SecretKey, "sk_") && !strings.HasPrefix(cfg.SecretKey, "rk_") {
+		return nil, fmt.Errorf("%w: the Stripe secret key must start with sk_ or rk_", finance.ErrInvalid)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 20 * time.Second}
+	}
+	retries := int64(2)
+	if cfg.NoRetries {
+		retries = 0
+	}
+	bc := &stripego.BackendConfig{
+		HTTPClient:        hc,
+		MaxNetworkRetries: stripego.Int64(retries),
+		// A nil logger is not silent in stripe-go; LevelNull is.
+		LeveledLogger: &stripego.LeveledLogger{Level: stripego.LevelNull},
+	}
+	if cfg.BaseURL != "" {
+		bc.URL = stripego.String(strings.TrimRight(cfg.BaseURL, "/"))
+	}
+	b := stripego.GetBackendWithConfig(stripego.APIBackend, bc)
+	p.api = client.New(cfg.SecretKey, &stripego.Backends{API: b, Connect: b, Uploads: b})
+	return p, nil
+}
+
+func (p *Provider) Name() string { return Name }
+
+func (p *Provider) needAPI() error {
+	if p.api == nil {
+		return fmt.Errorf("%w: no Stripe secret key configured", payments.ErrUnsupported)
+	}
+	return nil
+}
+
+// VerifyWebhook checks the Stripe-Signature header over the raw body (300 s
+// tolerance) and decodes the event. Events of other API versions are
+// accepted: only the needed fields are read, and Enrich re-fetches when in doubt.
+func (p *Provider) VerifyWebhook(body []byte, h http.Header) (finance.ProviderEvent, error) {
+	if p.webhookSecret == "" {
+		return finance.ProviderEvent{}, fmt.Errorf("%w: no webhook secret configured", payments.ErrBadSignature)
+	}
+	_, err := webhook.ConstructEventWithOptions(body, h.Get("Stripe-Signature"), p.webhookSecret,
+		webhook.ConstructEventOptions{Tolerance: webhook.DefaultTolerance, IgnoreAPIVersionMismatch: true})
+	switch {
+	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
+		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
+		return finance.ProviderEvent{}, fmt.Errorf("%w: %v", payments.ErrBadSignature, err)
+	case err != nil:
+		// Signed by Stripe but not a shape stripe-go knows: our own decoder
+		// below reads only what it needs, so go on.
+	}
+	e, err := decodeEvent(body)
+	if err != nil {
+		return finance.ProviderEvent{}, fmt.Errorf("%w: %v", finance.ErrInvalid, err)
+	}
+	return e, nil
+}
+
+// Poll lists events after cursor with ending_before (stripe-go walks those
+// pages forward in time), or without a cursor those created since since,
+// sorted by created time. Stripe keeps 30 days of events.
+func (p *Provider) Poll(ctx context.Context, cursor string, since time.Time) ([]finance.ProviderEvent, string, error) {
+	if err := p.needAPI(); err != nil {
+		return nil, "", err
+	}
+	params := &stripego.EventListParams{}
+	params.Context = ctx
+	params.Limit = stripego.Int64(100)
+	if cursor != "" {
+		params.EndingBefore = stripego.String(cursor)
+	} else {
+		params.CreatedRange = &stripego.RangeQueryParams{GreaterThanOrEqual: since.Unix()}
+	}
+	var envs []envelope
+	it := p.api.Events.List(params)
+	for it.Next() {
+		ev := it.Event()
+		env := envelope{ID: ev.ID, Object: "event", Type: string(ev.Type), Created: ev.Created, Livemode: ev.Livemode}
+		if ev.APIVersion != "" {
+			env.APIVersion = stripego.String(ev.APIVersion)
+		}
+		if ev.Data != nil {
+			env.Data.Object = ev.Data.Raw
+		}
+		envs = append(envs, env)
+	}
+	if err := it.Err(); err != nil {
+		var se *stripego.Error
+		if cursor != "" && errors.As(err, &se) && se.Code == stripego.ErrorCodeResourceMissing {
+			return nil, "", fmt.Errorf("%w: %s", payments.ErrCursorLost, cursor)
+		}
+		return nil, "", fmt.Errorf("listing events: %w", stripeErr(err))
+	}
+	if len(envs) == 0 {
+		return nil, "", nil
+	}
+	// With ending_before the iterator yields oldest first and the last one
+	// is the newest; without, the list is newest first.
+	next := envs[len(envs)-1].ID
+	if cursor == "" {
+		next = envs[0].ID
+		slices.Reverse(envs)
+	}
+	slices.SortStableFunc(envs, func(a, b envelope) int {
+		switch {
+		case a.Created < b.Created:
+			return -1
+		case a.Created > b.Created:
+			return 1
+		}
+		return 0
+	})
+	out := make([]finance.ProviderEvent, 0, len(envs))
+	for _, env := range envs {
+		raw, err := json.Marshal(env)
+		if err != nil {
+			return nil, "", err
+		}
+		e, err := decodeEnvelope(env, raw)
+		if err != nil {
+			// One undecodable event must not block the ones after it: keep
+			// it, as unknown, for the sync view.
+			e = finance.ProviderEvent{ID: env.ID, Provider: Name, Type: finance.EventUnknown, RawType: env.Type,
+				Created: time.Unix(env.Created, 0).UTC(), Raw: raw, Error: err.Error()}
+		}
+		out = append(out, e)
+	}
+	return out, next, nil
+}
+
+// Enrich re-fetches what an event left out: the refunds of a charge (not
+// included in charges since API 2022-11-15), and a payment whose event was
+// rendered in another API version without the fields paydesk reads.
+func (p *Provider) Enrich(ctx context.Context, e *finance.ProviderEvent) (bool, error) {
+	switch {
+	case e.Type == finance.EventRefundUpdated && e.Refunds == nil && e.PaymentRef != "":
+		if err := p.needAPI(); err != nil {
+			return false, err
+		}
+		rs, err := p.FindRefunds(ctx, e.PaymentRef)
+		if err != nil {
+			return false, err
+		}
+		e.Refunds = rs
+		return true, nil
+	case e.Type == finance.EventPaymentSucceeded && e.ObjectID != "" &&
+		(len(e.Metadata) == 0 || e.Amount == 0) && apiVersionOf(e.Raw) != APIVersion:
+		if err := p.needAPI(); err != nil {
+			return false, err
+		}
+		params := &stripego.PaymentIntentParams{}
+		params.Context = ctx
+		pi, err := p.api.PaymentIntents.Get(e.ObjectID, params)
+		if err != nil {
+			return false, fmt.Errorf("fetching %s: %w", e.ObjectID, stripeErr(err))
+		}
+		e.Amount = pi.AmountReceived
+		if e.Amount == 0 {
+			e.Amount = pi.Amount
+		}
+		e.Currency, e.Metadata = strings.ToLower(string(pi.Currency)), pi.Metadata
+		return true, nil
+	}
+	return false, nil
+}
+
+// Refund creates a refund with o.Key as the Idempotency-Key and in the
+// refund's metadata, so FindRefunds can match it after a crash.
+func (p *Provider) Refund(ctx context.Context, o payments.RefundOrder) (finance.ProviderRefund, error) {
+	if err := p.needAPI(); err != nil {
+		return finance.ProviderRefund{}, err
+	}
+	if o.Key == "" || o.PaymentRef == "" || o.Amount <= 0 {
+		return finance.ProviderRefund{}, fmt.Errorf("%w: refund needs a key, a payment and an amount", finance.ErrInvalid)
+	}
+	params := &stripego.RefundParams{
+		PaymentIntent: stripego.String(o.PaymentRef),
+		Amount:        stripego.Int64(o.Amount),
+		Reason:        stripego.String(string(stripego.RefundReasonRequestedByCustomer)),
+		Metadata:      map[string]string{finance.MetaRefundKey: o.Key, finance.MetaBookingID: o.BookingID},
+	}
+	params.Context = ctx
+	params.SetIdempotencyKey(o.Key)
+	r, err := p.api.Refunds.New(params)
+	if err != nil {
+		return finance.ProviderRefund{}, stripeErr(err)
+	}
+	return finance.ProviderRefund{ID: r.ID, Amount: r.Amount, Status: string(r.Status), Key: o.Key}, nil
+}
+
+// FindRefunds lists a payment's refunds with our keys from their metadata.
+func (p *Provider) FindRefunds(ctx context.Context, paymentRef string) ([]finance.ProviderRefund, error) {
+	if err := p.needAPI(); err != nil {
+		return nil, err
+	}
+	params := &stripego.RefundListParams{PaymentIntent: stripego.String(paymentRef)}
+	params.Context = ctx
+	params.Limit = stripego.Int64(100)
+	out := []finance.ProviderRefund{}
+	it := p.api.Refunds.List(params)
+	for it.Next() {
+		r := it.Refund()
+		out = append(out, finance.ProviderRefund{ID: r.ID, Amount: r.Amount, Status: string(r.Status),
+			Key: r.Metadata[finance.MetaRefundKey]})
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("listing refunds of %s: %w", paymentRef, stripeErr(err))
+	}
+	return out, nil
+}
+
+// Fee reads the fee from the payment's charge's balance transaction.
+func (p *Provider) Fee(ctx context.Context, paymentRef string) (int64, error) {
+	if err := p.needAPI(); err != nil {
+		return 0, err
+	}
+	params := &stripego.PaymentIntentParams{}
+	params.Context = ctx
+	params.AddExpand("latest_charge.balance_transaction")
+	pi, err := p.api.PaymentIntents.Get(paymentRef, params)
+	if err != nil {
+		return 0, fmt.Errorf("fetching %s: %w", paymentRef, stripeErr(err))
+	}
+	if pi.LatestCharge == nil || pi.LatestCharge.BalanceTransaction == nil {
+		return 0, fmt.Errorf("payment %s has no balance transaction yet", paymentRef)
+	}
+	return pi.LatestCharge.BalanceTransaction.Fee, nil
+}
+
+// Endpoint is a webhook endpoint made by Setup. Secret is shown once by
+// Stripe and must be saved, never printed.
+type Endpoint struct {
+	ID     string
+	URL    string
+	Secret string
+}
+
+// Setup creates the webhook endpoint for url, pinned to the API version
+// stripe-go v76 verifies, subscribed to the events paydesk handles.
+func (p *Provider) Setup(ctx context.Context, url string) (Endpoint, error) {
+	if err := p.needAPI(); err != nil {
+		return Endpoint{}, err
+	}
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return Endpoint{}, fmt.Errorf("%w: webhook URL %q must start with https://", finance.ErrInvalid, url)
+	}
+	params := &stripego.WebhookEndpointParams{
+		URL:         stripego.String(url),
+		APIVersion:  stripego.String(APIVersion),
+		Description: stripego.String("paydesk"),
+	}
+	for _, ev := range Events {
+		params.EnabledEvents = append(params.EnabledEvents, stripego.String(ev))
+	}
+	params.Context = ctx
+	ep, err := p.api.WebhookEndpoints.New(params)
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("creating the webhook endpoint: %w", stripeErr(err))
+	}
+	return Endpoint{ID: ep.ID, URL: ep.URL, Secret: ep.Secret}, nil
+}
+
+// stripeErr marks Stripe's definite refusals as payments.ErrRejected and
+// keeps the rest (network, rate limits, Stripe's own errors) retryable.
+func stripeErr(err error) error {
+	var se *stripego.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	msg := se.Msg
+	if msg == "" {
+		msg = string(se.Type)
+	}
+	rejected := se.Type == stripego.ErrorTypeCard
+	if se.Type == stripego.ErrorTypeInvalidRequest {
+		// 401/403 are our key's fault and 409/429 pass: only a refusal of
+		// the request itself is final.
+		switch se.HTTPStatusCode {
+		case http.StatusBadRequest, http.StatusPaymentRequired, http.StatusNotFound:
+			rejected = true
+		}
+	}
+	if rejected {
+		return fmt.Errorf("%w: stripe: %s (%s)", payments.ErrRejected, msg, se.Code)
+	}
+	return fmt.Errorf("stripe: %s (%s %d)", msg, se.Type, se.HTTPStatusCode)
+}

@@ -1,0 +1,281 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// Options tune a Worker; zero values take the defaults.
+type Options struct {
+	Logger *slog.Logger
+	// PollEvery is how often RunPoller asks the provider for new events.
+	PollEvery time.Duration // default 30 s
+	// Idle is how often Run looks for due retries and unfinished refunds
+	// when nothing wakes it.
+	Idle time.Duration // default 5 s
+	// Slack is how far before the newest event seen (or before now, on a
+	// first run) a poll without a cursor starts, since created times have
+	// one-second resolution and clocks differ.
+	Slack time.Duration // default 10 min
+	// Batch is how many due events are read at a time.
+	Batch int // default 100
+}
+
+// pollWindow is how far back a provider keeps events (Stripe: 30 days).
+const pollWindow = 30 * 24 * time.Hour
+
+// applyTimeout bounds one apply that outlives the worker's context, so a
+// shutdown finishes what is in flight but never hangs on it.
+const applyTimeout = 10 * time.Second
+
+// Worker owns applying provider events: inlets record events and wake it;
+// Run applies what is due. Run at most one Worker per database.
+type Worker struct {
+	books *finance.Service
+	prov  Provider
+	opt   Options
+	log   *slog.Logger
+	wake  chan struct{}
+}
+
+// NewWorker builds a worker for one provider over the books.
+func NewWorker(books *finance.Service, prov Provider, opt Options) *Worker {
+	if opt.PollEvery <= 0 {
+		opt.PollEvery = 30 * time.Second
+	}
+	if opt.Idle <= 0 {
+		opt.Idle = 5 * time.Second
+	}
+	if opt.Slack <= 0 {
+		opt.Slack = 10 * time.Minute
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 100
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{books: books, prov: prov, opt: opt, log: log.With("provider", prov.Name()),
+		wake: make(chan struct{}, 1)}
+}
+
+// Provider is the provider the worker syncs with.
+func (w *Worker) Provider() Provider { return w.prov }
+
+// Wake asks Run to look at the inbox now.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// Record stores an event durably in the inbox and wakes the worker. It
+// reports whether the event was new.
+func (w *Worker) Record(ctx context.Context, e finance.ProviderEvent) (bool, error) {
+	if e.Provider == "" {
+		e.Provider = w.prov.Name()
+	}
+	isNew, err := w.books.RecordEvent(ctx, e)
+	if err != nil {
+		return false, err
+	}
+	if isNew {
+		w.Wake()
+	}
+	return isNew, nil
+}
+
+// Run applies due events until ctx is canceled, then returns nil once the
+// event in flight is finished. It first resumes refunds a crash left
+// unfinished.
+func (w *Worker) Run(ctx context.Context) error {
+	w.resumeRefunds(ctx)
+	t := time.NewTicker(w.opt.Idle)
+	defer t.Stop()
+	for {
+		w.Drain(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.wake:
+		case <-t.C:
+			w.resumeRefunds(ctx)
+		}
+	}
+}
+
+// Drain applies every event that is due now, oldest first, and returns when
+// none is left (failures wait for their next try) or ctx is canceled.
+func (w *Worker) Drain(ctx context.Context) {
+	for ctx.Err() == nil {
+		evs, err := w.books.DueEvents(ctx, w.opt.Batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Error("reading due events", "err", err)
+			}
+			return
+		}
+		progress := false
+		for _, e := range evs {
+			if ctx.Err() != nil {
+				return
+			}
+			if w.process(ctx, e) {
+				progress = true
+			}
+		}
+		if len(evs) < w.opt.Batch || !progress {
+			return
+		}
+	}
+}
+
+// process takes one due event through enrich, fee and apply. It reports
+// whether the event left the due list (applied, or failed until later).
+func (w *Worker) process(ctx context.Context, e finance.ProviderEvent) bool {
+	// What is in flight is finished even when shutdown starts meanwhile.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
+	defer cancel()
+	if err := w.prepare(actx, e); err != nil {
+		w.log.Warn("event deferred", "event", e.ID, "type", e.RawType, "err", err)
+		if derr := w.books.DeferEvent(actx, e.ID, err); derr != nil {
+			w.log.Error("recording deferred event", "event", e.ID, "err", derr)
+			return false
+		}
+		return true
+	}
+	if err := w.books.ApplyEvent(actx, e.ID); err != nil {
+		w.log.Warn("event failed", "event", e.ID, "type", e.RawType, "err", err)
+		return !errors.Is(err, context.DeadlineExceeded)
+	}
+	w.log.Debug("event applied", "event", e.ID, "type", e.RawType)
+	return true
+}
+
+// prepare asks the provider for what the event left out, and records the
+// payment's fee as its own event before the payment is applied, so a crash
+// between the two cannot lose the fee.
+func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) error {
+	changed, err := w.prov.Enrich(ctx, &e)
+	if err != nil && !errors.Is(err, ErrUnsupported) {
+		return fmt.Errorf("asking %s about %s: %w", w.prov.Name(), e.ID, err)
+	}
+	if changed {
+		if err := w.books.SetEventPayload(ctx, e); err != nil {
+			return err
+		}
+	}
+	if e.Type != finance.EventPaymentSucceeded || e.Metadata[finance.MetaBookingID] == "" || e.ObjectID == "" {
+		return nil
+	}
+	feeID := e.ID + ":fee"
+	if _, err := w.books.Event(ctx, feeID); err == nil {
+		return nil
+	} else if !errors.Is(err, finance.ErrNotFound) {
+		return err
+	}
+	fee, err := w.prov.Fee(ctx, e.ObjectID)
+	if errors.Is(err, ErrUnsupported) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("fee of %s: %w", e.ObjectID, err)
+	}
+	_, err = w.books.RecordEvent(ctx, finance.ProviderEvent{
+		ID: feeID, Provider: e.Provider, Type: finance.EventFee, RawType: "fee",
+		// Just after its payment, so the payment (and its booking) is applied first.
+		Created:    e.Created.Add(time.Millisecond),
+		ObjectID:   e.ObjectID,
+		PaymentRef: e.ObjectID,
+		Fee:        fee,
+		Currency:   e.Currency,
+	})
+	return err
+}
+
+// ---- polling
+
+// cursor names in the store, per provider.
+func (w *Worker) cursorNames() (event, created string) {
+	return w.prov.Name() + ".events", w.prov.Name() + ".created"
+}
+
+// RunPoller polls the provider every PollEvery until ctx is canceled.
+// Errors are logged and the next round tries again.
+func (w *Worker) RunPoller(ctx context.Context) error {
+	t := time.NewTicker(w.opt.PollEvery)
+	defer t.Stop()
+	for {
+		if n, err := w.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			w.log.Warn("poll failed", "err", err)
+		} else if n > 0 {
+			w.log.Info("polled events", "new", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// PollOnce records the provider's events since the saved cursor and then
+// moves the cursor: an event is in the inbox before the cursor passes it.
+// It returns how many events were new.
+func (w *Worker) PollOnce(ctx context.Context) (int, error) {
+	curName, createdName := w.cursorNames()
+	cursor, err := w.books.Cursor(ctx, curName)
+	if err != nil {
+		return 0, err
+	}
+	now := w.books.Now()
+	since := now.Add(-w.opt.Slack)
+	if v, err := w.books.Cursor(ctx, createdName); err == nil && v != "" {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			since = t.Add(-w.opt.Slack)
+		}
+	}
+	if oldest := now.Add(-pollWindow); since.Before(oldest) {
+		since = oldest
+	}
+	evs, next, err := w.prov.Poll(ctx, cursor, since)
+	if errors.Is(err, ErrCursorLost) {
+		w.log.Warn("poll cursor lost, listing by time", "since", since)
+		evs, next, err = w.prov.Poll(ctx, "", since)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("polling %s: %w", w.prov.Name(), err)
+	}
+	fresh := 0
+	var newest time.Time
+	for _, e := range evs {
+		isNew, err := w.Record(ctx, e)
+		if err != nil {
+			return fresh, err
+		}
+		if isNew {
+			fresh++
+		}
+		if e.Created.After(newest) {
+			newest = e.Created
+		}
+	}
+	if next != "" && next != cursor {
+		if err := w.books.SetCursor(ctx, curName, next); err != nil {
+			return fresh, err
+		}
+	}
+	if !newest.IsZero() {
+		if err := w.books.SetCursor(ctx, createdName, newest.UTC().Format(time.RFC3339)); err != nil {
+			return fresh, err
+		}
+	}
+	return fresh, nil
+}
