@@ -78,9 +78,8 @@ const (
 	mgrPIN   = "4321"
 )
 
-// newFixture opens a fresh database in a temp dir, sets it up with an admin
-// ("Olena"), and adds a desk person ("Ira") and a manager ("Max").
-func newFixture(t testing.TB, opts ...finance.Option) *fixture {
+// newBareFixture opens a fresh database in a temp dir, not yet set up.
+func newBareFixture(t testing.TB, opts ...finance.Option) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "paydesk.db"),
 		clock: &clock{t: time.Date(2025, 3, 14, 10, 0, 0, 0, kyiv(t))}}
@@ -91,6 +90,14 @@ func newFixture(t testing.TB, opts ...finance.Option) *fixture {
 			_ = f.db.Close()
 		}
 	})
+	return f
+}
+
+// newFixture opens a fresh database in a temp dir, sets it up with an admin
+// ("Olena"), and adds a desk person ("Ira") and a manager ("Max").
+func newFixture(t testing.TB, opts ...finance.Option) *fixture {
+	t.Helper()
+	f := newBareFixture(t, opts...)
 	if err := f.svc.Setup(f.ctx, testSettings(), "Olena", adminPIN); err != nil {
 		t.Fatalf("setup: %v", err)
 	}
@@ -255,3 +262,14 @@ func wantErr(t testing.TB, err, sentinel error) {
 }
 
 func i64(v int64) *int64 { return &v }
+
+// postingTo is what an operation posted to one account.
+func postingTo(op finance.Operation, acc finance.AccountID) int64 {
+	var n int64
+	for _, p := range op.Postings {
+		if p.Account == acc {
+			n += p.Amount
+		}
+	}
+	return n
+}

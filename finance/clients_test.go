@@ -1,0 +1,89 @@
+package finance_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+func TestCreateClient(t *testing.T) {
+	f := newFixture(t)
+	c, err := f.svc.CreateClient(f.ctx, f.desk, finance.NewClient{Name: "  Anna   Petrenko ", Phone: "067 123-45-67",
+		Email: "anna@example.com", Note: "likes tea"})
+	must(t, err)
+	if c.ID == 0 || c.Name != "Anna Petrenko" || c.Phone != "+380671234567" || c.Email != "anna@example.com" || c.Note != "likes tea" {
+		t.Errorf("client %+v", c)
+	}
+	cases := []struct {
+		name string
+		who  finance.Actor
+		nc   finance.NewClient
+		want error
+		msg  string
+	}{
+		{"duplicate phone", f.desk, finance.NewClient{Name: "Other", Phone: "+380 67 123 4567"}, finance.ErrConflict, "Anna Petrenko"},
+		{"no name", f.desk, finance.NewClient{Name: "   ", Phone: "+380501112233"}, finance.ErrInvalid, "name"},
+		{"no phone", f.desk, finance.NewClient{Name: "X"}, finance.ErrInvalid, "phone"},
+		{"bad phone", f.desk, finance.NewClient{Name: "X", Phone: "12"}, finance.ErrInvalid, "phone"},
+		{"letters phone", f.desk, finance.NewClient{Name: "X", Phone: "call me"}, finance.ErrInvalid, "phone"},
+		{"bad email", f.desk, finance.NewClient{Name: "X", Phone: "+380501112233", Email: "anna@"}, finance.ErrInvalid, "email"},
+		{"email with name", f.desk, finance.NewClient{Name: "X", Phone: "+380501112233", Email: "Anna <a@b.com>"}, finance.ErrInvalid, "email"},
+		{"long name", f.desk, finance.NewClient{Name: strings.Repeat("a", 101), Phone: "+380501112233"}, finance.ErrInvalid, "name"},
+		{"no right", finance.Actor{Staff: "x", Role: "visitor"}, finance.NewClient{Name: "X", Phone: "+380501112233"}, finance.ErrForbidden, "create"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := f.snap()
+			_, err := f.svc.CreateClient(f.ctx, tc.who, tc.nc)
+			wantErr(t, err, tc.want)
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("message %q does not mention %q", err, tc.msg)
+			}
+			f.unchanged(before)
+		})
+	}
+}
+
+func TestClientCreditDefaultAndSearch(t *testing.T) {
+	f := newFixture(t)
+	anna := f.client("Anna Petrenko", "+380671234567")
+	f.client("Oksana Koval", "+380501234567")
+	_, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: "t", ClientID: anna.ID, Amount: 2500, Register: "cash"})
+	must(t, err)
+	got, err := f.svc.SearchClients(f.ctx, "anna", 10)
+	must(t, err)
+	if len(got) != 1 || got[0].ID != anna.ID || got[0].Balance != 2500 {
+		t.Errorf("search anna: %+v", got)
+	}
+	all, err := f.svc.SearchClients(f.ctx, "", 0)
+	must(t, err)
+	if len(all) != 2 {
+		t.Errorf("all clients: %d", len(all))
+	}
+}
+
+func TestClientHistoryPages(t *testing.T) {
+	f := newFixture(t)
+	anna := f.client("Anna Petrenko", "+380671234567")
+	for i := range 7 {
+		_, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: "t" + string(rune('a'+i)), ClientID: anna.ID, Amount: int64(100 * (i + 1)), Register: "cash"})
+		must(t, err)
+	}
+	v, err := f.svc.ClientView(f.ctx, anna.ID, finance.Page{Limit: 3})
+	must(t, err)
+	if len(v.History) != 3 || !v.More || postingTo(v.History[0], cashAcc) != 700 || v.Balance != 2800 || v.Available != 2800 {
+		t.Fatalf("first page: %d ops, more %v, balance %d", len(v.History), v.More, v.Balance)
+	}
+	seen := 3
+	for v.More {
+		v, err = f.svc.ClientView(f.ctx, anna.ID, finance.Page{Limit: 3, Before: v.History[len(v.History)-1].ID})
+		must(t, err)
+		seen += len(v.History)
+	}
+	if seen != 7 {
+		t.Errorf("pages listed %d ops", seen)
+	}
+	_, err = f.svc.ClientView(f.ctx, 404, finance.Page{})
+	wantErr(t, err, finance.ErrNotFound)
+}
