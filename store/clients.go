@@ -168,7 +168,12 @@ func normalizeName(name string) (string, []string) {
 		switch {
 		case unicode.Is(unicode.Mn, r), r == '\'', r == '’', r == 'ʼ':
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
+			r = unicode.ToLower(r)
+			if f := foldLetter(r); f != "" {
+				b.WriteString(f)
+			} else {
+				b.WriteRune(r)
+			}
 		default:
 			flush()
 		}
@@ -184,6 +189,35 @@ func normalizeName(name string) (string, []string) {
 		}
 	}
 	return sortName, uniq
+}
+
+// foldLetter spells the Latin letters that Unicode does not decompose (so
+// NFD leaves them whole) the way people type them without the accent; "" for
+// every other rune.
+func foldLetter(r rune) string {
+	switch r {
+	case 'ł', 'ŀ':
+		return "l"
+	case 'ø':
+		return "o"
+	case 'đ', 'ð':
+		return "d"
+	case 'ħ':
+		return "h"
+	case 'ı':
+		return "i"
+	case 'ŧ':
+		return "t"
+	case 'æ':
+		return "ae"
+	case 'œ':
+		return "oe"
+	case 'ß':
+		return "ss"
+	case 'þ':
+		return "th"
+	}
+	return ""
 }
 
 func phoneDigits(s string) string {
