@@ -25,7 +25,7 @@ func TestRegisterDay(t *testing.T) {
 		"cash/2026-04-01": {Opening: 14100, Closing: 14100},
 		"card/2026-03-02": {Opening: 0, In: 700, Closing: 700, Count: 1, ByKind: map[finance.OpKind]int64{finance.OpTopUp: 700}},
 		"card/2026-03-05": {Opening: 700, Closing: 700},
-		"bank/2026-03-02": {Opening: 500, Closing: 500},  // configured, never used
+		"bank/2026-03-02": {Opening: 500, Closing: 500}, // configured, never used
 		"bank/1999-01-01": {Opening: 500, Closing: 500},
 	}
 	view(t, db, func(tx finance.ReadTx) error {
