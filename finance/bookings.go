@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 // Bookings, provider events and refunds. The sync worker (package payments)
@@ -458,7 +456,7 @@ func (s *Service) bkApplyPayment(tx Tx, env postEnv, e ProviderEvent) (bkResult,
 
 // bkClientFor finds the client by phone or creates them.
 func (s *Service) bkClientFor(tx Tx, st Settings, name, phone string, now time.Time) (Client, error) {
-	e164, err := bkPhone(phone, st.PhoneRegion)
+	e164, err := NormalizePhone(phone, st.PhoneRegion)
 	if err != nil {
 		return Client{}, err
 	}
@@ -474,18 +472,6 @@ func (s *Service) bkClientFor(tx Tx, st Settings, name, phone string, now time.T
 		name = e164
 	}
 	return tx.CreateClient(Client{Name: name, Phone: e164, CreditLimit: st.CreditLimit, Created: now})
-}
-
-func bkPhone(raw, region string) (string, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return "", fmt.Errorf("%w: client_phone missing", ErrInvalid)
-	}
-	n, err := phonenumbers.Parse(raw, strings.ToUpper(region))
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", fmt.Errorf("%w: client_phone %q is not a valid phone number", ErrInvalid, raw)
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
 
 // bkParseTime reads starts_at as RFC 3339 or Unix seconds, the two forms
