@@ -327,6 +327,7 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 
 func cmdBackup(ctx context.Context, a *app, args []string) error {
 	fs := newFlags("backup")
+	force := fs.Bool("force", false, "replace an existing file at PATH")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -334,7 +335,11 @@ func cmdBackup(ctx context.Context, a *app, args []string) error {
 	if _, err := a.open(ctx, false); err != nil {
 		return err
 	}
-	if err := a.db.Backup(ctx, pos[0]); err != nil {
+	backup := a.db.Backup
+	if *force {
+		backup = a.db.BackupOverwrite
+	}
+	if err := backup(ctx, pos[0]); err != nil {
 		return err
 	}
 	size := ""

@@ -79,7 +79,7 @@ func commands() []command {
 		{"totals", "[--date YYYY-MM-DD | --from D --to D] [--json]",
 			"per register: opening, in, out, closing, by kind", cmdTotals},
 		{"check", "[--json]", "verify every ledger invariant; exit 1 and a report if any fails", cmdCheck},
-		{"backup", "PATH", "write a consistent copy of the database (safe while paydesk runs)", cmdBackup},
+		{"backup", "PATH [--force]", "write a consistent copy of the database (safe while paydesk runs)", cmdBackup},
 		{"demo", "[--clients N] [--days N] [--seed N] [--json]",
 			"fill a new database with a month of realistic demo data", cmdDemo},
 	}
@@ -226,9 +226,38 @@ func usagef(fs *flag.FlagSet, format string, args ...any) error {
 func printUsage(w io.Writer, c command, ue *usageError) {
 	fmt.Fprintf(w, "usage: paydesk %s %s\n  %s\n", c.name, c.usage, c.summary)
 	if ue != nil && ue.flags != nil {
-		ue.flags.SetOutput(w)
-		ue.flags.PrintDefaults()
-		ue.flags.SetOutput(io.Discard)
+		printFlags(w, ue.flags)
+	}
+}
+
+// printFlags lists flags GNU-style (--name VALUE), as the usage lines write them.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	type row struct{ left, usage string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == "h" {
+			return
+		}
+		name, usage := flag.UnquoteUsage(f)
+		left := "--" + f.Name
+		switch name {
+		case "":
+		case "string":
+			left += " VALUE"
+		case "int", "uint", "uint64", "int64":
+			left += " N"
+		default:
+			left += " " + strings.ToUpper(name)
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		rows = append(rows, row{left, usage})
+		width = max(width, len(left))
+	})
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, r.left, r.usage)
 	}
 }
 
@@ -248,10 +277,8 @@ commands:
 	for _, c := range table {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nglobal flags:\n")
-	global.SetOutput(w)
-	global.PrintDefaults()
-	global.SetOutput(io.Discard)
+	fmt.Fprintf(w, "\nglobal flags (before the command):\n")
+	printFlags(w, global)
 	fmt.Fprintf(w, "\n`paydesk COMMAND --help` shows a command's flags.\n")
 }
 
