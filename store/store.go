@@ -51,7 +51,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return open(ctx, path, opts, migrations())
 }
 
-func open(ctx context.Context, path string, opts Options, migs []migration) (*DB, error) {
+func open(ctx context.Context, path string, opts Options, migs []migration) (_ *DB, err error) {
+	defer recoverDamage(&err, path)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -137,7 +138,8 @@ func Exists(path string) bool {
 }
 
 // View runs fn in a consistent read-only transaction.
-func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) error {
+func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) (err error) {
+	defer recoverDamage(&err, db.path)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -148,7 +150,7 @@ func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) error 
 
 // Update runs fn in one read-write transaction: everything fn writes commits
 // together, or nothing does if fn returns an error or the commit fails.
-func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) error {
+func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -162,6 +164,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) error {
 			_ = btx.Rollback()
 		}
 	}()
+	defer recoverDamage(&err, db.path) // runs before the rollback above
 	if err := fn(newTx(btx)); err != nil {
 		return err
 	}
@@ -177,11 +180,32 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) error {
 // milliseconds of latency for throughput. fn may run more than once, so it
 // must not have effects outside tx; on an error from one fn the others are
 // re-run without it.
-func (db *DB) Batch(ctx context.Context, fn func(tx finance.Tx) error) error {
+func (db *DB) Batch(ctx context.Context, fn func(tx finance.Tx) error) (err error) {
+	defer recoverDamage(&err, db.path)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return db.bolt.Batch(func(btx *bolt.Tx) error {
 		return fn(newTx(btx))
 	})
+}
+
+// DamagedError reports a panic raised while reading the file: bbolt panics
+// on pages it cannot make sense of, and a damaged file must give the desk a
+// message (restore from backup), not a crash. The transaction is rolled back.
+type DamagedError struct {
+	Path  string
+	Panic any
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("database %s looks damaged (%v): restore it from a backup", e.Path, e.Panic)
+}
+
+func (e *DamagedError) Unwrap() error { return finance.ErrInvalid }
+
+func recoverDamage(err *error, path string) {
+	if r := recover(); r != nil {
+		*err = &DamagedError{Path: path, Panic: r}
+	}
 }
