@@ -111,7 +111,7 @@ func newFixture(t testing.TB, opts ...finance.Option) *fixture {
 
 func (f *fixture) open() {
 	f.t.Helper()
-	db, err := store.Open(f.ctx, f.path, store.Options{})
+	db, err := store.Open(f.ctx, f.path, store.Options{NoSync: true}) // no fsync: tests need consistency, not durability
 	if err != nil {
 		f.t.Fatalf("open store: %v", err)
 	}
