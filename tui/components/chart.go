@@ -1,0 +1,62 @@
+package components
+
+import (
+	"strings"
+
+	"github.com/paydesk/paydesk/tui/styles"
+)
+
+var eighths = []rune{' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'}
+
+// BarChart draws money in and out per day as pairs of vertical bars (in,
+// out), height rows tall, scaled to the largest value. It returns the rows
+// top to bottom.
+func BarChart(s *styles.Styles, in, out []int64, height int) []string {
+	if height < 1 {
+		return nil
+	}
+	var top int64
+	for i := range in {
+		top = max(top, in[i])
+		if i < len(out) {
+			top = max(top, out[i])
+		}
+	}
+	rows := make([]string, height)
+	for r := 0; r < height; r++ {
+		var b strings.Builder
+		level := height - 1 - r // 0 = bottom row
+		for i := range in {
+			var o int64
+			if i < len(out) {
+				o = out[i]
+			}
+			b.WriteString(s.Chart.In.Render(string(barCell(in[i], top, height, level))))
+			b.WriteString(s.Chart.Out.Render(string(barCell(o, top, height, level))))
+		}
+		rows[r] = b.String()
+	}
+	return rows
+}
+
+// barCell is the glyph for one bar at one level, in eighths of a row.
+func barCell(v, top int64, height, level int) rune {
+	if v <= 0 || top <= 0 {
+		if level == 0 {
+			return '·'
+		}
+		return ' '
+	}
+	total := v * int64(height*8) / top
+	if total == 0 {
+		total = 1 // any money at all shows
+	}
+	fill := total - int64(level*8)
+	switch {
+	case fill >= 8:
+		return '█'
+	case fill <= 0:
+		return ' '
+	}
+	return eighths[fill]
+}

@@ -1,0 +1,97 @@
+package components
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/paydesk/paydesk/tui/styles"
+)
+
+// HeaderInfo is what the header shows.
+type HeaderInfo struct {
+	Location string
+	Date     string // business date
+	Clock    string
+	Staff    string
+	Sync     string
+	SyncBad  bool
+	SyncOff  bool
+}
+
+// Header renders one full-width line: location left, the rest right.
+func Header(s *styles.Styles, width int, h HeaderInfo) string {
+	left := s.Header.Location.Render(" " + h.Location + " ")
+	sync := s.Header.SyncOK
+	switch {
+	case h.SyncBad:
+		sync = s.Header.SyncBad
+	case h.SyncOff:
+		sync = s.Header.SyncOff
+	}
+	parts := []string{h.Date, h.Clock}
+	if h.Staff != "" {
+		parts = append(parts, h.Staff)
+	}
+	right := s.Header.Item.Render(strings.Join(parts, " · ")+" · ") + sync.Render(h.Sync) + s.Header.Item.Render(" ")
+	gap := width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		// Too narrow: the sync badge and the date matter most.
+		right = s.Header.Item.Render(h.Date+" · ") + sync.Render(h.Sync) + s.Header.Item.Render(" ")
+		gap = width - lipgloss.Width(left) - lipgloss.Width(right)
+		if gap < 1 {
+			left = s.Header.Location.Render(" " + Pad(h.Location, max(1, width-lipgloss.Width(right)-3), false) + " ")
+			gap = max(0, width-lipgloss.Width(left)-lipgloss.Width(right))
+		}
+	}
+	return left + s.Header.Base.Render(strings.Repeat(" ", gap)) + right
+}
+
+// Tabs renders the tab bar, numbering tabs for the 1-7 keys.
+func Tabs(s *styles.Styles, width int, names []string, active int) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		label := itoa(i+1) + " " + n
+		if i == active {
+			parts[i] = s.Tabs.Active.Render(label)
+		} else {
+			parts[i] = s.Tabs.Inactive.Render(label)
+		}
+	}
+	line := " " + strings.Join(parts, s.Tabs.Sep.Render(" · "))
+	if lipgloss.Width(line) > width {
+		// Narrow terminal: only numbers for the inactive tabs.
+		for i := range names {
+			if i != active {
+				parts[i] = s.Tabs.Inactive.Render(itoa(i + 1))
+			}
+		}
+		line = " " + strings.Join(parts, s.Tabs.Sep.Render(" "))
+	}
+	return line
+}
+
+// NewHelp is bubbles/help coloured for this session.
+func NewHelp(s *styles.Styles) help.Model {
+	h := help.New()
+	h.Styles.ShortKey = s.Help.Key
+	h.Styles.ShortDesc = s.Help.Desc
+	h.Styles.ShortSeparator = s.Help.Sep
+	h.Styles.FullKey = s.Help.Key
+	h.Styles.FullDesc = s.Help.Desc
+	h.Styles.FullSeparator = s.Help.Sep
+	h.Styles.Ellipsis = s.Help.Sep
+	h.ShortSeparator = " · "
+	return h
+}
+
+// KeyHelp adapts two binding lists to help.KeyMap.
+type KeyHelp struct {
+	Short []key.Binding
+	Full  [][]key.Binding
+}
+
+func (k KeyHelp) ShortHelp() []key.Binding  { return k.Short }
+func (k KeyHelp) FullHelp() [][]key.Binding { return k.Full }

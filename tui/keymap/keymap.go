@@ -1,0 +1,130 @@
+// Package keymap is the one place key bindings are declared, so the footer
+// help and `?` always show what the keys actually do.
+package keymap
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap holds every binding. Screens pick the ones they use for help.
+type KeyMap struct {
+	// frame
+	Quit      key.Binding
+	ForceQuit key.Binding
+	Help      key.Binding
+	NextTab   key.Binding
+	PrevTab   key.Binding
+	Tab1      key.Binding // 1..9 jump to a tab
+	Lock      key.Binding
+
+	// lists and forms
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Enter    key.Binding
+	Back     key.Binding
+	Filter   key.Binding
+	NextFld  key.Binding
+	PrevFld  key.Binding
+	Left     key.Binding
+	Right    key.Binding
+	Confirm  key.Binding
+	Cancel   key.Binding
+	Refresh  key.Binding
+
+	// clients and money actions
+	New      key.Binding
+	TopUp    key.Binding
+	Checkout key.Binding
+	CashOut  key.Binding
+	Reverse  key.Binding
+	NextPage key.Binding
+	PrevPage key.Binding
+
+	// checkout
+	WalkIn      key.Binding
+	DeleteLine  key.Binding
+	PickBooking key.Binding
+
+	// finance
+	DayBack    key.Binding
+	DayFwd     key.Binding
+	WeekBack   key.Binding
+	WeekFwd    key.Binding
+	MonthBack  key.Binding
+	MonthFwd   key.Binding
+	Today      key.Binding
+	GoTo       key.Binding
+	Export     key.Binding
+	ExportSpan key.Binding
+
+	// bookings, sync, staff
+	CancelBooking key.Binding
+	Refund        key.Binding
+	RefundsDue    key.Binding
+	Retry         key.Binding
+	Add           key.Binding
+	Disable       key.Binding
+	ResetPIN      key.Binding
+}
+
+// Default is the key map every session starts with.
+func Default() *KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return &KeyMap{
+		Quit:      b("q", "quit", "q"),
+		ForceQuit: b("ctrl+c", "quit", "ctrl+c"),
+		Help:      b("?", "all keys", "?"),
+		NextTab:   b("tab", "next tab", "tab"),
+		PrevTab:   b("shift+tab", "prev tab", "shift+tab"),
+		Tab1:      b("1-7", "go to tab", "1", "2", "3", "4", "5", "6", "7"),
+		Lock:      b("ctrl+l", "lock / switch user", "ctrl+l"),
+
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup"),
+		PageDown: b("pgdn", "page down", "pgdown"),
+		Enter:    b("enter", "open", "enter"),
+		Back:     b("esc", "back", "esc"),
+		Filter:   b("/", "search", "/"),
+		NextFld:  b("tab", "next field", "tab", "down"),
+		PrevFld:  b("shift+tab", "prev field", "shift+tab", "up"),
+		Left:     b("←", "previous", "left"),
+		Right:    b("→", "next", "right"),
+		Confirm:  b("y", "confirm", "y", "Y"),
+		Cancel:   b("n/esc", "cancel", "n", "N", "esc"),
+		Refresh:  b("ctrl+r", "refresh", "ctrl+r"),
+
+		New:      b("n", "new client", "n"),
+		TopUp:    b("t", "top up", "t"),
+		Checkout: b("c", "checkout", "c"),
+		CashOut:  b("o", "cash out", "o"),
+		Reverse:  b("r", "reverse op", "r"),
+		NextPage: b("]", "older", "]", "pgdown"),
+		PrevPage: b("[", "newer", "[", "pgup"),
+
+		WalkIn:      b("ctrl+w", "walk-in", "ctrl+w"),
+		DeleteLine:  b("ctrl+d", "delete line", "ctrl+d"),
+		PickBooking: b("ctrl+b", "booking", "ctrl+b"),
+
+		DayBack:    b("←/h", "day back", "left", "h"),
+		DayFwd:     b("→/l", "day fwd", "right", "l"),
+		WeekBack:   b("shift+←", "week back", "shift+left", "H"),
+		WeekFwd:    b("shift+→", "week fwd", "shift+right", "L"),
+		MonthBack:  b("[", "month back", "["),
+		MonthFwd:   b("]", "month fwd", "]"),
+		Today:      b("t", "today", "t"),
+		GoTo:       b("g", "go to date", "g"),
+		Export:     b("e", "export day", "e"),
+		ExportSpan: b("E", "export range", "E"),
+
+		CancelBooking: b("x", "cancel booking", "x"),
+		Refund:        b("R", "refund", "R"),
+		RefundsDue:    b("f", "refunds due / all", "f"),
+		Retry:         b("r", "retry", "r"),
+		Add:           b("a", "add", "a"),
+		Disable:       b("d", "disable", "d"),
+		ResetPIN:      b("p", "reset PIN", "p"),
+	}
+}

@@ -1,0 +1,565 @@
+// Package ledger is the Finance tab: each register's day (opening, in, out,
+// closing, by kind), stepping through days, weeks and months, the day's
+// operations and their postings, a 30-day chart and CSV export.
+package ledger
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/tui/common"
+	"github.com/paydesk/paydesk/tui/components"
+)
+
+type mode int
+
+const (
+	modeDay mode = iota
+	modeOps
+	modeOp
+)
+
+// chartDays is how many days the bar chart covers.
+const chartDays = 30
+
+// Model is the Finance tab.
+type Model struct {
+	c    common.Common
+	mode mode
+	date finance.Date
+
+	totals  []finance.DayTotals
+	dayErr  string
+	regTbl  *components.Table
+	chart   map[string][]finance.DayTotals
+	chartTo finance.Date
+	chartEr string
+
+	ops    []finance.Operation
+	opsTbl *components.Table
+	op     finance.Operation
+
+	prompt     *components.Form // go to date, or export range
+	promptKind int
+	busy       bool
+}
+
+const (
+	promptGoto = iota + 1
+	promptExport
+)
+
+type (
+	dayMsg struct {
+		date   finance.Date
+		totals []finance.DayTotals
+		err    error
+	}
+	chartMsg struct {
+		to   finance.Date
+		data map[string][]finance.DayTotals
+		err  error
+	}
+	opsMsg struct {
+		ops []finance.Operation
+		err error
+	}
+	opMsg struct {
+		op  finance.Operation
+		err error
+	}
+	exportMsg struct {
+		path string
+		rows int
+		err  error
+	}
+)
+
+// New builds the Finance tab showing today.
+func New(c common.Common) *Model {
+	m := &Model{c: c, date: c.Today()}
+	m.regTbl = components.NewTable(c.Styles,
+		components.Column{Title: "Register", Flex: true, Width: 14},
+		components.Column{Title: "Opening", Width: 13, Right: true},
+		components.Column{Title: "In", Width: 12, Right: true},
+		components.Column{Title: "Out", Width: 12, Right: true},
+		components.Column{Title: "Closing", Width: 13, Right: true})
+	m.opsTbl = components.NewTable(c.Styles,
+		components.Column{Title: "Op", Width: 6, Right: true},
+		components.Column{Title: "Time", Width: 5},
+		components.Column{Title: "Kind", Width: 13},
+		components.Column{Title: "Amount", Width: 12, Right: true},
+		components.Column{Title: "Staff", Width: 8},
+		components.Column{Title: "Note", Flex: true})
+	return m
+}
+
+// Init loads today.
+func (m *Model) Init() tea.Cmd { return m.reload() }
+
+func (m *Model) SetSize(w, h int) {
+	m.c.Width, m.c.Height = w, h
+	m.regTbl.Width = min(w, 100)
+	m.regTbl.Height = max(1, len(m.c.Settings.Registers))
+	m.opsTbl.Width = w
+	m.opsTbl.Height = max(3, h-4)
+}
+
+func (m *Model) Capturing() bool { return m.prompt != nil }
+
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	switch {
+	case m.prompt != nil:
+		return []key.Binding{k.NextFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), k.Back}
+	case m.mode == modeOps:
+		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "postings")), k.Back}
+	case m.mode == modeOp:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "reversal link")), k.Back}
+	}
+	return []key.Binding{k.DayBack, k.DayFwd, k.WeekBack, k.MonthBack, k.Today, k.GoTo,
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "day's ops")), k.Export}
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.c.Keys
+	return [][]key.Binding{
+		{k.DayBack, k.DayFwd, k.WeekBack, k.WeekFwd},
+		{k.MonthBack, k.MonthFwd, k.Today, k.GoTo},
+		{k.Up, k.Down, k.Enter, k.Back},
+		{k.Export, k.ExportSpan},
+	}
+}
+
+// ---- commands
+
+func (m *Model) reload() tea.Cmd {
+	d := m.date
+	b, c, a := m.c.Backend, m.c, m.c.Actor
+	day := func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		t, err := b.DayTotals(ctx, a, d)
+		return dayMsg{date: d, totals: t, err: err}
+	}
+	chart := func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		data, err := b.RangeTotals(ctx, a, d.AddDays(-(chartDays - 1)), d)
+		return chartMsg{to: d, data: data, err: err}
+	}
+	cmds := []tea.Cmd{day, chart}
+	if m.mode == modeOps {
+		cmds = append(cmds, m.loadOps())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) loadOps() tea.Cmd {
+	d, reg := m.date, m.register()
+	b, c, a := m.c.Backend, m.c, m.c.Actor
+	return func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		ops, err := b.DayOperations(ctx, a, d, reg)
+		return opsMsg{ops: ops, err: err}
+	}
+}
+
+func (m *Model) loadOp(id finance.OperationID) tea.Cmd {
+	b, c := m.c.Backend, m.c
+	return func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		op, err := b.Operation(ctx, id)
+		return opMsg{op: op, err: err}
+	}
+}
+
+// register is the id of the selected register.
+func (m *Model) register() string {
+	if m.regTbl.Cursor < len(m.totals) {
+		return m.totals[m.regTbl.Cursor].Register
+	}
+	if regs := m.c.Settings.Registers; len(regs) > 0 {
+		return regs[0].ID
+	}
+	return ""
+}
+
+// ---- update
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case common.ActivatedMsg, common.ChangedMsg:
+		return m.reload()
+	case dayMsg:
+		if msg.date != m.date {
+			return nil // an answer for a day already stepped past
+		}
+		m.dayErr = ""
+		if msg.err != nil {
+			m.dayErr = common.ErrText(msg.err)
+			m.totals = nil
+			m.regTbl.SetRows(nil)
+			return nil
+		}
+		m.totals = m.ordered(msg.totals)
+		m.setTotals()
+		return nil
+	case chartMsg:
+		if msg.to != m.date {
+			return nil
+		}
+		m.chartEr = ""
+		if msg.err != nil {
+			m.chartEr = common.ErrText(msg.err)
+		}
+		m.chart, m.chartTo = msg.data, msg.to
+		return nil
+	case opsMsg:
+		if msg.err != nil {
+			m.mode = modeDay
+			return common.Failed(msg.err)
+		}
+		m.ops = msg.ops
+		m.setOps()
+		return nil
+	case opMsg:
+		if msg.err != nil {
+			return common.Failed(msg.err)
+		}
+		m.op, m.mode = msg.op, modeOp
+		return nil
+	case exportMsg:
+		m.busy = false
+		if msg.err != nil {
+			return common.Status(common.StatusError, "Export failed: %s", common.ErrText(msg.err))
+		}
+		return common.Status(common.StatusOK, "Exported %d postings to %s", msg.rows, msg.path)
+	case tea.KeyMsg:
+		if m.busy {
+			return nil
+		}
+		if m.prompt != nil {
+			return m.updatePrompt(msg)
+		}
+		switch m.mode {
+		case modeDay:
+			return m.updateDay(msg)
+		case modeOps:
+			return m.updateOps(msg)
+		case modeOp:
+			return m.updateOp(msg)
+		}
+	}
+	return nil
+}
+
+// ordered puts totals in the settings' register order.
+func (m *Model) ordered(ts []finance.DayTotals) []finance.DayTotals {
+	pos := map[string]int{}
+	for i, r := range m.c.Settings.Registers {
+		pos[r.ID] = i
+	}
+	out := append([]finance.DayTotals(nil), ts...)
+	sort.SliceStable(out, func(i, j int) bool {
+		pi, oki := pos[out[i].Register]
+		pj, okj := pos[out[j].Register]
+		if oki != okj {
+			return oki
+		}
+		return pi < pj
+	})
+	return out
+}
+
+func (m *Model) setTotals() {
+	rows := make([]components.Row, 0, len(m.totals)+1)
+	var o, in, out, cl int64
+	for _, t := range m.totals {
+		rows = append(rows, components.Row{Cells: []string{m.c.RegisterName(t.Register), m.c.Money.Format(t.Opening),
+			m.c.Money.Format(t.In), m.c.Money.Format(t.Out), m.c.Money.Format(t.Closing)}})
+		o, in, out, cl = o+t.Opening, in+t.In, out+t.Out, cl+t.Closing
+	}
+	m.regTbl.Height = max(1, len(rows))
+	m.regTbl.SetRows(rows)
+}
+
+func (m *Model) setOps() {
+	reg := finance.RegisterAccount(m.register())
+	rows := make([]components.Row, len(m.ops))
+	for i, op := range m.ops {
+		var amt int64
+		for _, p := range op.Postings {
+			if p.Account == reg {
+				amt += p.Amount
+			}
+		}
+		note := op.Comment
+		if op.ClientID != 0 {
+			note = strings.TrimSpace(fmt.Sprintf("client #%d %s", op.ClientID, note))
+		}
+		switch {
+		case op.ReversedBy != 0:
+			note = fmt.Sprintf("REVERSED by #%d · %s", op.ReversedBy, note)
+		case op.Reverses != 0:
+			note = fmt.Sprintf("reverses #%d · %s", op.Reverses, note)
+		}
+		when := op.Time
+		if m.c.Loc != nil {
+			when = when.In(m.c.Loc)
+		}
+		rows[i] = components.Row{Cells: []string{fmt.Sprintf("#%d", op.ID), when.Format("15:04"), common.KindName(op.Kind),
+			m.c.Money.Signed(amt), op.Staff, strings.TrimSuffix(note, " · ")}, Dim: op.ReversedBy != 0}
+	}
+	m.opsTbl.SetRows(rows)
+}
+
+func (m *Model) step(to finance.Date) tea.Cmd {
+	m.date = to
+	return m.reload()
+}
+
+func (m *Model) updateDay(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.WeekBack):
+		return m.step(m.date.AddDays(-7))
+	case key.Matches(msg, k.WeekFwd):
+		return m.step(m.date.AddDays(7))
+	case key.Matches(msg, k.DayBack):
+		return m.step(m.date.AddDays(-1))
+	case key.Matches(msg, k.DayFwd):
+		return m.step(m.date.AddDays(1))
+	case key.Matches(msg, k.MonthBack):
+		return m.step(m.date.AddMonths(-1))
+	case key.Matches(msg, k.MonthFwd):
+		return m.step(m.date.AddMonths(1))
+	case key.Matches(msg, k.Today):
+		return m.step(m.c.Today())
+	case key.Matches(msg, k.Up):
+		m.regTbl.Move(-1)
+	case key.Matches(msg, k.Down):
+		m.regTbl.Move(1)
+	case key.Matches(msg, k.Enter):
+		if len(m.totals) > 0 {
+			m.mode = modeOps
+			m.ops = nil
+			m.opsTbl.SetRows(nil)
+			return m.loadOps()
+		}
+	case key.Matches(msg, k.GoTo):
+		f := components.TextField(m.c.Styles, "Date", "YYYY-MM-DD", validDate)
+		f.Input.SetValue(string(m.date))
+		m.prompt, m.promptKind = components.NewForm(m.c.Styles, m.c.Keys, f), promptGoto
+	case key.Matches(msg, k.Export):
+		return m.export(m.date, m.date)
+	case key.Matches(msg, k.ExportSpan):
+		from := components.TextField(m.c.Styles, "From", "YYYY-MM-DD", validDate)
+		from.Input.SetValue(string(m.date.AddDays(-6)))
+		to := components.TextField(m.c.Styles, "To", "YYYY-MM-DD", validDate)
+		to.Input.SetValue(string(m.date))
+		m.prompt, m.promptKind = components.NewForm(m.c.Styles, m.c.Keys, from, to), promptExport
+	}
+	return nil
+}
+
+func validDate(v string) error {
+	_, err := finance.ParseDate(v)
+	if err != nil {
+		return fmt.Errorf("a date as YYYY-MM-DD")
+	}
+	return nil
+}
+
+func (m *Model) updatePrompt(msg tea.KeyMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		m.prompt = nil
+		return nil
+	case "enter":
+		if !m.prompt.OnLast() {
+			m.prompt.FocusField(m.prompt.Focus + 1)
+			return nil
+		}
+		if !m.prompt.Validate() {
+			return nil
+		}
+		f := m.prompt.Fields
+		kind := m.promptKind
+		m.prompt = nil
+		if kind == promptGoto {
+			d, _ := finance.ParseDate(f[0].Value())
+			return m.step(d)
+		}
+		from, _ := finance.ParseDate(f[0].Value())
+		to, _ := finance.ParseDate(f[1].Value())
+		return m.export(from, to)
+	}
+	return m.prompt.Update(msg)
+}
+
+func (m *Model) updateOps(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Back):
+		m.mode = modeDay
+	case key.Matches(msg, k.Up):
+		m.opsTbl.Move(-1)
+	case key.Matches(msg, k.Down):
+		m.opsTbl.Move(1)
+	case key.Matches(msg, k.Enter):
+		if m.opsTbl.Cursor < len(m.ops) {
+			m.op, m.mode = m.ops[m.opsTbl.Cursor], modeOp
+		}
+	}
+	return nil
+}
+
+func (m *Model) updateOp(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Back):
+		m.mode = modeOps
+	case key.Matches(msg, k.Enter):
+		if m.op.ReversedBy != 0 {
+			return m.loadOp(m.op.ReversedBy)
+		}
+		if m.op.Reverses != 0 {
+			return m.loadOp(m.op.Reverses)
+		}
+	}
+	return nil
+}
+
+// ---- view
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	if m.prompt != nil {
+		title := "Go to date"
+		if m.promptKind == promptExport {
+			title = "Export a range of days to CSV"
+		}
+		return components.Center(s, m.c.Width, m.c.Height,
+			s.Dialog.Box.Render(s.Dialog.Title.Render(title)+"\n\n"+m.prompt.View()+"\n\n"+s.Muted.Render("enter ok · esc cancel")))
+	}
+	switch m.mode {
+	case modeOps:
+		var b strings.Builder
+		b.WriteString(s.Title.Render(m.c.RegisterName(m.register())+" · "+m.dateTitle()) + "\n\n")
+		if len(m.ops) == 0 {
+			b.WriteString(s.Muted.Render("No operations on this register this day."))
+		} else {
+			b.WriteString(m.opsTbl.View())
+		}
+		return b.String()
+	case modeOp:
+		link := ""
+		if m.op.ReversedBy != 0 || m.op.Reverses != 0 {
+			link = " · enter: follow the reversal link"
+		}
+		return components.OperationView(m.c, m.op, nil) + "\n\n" + s.Muted.Render("esc back"+link)
+	}
+	return m.dayView()
+}
+
+func (m *Model) dateTitle() string {
+	t := m.date.Time(m.c.Loc)
+	title := t.Format("Mon 2 Jan 2006")
+	if m.date == m.c.Today() {
+		title += " (today)"
+	}
+	return title
+}
+
+func (m *Model) dayView() string {
+	s := m.c.Styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Finance · "+m.dateTitle()) + "\n\n")
+	if m.dayErr != "" {
+		b.WriteString(s.Status.Error.Render(m.dayErr))
+		return b.String()
+	}
+	if len(m.totals) == 0 {
+		b.WriteString(s.Muted.Render("Loading…"))
+		return b.String()
+	}
+	b.WriteString(m.regTbl.View() + "\n")
+	var o, in, out, cl int64
+	for _, t := range m.totals {
+		o, in, out, cl = o+t.Opening, in+t.In, out+t.Out, cl+t.Closing
+	}
+	ws := []int{max(14, m.regTbl.Width-2-13-12-12-13-4), 13, 12, 12, 13}
+	b.WriteString(s.Strong.Render("  " + components.Pad("All registers", ws[0], false) + " " + components.Pad(m.c.Money.Format(o), ws[1], true) + " " +
+		components.Pad(m.c.Money.Format(in), ws[2], true) + " " + components.Pad(m.c.Money.Format(out), ws[3], true) + " " +
+		components.Pad(m.c.Money.Format(cl), ws[4], true)))
+	b.WriteString("\n\n")
+	sel := m.totals[min(m.regTbl.Cursor, len(m.totals)-1)]
+	b.WriteString(s.Subtitle.Render(m.c.RegisterName(sel.Register)+" by kind") + "  ")
+	if len(sel.ByKind) == 0 {
+		b.WriteString(s.Muted.Render("no operations"))
+	} else {
+		kinds := make([]string, 0, len(sel.ByKind))
+		for k := range sel.ByKind {
+			kinds = append(kinds, string(k))
+		}
+		sort.Strings(kinds)
+		parts := make([]string, 0, len(kinds))
+		for _, k := range kinds {
+			parts = append(parts, common.KindName(finance.OpKind(k))+" "+m.c.Money.Signed(sel.ByKind[finance.OpKind(k)]))
+		}
+		b.WriteString(strings.Join(parts, " · "))
+	}
+	b.WriteString(s.Muted.Render(fmt.Sprintf("  (%d postings)", sel.Count)))
+	used := strings.Count(b.String(), "\n") + 1
+	if h := m.c.Height - used - 4; h >= 2 {
+		b.WriteString("\n\n" + m.chartView(sel.Register, min(h, 8)))
+	}
+	return b.String()
+}
+
+func (m *Model) chartView(register string, height int) string {
+	s := m.c.Styles
+	if m.chartEr != "" {
+		return s.Muted.Render("Chart: " + m.chartEr)
+	}
+	days := m.chart[register]
+	if len(days) == 0 {
+		return s.Muted.Render("Chart: loading…")
+	}
+	in := make([]int64, chartDays)
+	out := make([]int64, chartDays)
+	from := m.chartTo.AddDays(-(chartDays - 1))
+	var top int64
+	idx := make(map[finance.Date]int, chartDays)
+	for i := 0; i < chartDays; i++ {
+		idx[from.AddDays(i)] = i
+	}
+	for _, d := range days {
+		// Index by date, so a gap in the data never shifts the bars.
+		i, ok := idx[d.Date]
+		if !ok {
+			continue
+		}
+		in[i], out[i] = d.In, d.Out
+		top = max(top, d.In, d.Out)
+	}
+	var b strings.Builder
+	b.WriteString(s.Subtitle.Render("Last 30 days · "+m.c.RegisterName(register)) +
+		s.Muted.Render("  each day: in (left) | out (right) · top "+m.c.Money.Format(top)) + "\n")
+	for _, row := range components.BarChart(s, in, out, height) {
+		b.WriteString(" " + row + "\n")
+	}
+	axis := string(from)[5:]
+	end := string(m.chartTo)[5:]
+	b.WriteString(s.Chart.Axis.Render(" " + axis + strings.Repeat(" ", max(1, 2*chartDays-len(axis)-len(end))) + end))
+	return b.String()
+}
+

@@ -1,0 +1,255 @@
+// Package setup is the first-run screen: it asks for the location and the
+// owner, creates the database's settings and logs the owner in.
+package setup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/bojanz/currency"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/tui/common"
+	"github.com/paydesk/paydesk/tui/components"
+)
+
+// Demo loads demo data into a freshly set-up database (nil: not offered).
+type Demo func(ctx context.Context) error
+
+const (
+	fLocation = iota
+	fCurrency
+	fLocale
+	fZone
+	fRegion
+	fOwner
+	fPIN
+	fPIN2
+	fDemo
+)
+
+// Model is the setup screen.
+type Model struct {
+	c        common.Common
+	defaults finance.Settings
+	demo     Demo
+	form     *components.Form
+	busy     bool
+}
+
+type doneMsg struct {
+	settings finance.Settings
+	actor    finance.Actor
+	demoErr  error
+	err      error
+}
+
+// New builds the setup form, filled with the machine's defaults.
+func New(c common.Common, defaults finance.Settings, demo Demo) *Model {
+	s := c.Styles
+	m := &Model{c: c, defaults: defaults, demo: demo}
+	fields := []*components.Field{
+		components.TextField(s, "Location name", "Studio Mila", required("a location name")),
+		components.TextField(s, "Currency", "EUR", validCurrency),
+		components.TextField(s, "Locale", "en", required("a locale such as en, uk or pt-BR")),
+		components.TextField(s, "Time zone", "Europe/Kyiv", validZone),
+		components.TextField(s, "Phone region", "UA", validRegion),
+		components.TextField(s, "Owner name", "your name", required("the owner's name")),
+		components.SecretField(s, "Owner PIN", validPIN),
+		components.SecretField(s, "Repeat PIN", nil),
+	}
+	fields[fLocation].Input.SetValue(defaults.Location)
+	fields[fCurrency].Input.SetValue(defaults.Currency)
+	fields[fLocale].Input.SetValue(defaults.Locale)
+	fields[fZone].Input.SetValue(defaults.TimeZone)
+	fields[fRegion].Input.SetValue(defaults.PhoneRegion)
+	fields[fCurrency].Hint = "ISO 4217 code; one currency per location"
+	fields[fZone].Hint = "IANA name; decides each day's business date"
+	fields[fRegion].Hint = "phones typed without +country are read as this region's"
+	fields[fPIN].Hint = "4 to 12 digits"
+	if demo != nil {
+		fields = append(fields, components.ChoiceField(s, "Demo data", []string{"no", "yes"}, 0))
+		fields[fDemo].Hint = "fill the books with sample clients and operations to try things out"
+	}
+	pin := fields[fPIN]
+	fields[fPIN2].Validate = func(v string) error {
+		if v != pin.Value() {
+			return errors.New("the PINs differ")
+		}
+		return nil
+	}
+	m.form = components.NewForm(s, c.Keys, fields...)
+	return m
+}
+
+func required(what string) func(string) error {
+	return func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("enter %s", what)
+		}
+		return nil
+	}
+}
+
+func validCurrency(v string) error {
+	if !currency.IsValid(strings.ToUpper(strings.TrimSpace(v))) {
+		return fmt.Errorf("%q is not an ISO 4217 currency code", v)
+	}
+	return nil
+}
+
+func validZone(v string) error {
+	if v == "" || v == "Local" {
+		return errors.New("enter an IANA time zone such as Europe/Kyiv")
+	}
+	if _, err := time.LoadLocation(v); err != nil {
+		return fmt.Errorf("unknown time zone %q", v)
+	}
+	return nil
+}
+
+func validRegion(v string) error {
+	if len(v) != 2 || !unicode.IsLetter(rune(v[0])) || !unicode.IsLetter(rune(v[1])) {
+		return errors.New("two letters, such as UA, DE or US")
+	}
+	return nil
+}
+
+func validPIN(v string) error {
+	if len(v) < 4 || len(v) > 12 {
+		return errors.New("a PIN has 4 to 12 digits")
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return errors.New("a PIN has digits only")
+		}
+	}
+	return nil
+}
+
+func (m *Model) SetSize(w, h int) {
+	m.c.Width, m.c.Height = w, h
+	m.form.Width = min(w-4, 72)
+}
+
+func (m *Model) Capturing() bool { return true }
+
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / create")), k.ForceQuit}
+}
+
+func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
+
+// Update handles typing, and Enter: next field, or create on the last one.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case doneMsg:
+		m.busy = false
+		if msg.err != nil {
+			return common.Failed(msg.err)
+		}
+		done := func() tea.Msg { return common.SetupDoneMsg{Settings: msg.settings, Actor: msg.actor} }
+		if msg.demoErr != nil {
+			return tea.Batch(done, common.Status(common.StatusError, "set up, but the demo data failed: %s", common.ErrText(msg.demoErr)))
+		}
+		return tea.Batch(done, common.Status(common.StatusOK, "%s is set up. Welcome, %s.", msg.settings.Location, msg.actor.Staff))
+	case tea.KeyMsg:
+		if m.busy {
+			return nil
+		}
+		if msg.Type == tea.KeyEnter {
+			if !m.form.OnLast() {
+				m.form.FocusField(m.form.Focus + 1)
+				return nil
+			}
+			return m.submit()
+		}
+		return m.form.Update(msg)
+	}
+	return nil
+}
+
+func (m *Model) submit() tea.Cmd {
+	if !m.form.Validate() {
+		return common.Status(common.StatusError, "please fix the marked field")
+	}
+	f := m.form.Fields
+	st := m.defaults
+	st.Location = f[fLocation].Value()
+	st.Currency = strings.ToUpper(f[fCurrency].Value())
+	st.Locale = f[fLocale].Value()
+	st.TimeZone = f[fZone].Value()
+	st.PhoneRegion = strings.ToUpper(f[fRegion].Value())
+	if len(st.Registers) == 0 {
+		st.Registers = DefaultRegisters()
+	}
+	if st.OnlineRegID == "" {
+		st.OnlineRegID = "stripe"
+	}
+	if st.BankRegID == "" {
+		st.BankRegID = "bank"
+	}
+	owner, pin := f[fOwner].Value(), f[fPIN].Value()
+	wantDemo := m.demo != nil && len(f) > fDemo && f[fDemo].Value() == "yes"
+	m.busy = true
+	b, demo, c := m.c.Backend, m.demo, m.c
+	return tea.Batch(common.Busy("creating the database…"), func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		if err := b.Setup(ctx, st, owner, pin); err != nil {
+			return doneMsg{err: fmt.Errorf("setup: %w", err)}
+		}
+		actor, err := b.Login(ctx, owner, pin)
+		if err != nil {
+			return doneMsg{err: fmt.Errorf("log in as the owner: %w", err)}
+		}
+		saved, err := b.Settings(ctx)
+		if err != nil {
+			saved = st
+		}
+		var demoErr error
+		if wantDemo {
+			// Demo data can be large; it gets its own, longer deadline.
+			dctx, dcancel := context.WithTimeout(c.Ctx, 2*time.Minute)
+			demoErr = demo(dctx)
+			dcancel()
+		}
+		return doneMsg{settings: saved, actor: actor, demoErr: demoErr}
+	})
+}
+
+// DefaultRegisters are the registers a location gets when the defaults name none.
+func DefaultRegisters() []finance.Register {
+	return []finance.Register{
+		{ID: "cash", Name: "Cash drawer", Kind: finance.RegisterCash},
+		{ID: "card", Name: "Card terminal", Kind: finance.RegisterCard},
+		{ID: "stripe", Name: "Stripe", Kind: finance.RegisterOnline},
+		{ID: "bank", Name: "Bank", Kind: finance.RegisterBank},
+	}
+}
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Welcome to paydesk") + "\n")
+	b.WriteString(s.Muted.Render("No database yet. Tell paydesk about the location and its owner.") + "\n\n")
+	b.WriteString(m.form.View())
+	regs := make([]string, 0, len(m.defaults.Registers))
+	for _, r := range m.defaults.Registers {
+		regs = append(regs, r.Name)
+	}
+	if len(regs) == 0 {
+		for _, r := range DefaultRegisters() {
+			regs = append(regs, r.Name)
+		}
+	}
+	b.WriteString("\n\n" + s.Muted.Render("Registers: "+strings.Join(regs, ", ")))
+	return b.String()
+}

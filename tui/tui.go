@@ -1,0 +1,644 @@
+// Package tui is paydesk's full-screen terminal app. The root model here is
+// a small router: it owns the frame (header, tabs, status line, key help),
+// sends window sizes to every screen and keys to the visible one, and runs
+// every backend call as a tea.Cmd. One model is built per terminal (the
+// local one, or each SSH session), each with its own renderer.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/tui/common"
+	"github.com/paydesk/paydesk/tui/components"
+	"github.com/paydesk/paydesk/tui/keymap"
+	"github.com/paydesk/paydesk/tui/pages/audit"
+	"github.com/paydesk/paydesk/tui/pages/bookings"
+	"github.com/paydesk/paydesk/tui/pages/checkout"
+	"github.com/paydesk/paydesk/tui/pages/clients"
+	"github.com/paydesk/paydesk/tui/pages/ledger"
+	"github.com/paydesk/paydesk/tui/pages/login"
+	"github.com/paydesk/paydesk/tui/pages/setup"
+	"github.com/paydesk/paydesk/tui/pages/staff"
+	"github.com/paydesk/paydesk/tui/pages/syncview"
+	"github.com/paydesk/paydesk/tui/styles"
+)
+
+// Refunder sends a saved card refund to the payment provider.
+type Refunder interface {
+	Refund(ctx context.Context, key string) error
+}
+
+// Deps is what one TUI session needs. Only Service is required.
+type Deps struct {
+	Service        *finance.Service
+	Renderer       *lipgloss.Renderer // per terminal; nil = the process's stdout renderer
+	Now            func() time.Time   // nil = the service clock
+	ExportDir      string             // where `e` writes CSV files
+	IdleLock       time.Duration      // lock after this long without a key (0 = never)
+	SyncConfigured bool               // payment provider keys are set
+	Version        string
+	Refunder       Refunder // sends card refunds; nil = only refunds to deposit
+
+	// Ctx ends the session (the SSH session's context); nil = Background.
+	Ctx context.Context
+	// SetupDefaults seed the first-run form (from config and the machine).
+	SetupDefaults finance.Settings
+	// Demo, when set, is offered at first run to load demo data.
+	Demo func(ctx context.Context) error
+}
+
+// New builds the root model for one terminal.
+func New(d Deps) tea.Model {
+	var b common.Backend
+	if d.Service != nil {
+		b = d.Service
+	}
+	return newModel(d, b, false)
+}
+
+type state int
+
+const (
+	stateLoading state = iota
+	stateSetup
+	stateLogin
+	stateMain
+	stateFatal
+)
+
+// minimum size the layout is designed for.
+const (
+	minWidth  = 80
+	minHeight = 24
+)
+
+// Model is the root model.
+type Model struct {
+	deps    Deps
+	base    common.Common // without an actor
+	c       common.Common // with the person logged in
+	state   state
+	fatal   string
+	width   int
+	height  int
+	help    help.Model
+	full    bool // `?` full help shown
+	spinner spinner.Model
+
+	status     common.StatusMsg
+	setup      *setup.Model
+	login      *login.Model
+	tabs       []tabPage
+	active     int
+	sub        <-chan finance.Change
+	unsub      func()
+	stats      finance.InboxStats
+	statsErr   error
+	lastInput  time.Time
+	ticking    bool
+	spinActive bool
+}
+
+type tabPage struct {
+	id   common.Tab
+	name string
+	page common.Component
+}
+
+type (
+	settingsMsg struct {
+		settings finance.Settings
+		loc      *time.Location
+		err      error
+	}
+	tickMsg    time.Time
+	changeMsg  struct{ change finance.Change }
+	subEndMsg  struct{}
+	statsMsg   struct {
+		stats finance.InboxStats
+		err   error
+	}
+)
+
+func newModel(d Deps, b common.Backend, static bool) *Model {
+	if d.Ctx == nil {
+		d.Ctx = context.Background()
+	}
+	if d.Now == nil {
+		if d.Service != nil {
+			d.Now = d.Service.Now
+		} else {
+			d.Now = time.Now
+		}
+	}
+	st := styles.New(d.Renderer)
+	var refunder common.Refunder
+	if d.Refunder != nil {
+		refunder = d.Refunder
+	}
+	base := common.Common{
+		Ctx: d.Ctx, Styles: st, Keys: keymap.Default(), Backend: b, Now: d.Now, Loc: time.UTC,
+		Money: common.NewMoney("USD", "en"), ExportDir: d.ExportDir, SyncConfigured: d.SyncConfigured,
+		Refunder: refunder, Static: static,
+	}
+	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.Status.Busy))
+	m := &Model{deps: d, base: base, c: base, help: components.NewHelp(st), spinner: sp,
+		width: minWidth, height: minHeight, lastInput: d.Now()}
+	if b == nil {
+		m.state, m.fatal = stateFatal, "no database service"
+	}
+	return m
+}
+
+// Init loads the settings (or learns that setup is needed) and starts the
+// clock and the change subscription.
+func (m *Model) Init() tea.Cmd {
+	if m.state == stateFatal {
+		return nil
+	}
+	cmds := []tea.Cmd{m.loadSettings()}
+	if !m.base.Static {
+		m.sub, m.unsub = m.base.Backend.Subscribe()
+		cmds = append(cmds, m.waitChange(), m.tick())
+		m.ticking = true
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) loadSettings() tea.Cmd {
+	b, c := m.base.Backend, m.base
+	return func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		st, err := b.Settings(ctx)
+		if err != nil {
+			return settingsMsg{err: err}
+		}
+		loc, err := time.LoadLocation(st.TimeZone)
+		if err != nil {
+			loc = time.UTC // the service refuses a bad zone at setup; this is belt and braces
+		}
+		return settingsMsg{settings: st, loc: loc}
+	}
+}
+
+// waitChange reads one change; Update re-issues it (the glow pattern), and
+// it ends with the session's context.
+func (m *Model) waitChange() tea.Cmd {
+	ch, ctx := m.sub, m.base.Ctx
+	return func() tea.Msg {
+		select {
+		case c, ok := <-ch:
+			if !ok {
+				return subEndMsg{}
+			}
+			return changeMsg{change: c}
+		case <-ctx.Done():
+			return subEndMsg{}
+		}
+	}
+}
+
+func (m *Model) tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func (m *Model) loadStats() tea.Cmd {
+	if !m.base.SyncConfigured {
+		return nil
+	}
+	b, c := m.base.Backend, m.base
+	return func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		s, err := b.InboxStats(ctx)
+		return statsMsg{stats: s, err: err}
+	}
+}
+
+func (m *Model) quit() tea.Cmd {
+	if m.unsub != nil {
+		m.unsub()
+		m.unsub = nil
+	}
+	return tea.Quit
+}
+
+// contentHeight is what is left for a screen under the header and tabs and
+// above the status line and footer.
+func (m *Model) contentHeight() int { return max(1, m.height-5) }
+
+func (m *Model) resizePages() {
+	w, h := m.width, m.contentHeight()
+	m.help.Width = w
+	if m.setup != nil {
+		m.setup.SetSize(w, h)
+	}
+	if m.login != nil {
+		m.login.SetSize(w, h)
+	}
+	for _, t := range m.tabs {
+		t.page.SetSize(w, h)
+	}
+}
+
+// ---- update
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.resizePages()
+		return m, nil
+	case settingsMsg:
+		switch {
+		case errors.Is(msg.err, finance.ErrNotInitialized):
+			m.state = stateSetup
+			m.setup = setup.New(m.base, m.setupDefaults(), m.deps.Demo)
+			m.resizePages()
+		case msg.err != nil:
+			m.state, m.fatal = stateFatal, common.ErrText(msg.err)
+		default:
+			m.applySettings(msg.settings, msg.loc)
+			return m, m.lock("")
+		}
+		return m, nil
+	case common.SetupDoneMsg:
+		loc, err := time.LoadLocation(msg.Settings.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		m.applySettings(msg.Settings, loc)
+		m.setup = nil
+		return m, m.enter(msg.Actor)
+	case common.LoggedInMsg:
+		return m, m.enter(msg.Actor)
+	case common.StatusMsg:
+		m.status = msg
+		if msg.Kind == common.StatusBusy && !m.base.Static && !m.spinActive {
+			m.spinActive = true
+			return m, m.spinner.Tick
+		}
+		return m, nil
+	case spinner.TickMsg:
+		if m.status.Kind != common.StatusBusy {
+			m.spinActive = false
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		return m, cmd
+	case tickMsg:
+		return m, m.onTick(time.Time(msg))
+	case changeMsg:
+		cmds = append(cmds, m.waitChange())
+		if msg.change.What == "inbox" {
+			cmds = append(cmds, m.loadStats())
+		}
+		if m.state == stateMain {
+			cmds = append(cmds, m.activePage().Update(common.ChangedMsg{Change: msg.change}))
+		}
+		return m, tea.Batch(cmds...)
+	case subEndMsg:
+		return m, nil
+	case statsMsg:
+		m.stats, m.statsErr = msg.stats, msg.err
+		return m, nil
+	case common.OpenCheckoutMsg:
+		if i := m.tabIndex(common.TabCheckout); i >= 0 {
+			m.active = i
+			return m, m.tabs[i].page.Update(msg)
+		}
+		return m, nil
+	case common.SwitchTabMsg:
+		if i := m.tabIndex(msg.Tab); i >= 0 {
+			return m, m.activate(i)
+		}
+		return m, nil
+	case tea.KeyMsg:
+		m.lastInput = m.c.Now()
+		return m, m.onKey(msg)
+	}
+	// Anything else answers some screen's command: every screen sees it and
+	// keeps only its own (a result must land even after a tab switch).
+	if m.setup != nil {
+		cmds = append(cmds, m.setup.Update(msg))
+	}
+	if m.login != nil {
+		cmds = append(cmds, m.login.Update(msg))
+	}
+	for _, t := range m.tabs {
+		cmds = append(cmds, t.page.Update(msg))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m *Model) setupDefaults() finance.Settings {
+	d := m.deps.SetupDefaults
+	if d.Currency == "" {
+		d.Currency = "USD"
+	}
+	if d.Locale == "" {
+		d.Locale = "en"
+	}
+	if d.TimeZone == "" {
+		d.TimeZone = "UTC"
+	}
+	if d.PhoneRegion == "" {
+		d.PhoneRegion = "US"
+	}
+	if len(d.Registers) == 0 {
+		d.Registers = setup.DefaultRegisters()
+	}
+	return d
+}
+
+func (m *Model) applySettings(st finance.Settings, loc *time.Location) {
+	m.base.Settings = st
+	m.base.Loc = loc
+	m.base.Money = common.NewMoney(st.Currency, st.Locale)
+	m.c = m.base
+}
+
+// lock drops the main screens and shows the PIN screen.
+func (m *Model) lock(reason string) tea.Cmd {
+	prefer := m.c.Actor.Staff
+	m.state = stateLogin
+	m.tabs, m.full = nil, false
+	m.c = m.base
+	m.login = login.New(m.base, prefer, reason)
+	m.resizePages()
+	return tea.Batch(m.login.Init(), m.loadStats())
+}
+
+// enter builds the main screens for the person who logged in; screens are
+// rebuilt on every login so nothing of the previous person's work remains.
+func (m *Model) enter(a finance.Actor) tea.Cmd {
+	m.c = m.base
+	m.c.Actor = a
+	m.login = nil
+	m.state = stateMain
+	m.lastInput = m.c.Now()
+	c := m.c
+	m.tabs = []tabPage{
+		{common.TabClients, "Clients", clients.New(c)},
+		{common.TabCheckout, "Checkout", checkout.New(c)},
+		{common.TabBookings, "Bookings", bookings.New(c)},
+		{common.TabFinance, "Finance", ledger.New(c)},
+		{common.TabSync, "Sync", syncview.New(c)},
+	}
+	if m.base.Backend.Allowed(a, finance.RightManageStaff) {
+		m.tabs = append(m.tabs, tabPage{common.TabStaff, "Staff", staff.New(c)})
+	}
+	if a.Role == finance.RoleManager || a.Role == finance.RoleAdmin {
+		m.tabs = append(m.tabs, tabPage{common.TabAudit, "Audit", audit.New(c)})
+	}
+	m.resizePages()
+	m.active = 0
+	return tea.Batch(m.activePage().Update(common.ActivatedMsg{}), m.loadStats())
+}
+
+func (m *Model) tabIndex(t common.Tab) int {
+	for i, tp := range m.tabs {
+		if tp.id == t {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *Model) activePage() common.Component {
+	if m.active < len(m.tabs) {
+		return m.tabs[m.active].page
+	}
+	return nil
+}
+
+func (m *Model) activate(i int) tea.Cmd {
+	if i < 0 || i >= len(m.tabs) {
+		return nil
+	}
+	m.active = i
+	return m.tabs[i].page.Update(common.ActivatedMsg{})
+}
+
+func (m *Model) onTick(t time.Time) tea.Cmd {
+	cmds := []tea.Cmd{m.tick()}
+	if m.state == stateMain && m.deps.IdleLock > 0 && t.Sub(m.lastInput) >= m.deps.IdleLock {
+		cmds = append(cmds, m.lock(fmt.Sprintf("Locked after %s without a key press.", m.deps.IdleLock)))
+	}
+	if t.Second()%15 == 0 {
+		cmds = append(cmds, m.loadStats())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.base.Keys
+	if key.Matches(msg, k.ForceQuit) {
+		return m.quit()
+	}
+	switch m.state {
+	case stateFatal, stateLoading:
+		if key.Matches(msg, k.Quit) || msg.String() == "esc" {
+			return m.quit()
+		}
+		return nil
+	case stateSetup:
+		return m.setup.Update(msg)
+	case stateLogin:
+		if msg.String() == "esc" || msg.String() == "q" {
+			return m.quit()
+		}
+		return m.login.Update(msg)
+	}
+	if m.full {
+		m.full = false
+		return nil
+	}
+	if key.Matches(msg, k.Lock) {
+		return tea.Batch(m.lock("Switch user: pick yourself and type your PIN."),
+			common.Status(common.StatusInfo, "%s locked the desk.", m.c.Actor.Staff))
+	}
+	page := m.activePage()
+	if !page.Capturing() {
+		switch {
+		case key.Matches(msg, k.Quit):
+			return m.quit()
+		case key.Matches(msg, k.Help):
+			m.full = true
+			return nil
+		case key.Matches(msg, k.NextTab):
+			return m.activate((m.active + 1) % len(m.tabs))
+		case key.Matches(msg, k.PrevTab):
+			return m.activate((m.active + len(m.tabs) - 1) % len(m.tabs))
+		case key.Matches(msg, k.Tab1):
+			return m.activate(int(msg.String()[0] - '1'))
+		}
+	}
+	return page.Update(msg)
+}
+
+// ---- view
+
+func (m *Model) View() string {
+	w, h := m.width, m.height
+	if w < minWidth || h < minHeight {
+		return fit(fmt.Sprintf("paydesk needs at least %d×%d; this terminal is %d×%d.\nMake the window larger (ctrl+c quits).",
+			minWidth, minHeight, w, h), w, h)
+	}
+	s := m.base.Styles
+	var content string
+	var hk help.KeyMap = components.KeyHelp{Short: []key.Binding{m.base.Keys.ForceQuit}}
+	tabs := ""
+	switch m.state {
+	case stateLoading:
+		content = s.Muted.Render("Opening the books…")
+	case stateFatal:
+		content = s.Status.Error.Render("paydesk cannot start: "+m.fatal) + "\n\n" + s.Muted.Render("q quits")
+	case stateSetup:
+		content = m.setup.View()
+		hk = m.setup
+	case stateLogin:
+		content = m.login.View()
+		hk = m.login
+	case stateMain:
+		page := m.activePage()
+		names := make([]string, len(m.tabs))
+		for i, t := range m.tabs {
+			names[i] = t.name
+		}
+		tabs = components.Tabs(s, w, names, m.active)
+		if m.full {
+			content = m.fullHelp(page)
+		} else {
+			content = page.View()
+		}
+		hk = components.KeyHelp{Short: append(page.ShortHelp(), m.frameKeys(page)...)}
+	}
+	var b strings.Builder
+	b.WriteString(m.header() + "\n")
+	b.WriteString(fit(tabs, w, 1) + "\n")
+	b.WriteString("\n")
+	b.WriteString(fit(content, w, m.contentHeight()) + "\n")
+	b.WriteString(fit(m.statusLine(), w, 1) + "\n")
+	b.WriteString(fit(" "+m.help.View(hk), w, 1))
+	return b.String()
+}
+
+// frameKeys are the frame's keys shown after the screen's own.
+func (m *Model) frameKeys(page common.Component) []key.Binding {
+	k := m.base.Keys
+	if page.Capturing() {
+		return nil
+	}
+	return []key.Binding{k.Help, k.Quit}
+}
+
+func (m *Model) fullHelp(page common.Component) string {
+	s := m.base.Styles
+	k := m.base.Keys
+	groups := append(page.FullHelp(), []key.Binding{k.NextTab, k.PrevTab, k.Tab1, k.Lock, k.Help, k.Quit})
+	h := m.help
+	h.ShowAll = true
+	title := "All keys"
+	if m.deps.Version != "" {
+		title += " · paydesk " + m.deps.Version
+	}
+	return s.Title.Render(title) + "\n\n" + h.View(components.KeyHelp{Full: groups}) + "\n\n" + s.Muted.Render("any key closes this")
+}
+
+func (m *Model) header() string {
+	s := m.base.Styles
+	st := m.base.Settings
+	loc := m.base.Loc
+	now := m.base.Now().In(loc)
+	info := components.HeaderInfo{Location: st.Location, Clock: now.Format("15:04:05"), Staff: m.c.Actor.Staff}
+	if m.state == stateSetup || st.Location == "" {
+		info.Location = "paydesk"
+		info.Date = ""
+		info.Clock = ""
+	} else {
+		info.Date = string(finance.DateOf(now, loc))
+	}
+	if info.Staff != "" {
+		info.Staff += " (" + string(m.c.Actor.Role) + ")"
+	}
+	info.Sync, info.SyncBad, info.SyncOff = m.syncBadge(now)
+	if info.Date == "" {
+		info.Date = "setup"
+		info.Clock = m.deps.Version
+	}
+	return components.Header(s, m.width, info)
+}
+
+func (m *Model) syncBadge(now time.Time) (text string, bad, off bool) {
+	switch {
+	case !m.base.SyncConfigured:
+		return "sync: not configured", false, true
+	case m.statsErr != nil:
+		return "sync: " + common.ErrText(m.statsErr), true, false
+	case m.stats.Failed > 0:
+		return fmt.Sprintf("sync: %d failing (5 Sync)", m.stats.Failed), true, false
+	case m.stats.LastReceived.IsZero():
+		return "sync: live, no events yet", false, false
+	}
+	return "sync: live, last event " + ago(now.Sub(m.stats.LastReceived)), false, false
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", max(0, int(d.Seconds())))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func (m *Model) statusLine() string {
+	s := m.base.Styles
+	st := m.status
+	switch st.Kind {
+	case common.StatusBusy:
+		return " " + m.spinner.View() + " " + s.Status.Busy.Render(st.Text)
+	case common.StatusOK:
+		return " " + s.Status.OK.Render("✓ "+st.Text)
+	case common.StatusError:
+		return " " + s.Status.Error.Render("✗ "+st.Text)
+	}
+	return " " + s.Status.Info.Render(st.Text)
+}
+
+// fit makes a block exactly w×h: long lines cut, missing lines added, so
+// the footer never moves.
+func fit(block string, w, h int) string {
+	lines := strings.Split(block, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
