@@ -123,10 +123,10 @@ type (
 		loc      *time.Location
 		err      error
 	}
-	tickMsg    time.Time
-	changeMsg  struct{ change finance.Change }
-	subEndMsg  struct{}
-	statsMsg   struct {
+	tickMsg   time.Time
+	changeMsg struct{ change finance.Change }
+	subEndMsg struct{}
+	statsMsg  struct {
 		stats finance.InboxStats
 		err   error
 	}

@@ -26,14 +26,14 @@ type Row struct {
 // Table is a scrolling, cursor-driven table that renders only what fits, so
 // View stays cheap however many rows there are.
 type Table struct {
-	Columns []Column
-	Rows    []Row
-	Cursor  int
-	Width   int
-	Height  int // rows of data shown (the header is extra)
+	Columns  []Column
+	Rows     []Row
+	Cursor   int
+	Width    int
+	Height   int // rows of data shown (the header is extra)
 	NoCursor bool
-	offset  int
-	styles  *styles.Styles
+	offset   int
+	styles   *styles.Styles
 }
 
 // NewTable builds an empty table.

@@ -562,4 +562,3 @@ func (m *Model) chartView(register string, height int) string {
 	b.WriteString(s.Chart.Axis.Render(" " + axis + strings.Repeat(" ", max(1, 2*chartDays-len(axis)-len(end))) + end))
 	return b.String()
 }
-
