@@ -104,8 +104,9 @@ type rangeTotalsJSON struct {
 
 // view turns domain values into output, formatting amounts for the location.
 type view struct {
-	f  *finance.Formatter
-	st finance.Settings
+	f   *finance.Formatter
+	st  finance.Settings
+	loc *time.Location // the location's time zone: times are shown as the desk sees them
 }
 
 func newView(st finance.Settings) (view, error) {
@@ -113,7 +114,11 @@ func newView(st finance.Settings) (view, error) {
 	if err != nil {
 		return view{}, err
 	}
-	return view{f: f, st: st}, nil
+	loc, err := time.LoadLocation(st.TimeZone)
+	if err != nil {
+		loc = time.Local
+	}
+	return view{f: f, st: st, loc: loc}, nil
 }
 
 func (v view) op(o finance.Operation) opJSON {

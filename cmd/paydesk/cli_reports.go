@@ -132,7 +132,7 @@ func opsTable(w io.Writer, v view, ops []finance.Operation, client *finance.Clie
 	for _, o := range ops {
 		j := v.op(o)
 		row := []string{strconv.FormatUint(uint64(o.ID), 10), string(o.BusinessDate),
-			o.Time.Format("15:04"), string(o.Kind), j.AmountText}
+			o.Time.In(v.loc).Format("15:04"), string(o.Kind), j.AmountText}
 		if client != nil {
 			var delta int64
 			for _, p := range o.Postings {
