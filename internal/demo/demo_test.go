@@ -42,11 +42,11 @@ func TestFillMakesSoundBooks(t *testing.T) {
 		t.Run(tc.region, func(t *testing.T) {
 			db := openStore(t)
 			sum, err := demo.Fill(ctx, db, demo.Options{Settings: settings(tc.region, tc.currency, tc.locale, tc.zone),
-				Now: now, Days: 14, Clients: 15})
+				Now: now, Days: 10, Clients: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum.Clients != 15 || sum.Operations < 40 {
+			if sum.Clients != 10 || sum.Operations < 25 {
 				t.Errorf("summary %+v", sum)
 			}
 			for _, k := range []finance.OpKind{finance.OpTopUp, finance.OpCheckout, finance.OpReversal,
@@ -56,7 +56,7 @@ func TestFillMakesSoundBooks(t *testing.T) {
 				}
 			}
 			loc, _ := time.LoadLocation(tc.zone)
-			if today := finance.DateOf(now, loc); sum.To != today || sum.From != today.AddDays(-13) {
+			if today := finance.DateOf(now, loc); sum.To != today || sum.From != today.AddDays(-9) {
 				t.Errorf("period %s..%s", sum.From, sum.To)
 			}
 

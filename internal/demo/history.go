@@ -38,7 +38,8 @@ func addHistory(ctx context.Context, e *Env) error {
 	}
 	cashOutDays := map[int]bool{}
 	for len(cashOutDays) < min(2, len(e.Days)) {
-		cashOutDays[len(e.Days)/3+e.Rand.IntN(max(1, len(e.Days)*2/3))] = true
+		// Later in the month, when deposits have built up.
+		cashOutDays[len(e.Days)/3+e.Rand.IntN(len(e.Days)-len(e.Days)/3)] = true
 	}
 
 	for i, day := range e.Days {
