@@ -131,7 +131,9 @@ func (w *Worker) Drain(ctx context.Context) {
 				progress = true
 			}
 		}
-		if len(evs) < w.opt.Batch || !progress {
+		// Applying can record events (a payment's fee): read again until
+		// nothing due is left or nothing moves.
+		if len(evs) == 0 || !progress {
 			return
 		}
 	}
@@ -188,7 +190,7 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) error {
 	if err != nil {
 		return fmt.Errorf("fee of %s: %w", e.ObjectID, err)
 	}
-	_, err = w.books.RecordEvent(ctx, finance.ProviderEvent{
+	_, err = w.Record(ctx, finance.ProviderEvent{
 		ID: feeID, Provider: e.Provider, Type: finance.EventFee, RawType: "fee",
 		// Just after its payment, so the payment (and its booking) is applied first.
 		Created:    e.Created.Add(time.Millisecond),
