@@ -148,7 +148,11 @@ func TestPrepaymentFlagsAndRefusals(t *testing.T) {
 		{"payment without booking is ignored",
 			payEvent("evt_n", "pi_n", "", 1000, nil), finance.InboxIgnored, false, false},
 		{"another currency fails",
-			func() finance.ProviderEvent { e := payEvent("evt_c", "pi_c", "bk_c", 1000, nil); e.Currency = "usd"; return e }(),
+			func() finance.ProviderEvent {
+				e := payEvent("evt_c", "pi_c", "bk_c", 1000, nil)
+				e.Currency = "usd"
+				return e
+			}(),
 			finance.InboxFailed, false, false},
 		{"unknown type is ignored",
 			finance.ProviderEvent{ID: "evt_u", Type: finance.EventUnknown, RawType: "customer.created"},
