@@ -3,7 +3,6 @@ package finance
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/mail"
 	"strings"
 )
@@ -44,7 +43,7 @@ func (s *Service) CreateClient(ctx context.Context, a Actor, nc NewClient) (Clie
 		}
 		switch c, err := tx.ClientByPhone(phone); {
 		case err == nil:
-			return fmt.Errorf("%w: %s already belongs to %s (client %d)", ErrConflict, phone, c.Name, c.ID)
+			return errf(ErrConflict, "%s already belongs to %s (client %d)", phone, c.Name, c.ID)
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
@@ -72,11 +71,11 @@ func checkEmail(typed string) (string, error) {
 		return "", nil
 	}
 	if len(e) > maxEmailLen {
-		return "", fmt.Errorf("%w: email is longer than %d characters", ErrInvalid, maxEmailLen)
+		return "", errf(ErrInvalid, "email is longer than %d characters", maxEmailLen)
 	}
 	addr, err := mail.ParseAddress(e)
 	if err != nil || addr.Address != e || addr.Name != "" || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
-		return "", fmt.Errorf("%w: %q is not an email address", ErrInvalid, typed)
+		return "", errf(ErrInvalid, "%q is not an email address", typed)
 	}
 	return e, nil
 }
@@ -165,6 +164,5 @@ func shortfall(env postEnv, f clientFunds, amount int64, doing string) error {
 	if f.Client.CreditLimit > 0 {
 		floor = "beyond the credit limit of " + env.Money(f.Client.CreditLimit)
 	}
-	return fmt.Errorf("%w: %s has %s; %s %s would leave the deposit %s",
-		ErrInsufficientFunds, f.Client.Name, env.Money(f.Owed), doing, env.Money(amount), floor)
+	return errf(ErrInsufficientFunds, "%s has %s; %s %s would leave the deposit %s", f.Client.Name, env.Money(f.Owed), doing, env.Money(amount), floor)
 }

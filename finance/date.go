@@ -1,7 +1,6 @@
 package finance
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -11,7 +10,7 @@ const dateLayout = "2006-01-02"
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return "", fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalid, s)
+		return "", errf(ErrInvalid, "date %q is not YYYY-MM-DD", s)
 	}
 	return Date(t.Format(dateLayout)), nil
 }

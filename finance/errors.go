@@ -44,3 +44,18 @@ func Message(err error) string {
 	}
 	return err.Error()
 }
+
+// domainError is a refusal in plain words that still matches its sentinel
+// with errors.Is, without the sentinel's own text in front.
+type domainError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *domainError) Error() string { return e.msg }
+func (e *domainError) Unwrap() error { return e.sentinel }
+
+// errf makes a domainError: errf(ErrInvalid, "amount %s is too large", x).
+func errf(sentinel error, format string, args ...any) error {
+	return &domainError{sentinel: sentinel, msg: fmt.Sprintf(format, args...)}
+}

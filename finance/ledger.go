@@ -2,7 +2,6 @@ package finance
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -18,7 +17,7 @@ const maxLines = 200
 func (s *Service) register(env postEnv, typed string) (Register, error) {
 	id := strings.TrimSpace(typed)
 	if id == "" {
-		return Register{}, fmt.Errorf("%w: choose a register", ErrInvalid)
+		return Register{}, errf(ErrInvalid, "choose a register")
 	}
 	var reg *Register
 	for i := range env.Settings.Registers {
@@ -40,7 +39,7 @@ func (s *Service) register(env postEnv, typed string) (Register, error) {
 		for _, r := range env.Settings.Registers {
 			ids = append(ids, r.ID)
 		}
-		return Register{}, fmt.Errorf("%w: no register %q (registers: %s)", ErrNotFound, id, strings.Join(ids, ", "))
+		return Register{}, errf(ErrNotFound, "no register %q (registers: %s)", id, strings.Join(ids, ", "))
 	}
 	if err := s.checkRegister(env.Actor, reg.ID); err != nil {
 		return Register{}, err
@@ -50,14 +49,14 @@ func (s *Service) register(env postEnv, typed string) (Register, error) {
 
 func (s *Service) checkRegister(a Actor, id string) error {
 	if !s.rights.allowsRegister(a.Role, id) {
-		return fmt.Errorf("%w: %s (%s) may not use the %s register", ErrForbidden, a.Staff, a.Role, id)
+		return errf(ErrForbidden, "%s (%s) may not use the %s register", a.Staff, a.Role, id)
 	}
 	return nil
 }
 
 func positive(field string, amount int64) error {
 	if amount <= 0 {
-		return fmt.Errorf("%w: %s must be more than zero", ErrInvalid, field)
+		return errf(ErrInvalid, "%s must be more than zero", field)
 	}
 	return nil
 }
@@ -111,10 +110,10 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 				return nil, err
 			}
 			if b.Status != BookingPrepaid {
-				return nil, fmt.Errorf("%w: booking %s is %s and cannot be checked out", ErrConflict, b.ID, b.Status)
+				return nil, errf(ErrConflict, "booking %s is %s and cannot be checked out", b.ID, b.Status)
 			}
 			if client != 0 && b.ClientID != 0 && b.ClientID != client {
-				return nil, fmt.Errorf("%w: booking %s belongs to client %d, not %d", ErrInvalid, b.ID, b.ClientID, client)
+				return nil, errf(ErrInvalid, "booking %s belongs to client %d, not %d", b.ID, b.ClientID, client)
 			}
 			if client == 0 {
 				client = b.ClientID
@@ -141,8 +140,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 		if excess > 0 {
 			// Prepaid more than the visit cost: the rest is the client's.
 			if client == 0 {
-				return nil, fmt.Errorf("%w: the booking was prepaid %s, more than the total %s, and has no client to keep the rest; raise the total",
-					ErrInvalid, env.Money(prepaid+excess), env.Money(total))
+				return nil, errf(ErrInvalid, "the booking was prepaid %s, more than the total %s, and has no client to keep the rest; raise the total", env.Money(prepaid+excess), env.Money(total))
 			}
 			postings = append(postings, Posting{Account: ClientAccount(client), Amount: -excess})
 		}
@@ -151,18 +149,17 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 		switch {
 		case client == 0:
 			if r.FromBalance != nil && *r.FromBalance != 0 {
-				return nil, fmt.Errorf("%w: a walk-in has no deposit to pay from", ErrInvalid)
+				return nil, errf(ErrInvalid, "a walk-in has no deposit to pay from")
 			}
 		case r.FromBalance == nil:
 			fromBalance = max(min(funds.Available(), remaining), 0)
 		default:
 			fromBalance = *r.FromBalance
 			if fromBalance < 0 {
-				return nil, fmt.Errorf("%w: the amount from the deposit cannot be negative", ErrInvalid)
+				return nil, errf(ErrInvalid, "the amount from the deposit cannot be negative")
 			}
 			if fromBalance > remaining {
-				return nil, fmt.Errorf("%w: %s from the deposit is more than the %s left to pay",
-					ErrInvalid, env.Money(fromBalance), env.Money(remaining))
+				return nil, errf(ErrInvalid, "%s from the deposit is more than the %s left to pay", env.Money(fromBalance), env.Money(remaining))
 			}
 			if fromBalance > funds.Available() {
 				return nil, shortfall(env, funds, fromBalance, "paying")
@@ -176,7 +173,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 		var paid int64
 		for _, t := range r.Payments {
 			if t.Amount < 0 {
-				return nil, fmt.Errorf("%w: a payment cannot be negative", ErrInvalid)
+				return nil, errf(ErrInvalid, "a payment cannot be negative")
 			}
 			if t.Amount == 0 {
 				continue
@@ -187,7 +184,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 			}
 			var ok bool
 			if paid, ok = addInt64(paid, t.Amount); !ok {
-				return nil, fmt.Errorf("%w: payments are too large", ErrInvalid)
+				return nil, errf(ErrInvalid, "payments are too large")
 			}
 			postings = append(postings, Posting{Account: RegisterAccount(reg.ID), Amount: t.Amount})
 		}
@@ -196,8 +193,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 			if fromBalance > 0 || prepaid > 0 {
 				what = "what is left"
 			}
-			return nil, fmt.Errorf("%w: payments of %s do not match %s to pay, %s (total %s, prepaid %s, from deposit %s)",
-				ErrInvalid, env.Money(paid), what, env.Money(due), env.Money(total), env.Money(prepaid), env.Money(fromBalance))
+			return nil, errf(ErrInvalid, "payments of %s do not match %s to pay, %s (total %s, prepaid %s, from deposit %s)", env.Money(paid), what, env.Money(due), env.Money(total), env.Money(prepaid), env.Money(fromBalance))
 		}
 		op.Postings = postings
 		return op, nil
@@ -208,7 +204,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 // lines, the total is their sum (a zero total means "use the sum").
 func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
 	if len(in) > maxLines {
-		return nil, 0, fmt.Errorf("%w: at most %d lines", ErrInvalid, maxLines)
+		return nil, 0, errf(ErrInvalid, "at most %d lines", maxLines)
 	}
 	var lines []LineItem
 	var sum int64
@@ -218,17 +214,17 @@ func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
 			return nil, 0, err
 		}
 		if l.Quantity <= 0 {
-			return nil, 0, fmt.Errorf("%w: line %d quantity must be at least 1", ErrInvalid, i+1)
+			return nil, 0, errf(ErrInvalid, "line %d quantity must be at least 1", i+1)
 		}
 		if l.UnitPrice < 0 {
-			return nil, 0, fmt.Errorf("%w: line %d price cannot be negative", ErrInvalid, i+1)
+			return nil, 0, errf(ErrInvalid, "line %d price cannot be negative", i+1)
 		}
 		if l.UnitPrice > 0 && l.Quantity > math.MaxInt64/l.UnitPrice {
-			return nil, 0, fmt.Errorf("%w: line %d is too large", ErrInvalid, i+1)
+			return nil, 0, errf(ErrInvalid, "line %d is too large", i+1)
 		}
 		var ok bool
 		if sum, ok = addInt64(sum, l.UnitPrice*l.Quantity); !ok {
-			return nil, 0, fmt.Errorf("%w: the lines add up to too much", ErrInvalid)
+			return nil, 0, errf(ErrInvalid, "the lines add up to too much")
 		}
 		lines = append(lines, LineItem{Description: desc, UnitPrice: l.UnitPrice, Quantity: l.Quantity})
 	}
@@ -237,7 +233,7 @@ func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
 			total = sum
 		}
 		if total != sum {
-			return nil, 0, fmt.Errorf("%w: the total %d does not equal the lines' sum %d", ErrInvalid, total, sum)
+			return nil, 0, errf(ErrInvalid, "the total %d does not equal the lines' sum %d", total, sum)
 		}
 	}
 	if err := positive("total", total); err != nil {
@@ -293,7 +289,7 @@ func (s *Service) Transfer(ctx context.Context, a Actor, r TransferRequest) (Ope
 			return nil, err
 		}
 		if from.ID == to.ID {
-			return nil, fmt.Errorf("%w: a transfer needs two different registers", ErrInvalid)
+			return nil, errf(ErrInvalid, "a transfer needs two different registers")
 		}
 		return &Operation{Kind: OpTransfer, Comment: note, Postings: []Posting{
 			{Account: RegisterAccount(to.ID), Amount: r.Amount},
@@ -366,7 +362,7 @@ func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Opera
 				return nil, err
 			}
 			if b.Status != BookingServed {
-				return nil, fmt.Errorf("%w: booking %s is %s, no longer served", ErrConflict, b.ID, b.Status)
+				return nil, errf(ErrConflict, "booking %s is %s, no longer served", b.ID, b.Status)
 			}
 			b.Status, b.Updated = BookingPrepaid, env.Now
 			if err := tx.PutBooking(b); err != nil {
@@ -383,21 +379,19 @@ func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Opera
 func reversible(o Operation) error {
 	switch {
 	case o.Kind == OpReversal || o.Reverses != 0:
-		return fmt.Errorf("%w: operation %d is itself a reversal; post a new operation instead", ErrNotReversible, o.ID)
+		return errf(ErrNotReversible, "operation %d is itself a reversal; post a new operation instead", o.ID)
 	case o.ReversedBy != 0:
-		return fmt.Errorf("%w: operation %d was already reversed by operation %d", ErrAlreadyReversed, o.ID, o.ReversedBy)
+		return errf(ErrAlreadyReversed, "operation %d was already reversed by operation %d", o.ID, o.ReversedBy)
 	}
 	switch o.Kind {
 	case OpOnlinePrepayment, OpRefund:
-		return fmt.Errorf("%w: operation %d (%s) was made by the payment provider; refund the booking instead",
-			ErrNotReversible, o.ID, o.Kind)
+		return errf(ErrNotReversible, "operation %d (%s) was made by the payment provider; refund the booking instead", o.ID, o.Kind)
 	case OpProviderFee, OpPayout:
-		return fmt.Errorf("%w: operation %d (%s) mirrors the payment provider's books and cannot be reversed at the desk",
-			ErrNotReversible, o.ID, o.Kind)
+		return errf(ErrNotReversible, "operation %d (%s) mirrors the payment provider's books and cannot be reversed at the desk", o.ID, o.Kind)
 	case OpRefundToDeposit:
 		// Undoing it would also have to reopen the booking's refund; cash out
 		// the deposit instead.
-		return fmt.Errorf("%w: operation %d is a refund to the deposit; cash out the deposit instead", ErrNotReversible, o.ID)
+		return errf(ErrNotReversible, "operation %d is a refund to the deposit; cash out the deposit instead", o.ID)
 	}
 	return nil
 }

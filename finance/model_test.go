@@ -422,7 +422,7 @@ func TestModelRandomized(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d step %d (%s): %v", seed, i, what, err)
 		}
-		if err := m.verify(f); err != nil {
+		if err := m.verify(f, i%10 == 0); err != nil {
 			t.Fatalf("seed %d step %d (%s): %v", seed, i, what, err)
 		}
 		if i%250 == 249 {
@@ -430,7 +430,7 @@ func TestModelRandomized(t *testing.T) {
 		}
 	}
 	f.reopen()
-	if err := m.verify(f); err != nil {
+	if err := m.verify(f, true); err != nil {
 		t.Fatalf("after the last reopen: %v", err)
 	}
 	rep := f.mustCheck()
@@ -440,9 +440,9 @@ func TestModelRandomized(t *testing.T) {
 	}
 }
 
-// verify compares every balance with the model, and today's register
-// closings with the balances.
-func (m *model) verify(f *fixture) error {
+// verify compares every balance with the model and, with days, today's
+// register closings with the balances.
+func (m *model) verify(f *fixture, days bool) error {
 	err := f.db.View(f.ctx, func(tx finance.ReadTx) error {
 		for acc, want := range m.acc {
 			got, err := tx.Balance(acc)
@@ -460,7 +460,7 @@ func (m *model) verify(f *fixture) error {
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || !days {
 		return err
 	}
 	ts, err := f.svc.DayTotals(f.ctx, f.admin, f.today())

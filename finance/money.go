@@ -41,7 +41,7 @@ func NewFormatter(code, locale string) (*Formatter, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	d, ok := currency.GetDigits(code)
 	if !ok || code == "" {
-		return nil, fmt.Errorf("%w: unknown currency %q", ErrInvalid, code)
+		return nil, errf(ErrInvalid, "unknown currency %q", code)
 	}
 	loc := cldrLocale(locale)
 	full := currency.NewFormatter(loc)
@@ -146,19 +146,19 @@ func stripBidi(s string) string {
 // so "50,50" in English is refused rather than read as 5050.
 func parseAmount(raw, code, locale string, allowZero bool) (int64, error) {
 	bad := func(why string) error {
-		return fmt.Errorf("%w: %q is not an amount: %s", ErrInvalid, raw, why)
+		return errf(ErrInvalid, "%q is not an amount: %s", raw, why)
 	}
 	code = strings.ToUpper(strings.TrimSpace(code))
 	digits, ok := currency.GetDigits(code)
 	if !ok || code == "" {
-		return 0, fmt.Errorf("%w: unknown currency %q", ErrInvalid, code)
+		return 0, errf(ErrInvalid, "unknown currency %q", code)
 	}
 	loc := cldrLocale(locale)
 	seps := localeSeparators(loc)
 
 	s := strings.TrimFunc(stripBidi(raw), unicode.IsSpace)
 	if s == "" {
-		return 0, fmt.Errorf("%w: enter an amount", ErrInvalid)
+		return 0, errf(ErrInvalid, "enter an amount")
 	}
 	if sym, ok := currency.GetSymbol(code, loc); ok && sym != "" {
 		if strings.HasPrefix(s, sym) {
@@ -168,7 +168,7 @@ func parseAmount(raw, code, locale string, allowZero bool) (int64, error) {
 		}
 	}
 	if s == "" {
-		return 0, fmt.Errorf("%w: enter an amount", ErrInvalid)
+		return 0, errf(ErrInvalid, "enter an amount")
 	}
 	if r, _ := utf8.DecodeRuneInString(s); r == '-' || r == '\u2212' || r == '(' {
 		return 0, bad("negative amounts are not allowed")
@@ -238,7 +238,11 @@ func parseAmount(raw, code, locale string, allowZero bool) (int64, error) {
 	}
 	intDigits, err := ungroup(intPart, isGroupSpace)
 	if err != nil {
-		return 0, bad(err.Error())
+		why := err.Error()
+		if seps.decimal == "." && strings.Contains(intPart, ",") {
+			why += " (decimals take a point here: 50.50)"
+		}
+		return 0, bad(why)
 	}
 	if intDigits == "" && frac == "" {
 		return 0, bad("no digits")

@@ -1,7 +1,6 @@
 package finance
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -13,19 +12,18 @@ import (
 func NormalizePhone(typed, region string) (string, error) {
 	s := strings.TrimSpace(typed)
 	if s == "" {
-		return "", fmt.Errorf("%w: phone is required", ErrInvalid)
+		return "", errf(ErrInvalid, "phone is required")
 	}
 	region = strings.ToUpper(strings.TrimSpace(region))
 	n, err := phonenumbers.Parse(s, region)
 	if err != nil {
-		return "", fmt.Errorf("%w: %q is not a phone number", ErrInvalid, typed)
+		return "", errf(ErrInvalid, "%q is not a phone number", typed)
 	}
 	if !phonenumbers.IsValidNumber(n) {
 		if region != "" && !strings.HasPrefix(s, "+") {
-			return "", fmt.Errorf("%w: %q is not a valid phone number in %s (add the country code if it is foreign)",
-				ErrInvalid, typed, region)
+			return "", errf(ErrInvalid, "%q is not a valid phone number in %s (add the country code if it is foreign)", typed, region)
 		}
-		return "", fmt.Errorf("%w: %q is not a valid phone number", ErrInvalid, typed)
+		return "", errf(ErrInvalid, "%q is not a valid phone number", typed)
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }

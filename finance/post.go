@@ -80,13 +80,17 @@ func (s *Service) location(st Settings) (*time.Location, error) {
 	}
 	loc, err := s.locs.get(st.TimeZone)
 	if err != nil {
-		return nil, fmt.Errorf("%w: time zone %q: %v", ErrInvalid, st.TimeZone, err)
+		return nil, errf(ErrInvalid, "time zone %q: %v", st.TimeZone, err)
 	}
 	return loc, nil
 }
 
 // require checks one right; the error names who lacks what.
 func (s *Service) require(a Actor, r Right) error {
+	if strings.TrimSpace(a.Staff) == "" {
+		// Every operation records who did it; nobody is not a who.
+		return errf(ErrForbidden, "nobody is logged in")
+	}
 	if !s.rights.allows(a.Role, r) {
 		return &RightError{Staff: a.Staff, Role: a.Role, Right: r}
 	}
@@ -99,7 +103,7 @@ func (s *Service) require(a Actor, r Right) error {
 func requestHash(req any) (string, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
-		return "", fmt.Errorf("%w: request cannot be encoded: %v", ErrInvalid, err)
+		return "", errf(ErrInvalid, "request cannot be encoded: %v", err)
 	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(b, &fields) == nil && fields != nil {
@@ -107,7 +111,7 @@ func requestHash(req any) (string, error) {
 		delete(fields, "key")
 		// Map keys marshal sorted, so the hash does not depend on field order.
 		if b, err = json.Marshal(fields); err != nil {
-			return "", fmt.Errorf("%w: request cannot be encoded: %v", ErrInvalid, err)
+			return "", errf(ErrInvalid, "request cannot be encoded: %v", err)
 		}
 	}
 	h := sha256.New()
@@ -119,10 +123,10 @@ func requestHash(req any) (string, error) {
 func checkKey(key string) (string, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
-		return "", fmt.Errorf("%w: the operation has no idempotency key", ErrInvalid)
+		return "", errf(ErrInvalid, "the operation has no idempotency key")
 	}
 	if len(key) > maxKeyLen {
-		return "", fmt.Errorf("%w: idempotency key is longer than %d characters", ErrInvalid, maxKeyLen)
+		return "", errf(ErrInvalid, "idempotency key is longer than %d characters", maxKeyLen)
 	}
 	return key, nil
 }
@@ -184,8 +188,7 @@ func (s *Service) postIn(tx Tx, env postEnv, key string, req any,
 	switch {
 	case err == nil:
 		if prev.RequestHash != hash {
-			return Operation{}, false, fmt.Errorf("%w: key %q was already used for another request (operation %d)",
-				ErrConflict, key, prev.ID)
+			return Operation{}, false, errf(ErrConflict, "key %q was already used for another request (operation %d)", key, prev.ID)
 		}
 		return prev, true, nil
 	case !errors.Is(err, ErrNotFound):
@@ -200,7 +203,7 @@ func (s *Service) postIn(tx Tx, env postEnv, key string, req any,
 		return Operation{}, false, err
 	}
 	if built == nil {
-		return Operation{}, false, fmt.Errorf("%w: nothing to post", ErrInvalid)
+		return Operation{}, false, errf(ErrInvalid, "nothing to post")
 	}
 	o := *built
 	o.ID = 0
@@ -272,20 +275,20 @@ func mergePostings(ps []Posting) []Posting {
 // without overflow.
 func checkPostings(ps []Posting) error {
 	if len(ps) < 2 {
-		return fmt.Errorf("%w: an operation needs at least two postings", ErrInvalid)
+		return errf(ErrInvalid, "an operation needs at least two postings")
 	}
 	var sum int64
 	for _, p := range ps {
 		if p.Account == "" {
-			return fmt.Errorf("%w: a posting has no account", ErrInvalid)
+			return errf(ErrInvalid, "a posting has no account")
 		}
 		var ok bool
 		if sum, ok = addInt64(sum, p.Amount); !ok {
-			return fmt.Errorf("%w: postings overflow", ErrInvalid)
+			return errf(ErrInvalid, "postings overflow")
 		}
 	}
 	if sum != 0 {
-		return fmt.Errorf("%w: postings sum to %d, not zero", ErrInvalid, sum)
+		return errf(ErrInvalid, "postings sum to %d, not zero", sum)
 	}
 	return nil
 }

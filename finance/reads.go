@@ -2,7 +2,6 @@ package finance
 
 import (
 	"context"
-	"fmt"
 )
 
 // maxRangeDays caps a totals range: five years of days is far more than any
@@ -140,10 +139,10 @@ func (s *Service) RangeTotals(ctx context.Context, a Actor, from, to Date) (map[
 		return nil, err
 	}
 	if to < from {
-		return nil, fmt.Errorf("%w: the range ends (%s) before it starts (%s)", ErrInvalid, to, from)
+		return nil, errf(ErrInvalid, "the range ends (%s) before it starts (%s)", to, from)
 	}
 	if from.AddDays(maxRangeDays) < to {
-		return nil, fmt.Errorf("%w: a range may span at most %d days", ErrInvalid, maxRangeDays)
+		return nil, errf(ErrInvalid, "a range may span at most %d days", maxRangeDays)
 	}
 	out := map[string][]DayTotals{}
 	err = s.view(ctx, func(tx ReadTx) error {

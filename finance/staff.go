@@ -49,10 +49,10 @@ func (s *Service) checkSettings(st Settings) (Settings, error) {
 	}
 	st.PhoneRegion = strings.ToUpper(strings.TrimSpace(st.PhoneRegion))
 	if st.PhoneRegion != "" && !ValidPhoneRegion(st.PhoneRegion) {
-		return Settings{}, fmt.Errorf("%w: unknown phone region %q (use a two-letter country code such as UA)", ErrInvalid, st.PhoneRegion)
+		return Settings{}, errf(ErrInvalid, "unknown phone region %q (use a two-letter country code such as UA)", st.PhoneRegion)
 	}
 	if st.CreditLimit < 0 {
-		return Settings{}, fmt.Errorf("%w: the credit limit cannot be negative", ErrInvalid)
+		return Settings{}, errf(ErrInvalid, "the credit limit cannot be negative")
 	}
 	if len(st.Registers) == 0 {
 		st.Registers = defaultRegisters()
@@ -62,10 +62,10 @@ func (s *Service) checkSettings(st Settings) (Settings, error) {
 	for _, r := range st.Registers {
 		r.ID = strings.TrimSpace(r.ID)
 		if !registerIDPattern.MatchString(r.ID) {
-			return Settings{}, fmt.Errorf("%w: register id %q must be a short lowercase slug (a-z, 0-9, - and _)", ErrInvalid, r.ID)
+			return Settings{}, errf(ErrInvalid, "register id %q must be a short lowercase slug (a-z, 0-9, - and _)", r.ID)
 		}
 		if seen[r.ID] {
-			return Settings{}, fmt.Errorf("%w: register %q is listed twice", ErrInvalid, r.ID)
+			return Settings{}, errf(ErrInvalid, "register %q is listed twice", r.ID)
 		}
 		seen[r.ID] = true
 		if r.Name, err = cleanText("register name", r.Name, maxNameLen); err != nil {
@@ -77,7 +77,7 @@ func (s *Service) checkSettings(st Settings) (Settings, error) {
 		switch r.Kind {
 		case RegisterCash, RegisterCard, RegisterOnline, RegisterBank:
 		default:
-			return Settings{}, fmt.Errorf("%w: register %q has kind %q; use cash, card, online or bank", ErrInvalid, r.ID, r.Kind)
+			return Settings{}, errf(ErrInvalid, "register %q has kind %q; use cash, card, online or bank", r.ID, r.Kind)
 		}
 		regs = append(regs, r)
 	}
@@ -85,7 +85,7 @@ func (s *Service) checkSettings(st Settings) (Settings, error) {
 	pick := func(field, id string, def string, kind RegisterKind) (string, error) {
 		if id = strings.TrimSpace(id); id != "" {
 			if !seen[id] {
-				return "", fmt.Errorf("%w: %s %q is not one of the registers", ErrInvalid, field, id)
+				return "", errf(ErrInvalid, "%s %q is not one of the registers", field, id)
 			}
 			return id, nil
 		}
@@ -130,7 +130,7 @@ func (s *Service) Setup(ctx context.Context, st Settings, ownerName, ownerPIN st
 	err = s.update(ctx, func(tx Tx) error {
 		switch _, err := tx.Settings(); {
 		case err == nil:
-			return fmt.Errorf("%w: this database is already set up", ErrConflict)
+			return errf(ErrConflict, "this database is already set up")
 		case !errors.Is(err, ErrNotInitialized):
 			return err
 		}
@@ -164,12 +164,12 @@ func (s *Service) newStaff(name string, role Role, pin string) (Staff, error) {
 		return Staff{}, err
 	}
 	if strings.EqualFold(name, SystemActor().Staff) {
-		return Staff{}, fmt.Errorf("%w: %q is reserved for the payment sync", ErrInvalid, name)
+		return Staff{}, errf(ErrInvalid, "%q is reserved for the payment sync", name)
 	}
 	switch role {
 	case RoleDesk, RoleManager, RoleAdmin:
 	default:
-		return Staff{}, fmt.Errorf("%w: role %q; use desk, manager or admin", ErrInvalid, role)
+		return Staff{}, errf(ErrInvalid, "role %q; use desk, manager or admin", role)
 	}
 	hash, err := s.hashPIN(pin)
 	if err != nil {
@@ -180,11 +180,11 @@ func (s *Service) newStaff(name string, role Role, pin string) (Staff, error) {
 
 func (s *Service) hashPIN(pin string) ([]byte, error) {
 	if len(pin) < 4 || len(pin) > 8 || strings.Trim(pin, "0123456789") != "" {
-		return nil, fmt.Errorf("%w: a PIN is 4 to 8 digits", ErrInvalid)
+		return nil, errf(ErrInvalid, "a PIN is 4 to 8 digits")
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pin), s.pinCost)
 	if err != nil {
-		return nil, fmt.Errorf("%w: cannot hash the PIN: %v", ErrInvalid, err)
+		return nil, errf(ErrInvalid, "cannot hash the PIN: %v", err)
 	}
 	return h, nil
 }
@@ -196,7 +196,7 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name string, role Role,
 		return err
 	}
 	if role == RoleAdmin && a.Role != RoleAdmin {
-		return fmt.Errorf("%w: only an admin may add an admin", ErrForbidden)
+		return errf(ErrForbidden, "only an admin may add an admin")
 	}
 	st, err := s.newStaff(name, role, pin)
 	if err != nil {
@@ -209,7 +209,7 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name string, role Role,
 		}
 		for _, x := range all {
 			if strings.EqualFold(x.Name, st.Name) {
-				return fmt.Errorf("%w: there is already a staff member called %s", ErrConflict, x.Name)
+				return errf(ErrConflict, "there is already a staff member called %s", x.Name)
 			}
 		}
 		if err := tx.PutStaff(st); err != nil {
@@ -241,7 +241,7 @@ func (s *Service) DisableStaff(ctx context.Context, a Actor, name string) error 
 			return nil
 		}
 		if st.Name == a.Staff {
-			return fmt.Errorf("%w: you cannot disable yourself", ErrInvalid)
+			return errf(ErrInvalid, "you cannot disable yourself")
 		}
 		if st.Role == RoleAdmin {
 			all, err := tx.StaffList()
@@ -255,7 +255,7 @@ func (s *Service) DisableStaff(ctx context.Context, a Actor, name string) error 
 				}
 			}
 			if admins <= 1 {
-				return fmt.Errorf("%w: %s is the last active admin", ErrInvalid, st.Name)
+				return errf(ErrInvalid, "%s is the last active admin", st.Name)
 			}
 		}
 		st.Disabled = true
@@ -287,7 +287,7 @@ func (s *Service) ResetPIN(ctx context.Context, a Actor, name, pin string) error
 			return err
 		}
 		if st.Role == RoleAdmin && a.Role != RoleAdmin {
-			return fmt.Errorf("%w: only an admin may reset an admin's PIN", ErrForbidden)
+			return errf(ErrForbidden, "only an admin may reset an admin's PIN")
 		}
 		st.PINHash, st.FailedPINs, st.LockedUntil = hash, 0, time.Time{}
 		if err := tx.PutStaff(st); err != nil {
@@ -340,7 +340,7 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 			return tx.AppendAudit(&AuditEntry{Time: now, Staff: st.Name, Action: action, Reason: reason})
 		}
 		if st.Disabled {
-			refused = fmt.Errorf("%w: %s is disabled", ErrForbidden, st.Name)
+			refused = errf(ErrForbidden, "%s is disabled", st.Name)
 			return audit("login_failed", "disabled")
 		}
 		if now.Before(st.LockedUntil) {
@@ -350,15 +350,14 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 					loc = l
 				}
 			}
-			refused = fmt.Errorf("%w: %s is locked out after too many wrong PINs; try again after %s",
-				ErrForbidden, st.Name, st.LockedUntil.In(loc).Format("15:04"))
+			refused = errf(ErrForbidden, "%s is locked out after too many wrong PINs; try again after %s", st.Name, st.LockedUntil.In(loc).Format("15:04"))
 			return audit("login_failed", "locked out")
 		}
 		if bcrypt.CompareHashAndPassword(st.PINHash, []byte(pin)) != nil {
 			st.FailedPINs++
 			if st.FailedPINs >= s.maxPINTries {
 				st.FailedPINs, st.LockedUntil = 0, now.Add(s.lockout)
-				refused = fmt.Errorf("%w: wrong PIN; %s is locked out for %s", ErrForbidden, st.Name, s.lockout)
+				refused = errf(ErrForbidden, "wrong PIN; %s is locked out for %s", st.Name, s.lockout)
 				if err := tx.PutStaff(st); err != nil {
 					return err
 				}
@@ -368,7 +367,7 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 				return audit("lockout", fmt.Sprintf("%d wrong PINs", s.maxPINTries))
 			}
 			left := s.maxPINTries - st.FailedPINs
-			refused = fmt.Errorf("%w: wrong PIN (%d %s left)", ErrForbidden, left, plural(left, "try", "tries"))
+			refused = errf(ErrForbidden, "wrong PIN (%d %s left)", left, plural(left, "try", "tries"))
 			if err := tx.PutStaff(st); err != nil {
 				return err
 			}

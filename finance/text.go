@@ -1,7 +1,6 @@
 package finance
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,7 +26,7 @@ func cleanText(field, s string, max int) (string, error) {
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
 	if n := utf8.RuneCountInString(s); n > max {
-		return "", fmt.Errorf("%w: %s is %d characters long; at most %d", ErrInvalid, field, n, max)
+		return "", errf(ErrInvalid, "%s is %d characters long; at most %d", field, n, max)
 	}
 	return s, nil
 }
@@ -39,7 +38,7 @@ func requiredText(field, s string, max int) (string, error) {
 		return "", err
 	}
 	if s == "" {
-		return "", fmt.Errorf("%w: %s is required", ErrInvalid, field)
+		return "", errf(ErrInvalid, "%s is required", field)
 	}
 	return s, nil
 }

@@ -1,0 +1,45 @@
+package finance_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// Check reports broken books in words; the store is tampered with directly,
+// past the service's rules, to make each kind of damage.
+func TestCheckFindsDamage(t *testing.T) {
+	f := newFixture(t)
+	anna := f.client("Anna Petrenko", "+380671234567")
+	top, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: "t", ClientID: anna.ID, Amount: 1000, Register: "cash"})
+	must(t, err)
+	rep := f.mustCheck()
+	if rep.Operations != 1 || rep.Days != 1 || rep.Accounts < 5 {
+		t.Errorf("report %+v", rep)
+	}
+	must(t, f.db.Update(f.ctx, func(tx finance.Tx) error {
+		// Anna spends more than she has.
+		op := finance.Operation{Key: "x", Kind: finance.OpCheckout, BusinessDate: f.today(), Time: f.clock.Now(), Staff: "x", ClientID: anna.ID,
+			Postings: []finance.Posting{{Account: finance.ClientAccount(anna.ID), Amount: 3000}, {Account: finance.AccountRevenue, Amount: -3000}}}
+		if err := tx.AppendOperation(&op); err != nil {
+			return err
+		}
+		// A reversal link with no reversal behind it.
+		return tx.MarkReversed(top.ID, op.ID)
+	}))
+	rep, err = f.svc.Check(f.ctx)
+	must(t, err)
+	text := rep.String()
+	for _, want := range []string{"below the floor", "says reversed by"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report does not mention %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestNobodyMayPost(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.MoveCash(f.ctx, finance.Actor{Role: finance.RoleAdmin}, finance.CashMoveRequest{Key: "k", Register: "cash", Amount: 1, In: true, Reason: "r"})
+	wantErr(t, err, finance.ErrForbidden)
+}
