@@ -1,15 +1,10 @@
 package finance
 
 import (
-	"errors"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
-
-// errTODO marks contract methods not yet implemented (bookings.go while the
-// payments side lands); remove once nothing uses it.
-var errTODO = errors.New("not implemented yet")
 
 // Service is the one place every caller (TUI, CLI, SSH sessions, sync worker)
 // goes through: it checks rights, validates input, runs the ledger rules
