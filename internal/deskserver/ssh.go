@@ -84,6 +84,7 @@ type SSHServer struct {
 
 	mu       sync.Mutex
 	programs map[ssh.Session]*tea.Program
+	ended    chan struct{} // a session's program finished
 }
 
 type staffKey struct{}
@@ -113,7 +114,7 @@ func NewSSHServer(cfg SSHConfig) (*SSHServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SSHServer{cfg: cfg, log: log, programs: map[ssh.Session]*tea.Program{}}
+	s := &SSHServer{cfg: cfg, log: log, programs: map[ssh.Session]*tea.Program{}, ended: make(chan struct{}, 1)}
 	srv, err := wish.NewServer(
 		wish.WithAddress(cfg.Addr),
 		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
@@ -166,15 +167,32 @@ func (s *SSHServer) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.log.Info("ssh server stopping", "sessions", s.sessionCount())
+	// Shutdown with a spent context only closes the listener: no new desks.
+	spent, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = s.srv.Shutdown(spent)
 	s.quitAll()
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := s.srv.Shutdown(sctx); err != nil {
-		s.log.Warn("ssh sessions did not close in time; dropping them", "err", err)
-		_ = s.srv.Close()
+	if !s.waitSessions(shutdownGrace) {
+		s.log.Warn("ssh sessions did not close in time; dropping them", "sessions", s.sessionCount())
 	}
+	// Clients keep their connections open after a session ends; drop them.
+	_ = s.srv.Close()
 	<-errc
 	return nil
+}
+
+// waitSessions waits until every session's program has ended.
+func (s *SSHServer) waitSessions(limit time.Duration) bool {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for s.sessionCount() > 0 {
+		select {
+		case <-s.ended:
+		case <-deadline.C:
+			return false
+		}
+	}
+	return true
 }
 
 func (s *SSHServer) sessionCount() int {
@@ -254,6 +272,10 @@ func (s *SSHServer) trackMiddleware(next ssh.Handler) ssh.Handler {
 			s.mu.Lock()
 			delete(s.programs, sess)
 			s.mu.Unlock()
+			select {
+			case s.ended <- struct{}{}:
+			default:
+			}
 		}()
 		next(sess)
 	}
