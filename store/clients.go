@@ -248,17 +248,45 @@ func digitSuffixes(d string) []string {
 
 // term is one part of a query: a name-word prefix or a phone-digit substring.
 type term struct {
-	text  string
+	text  []byte
 	phone bool
 }
 
-func (q term) matches(sortName, digits string) bool {
+// matches tests a candidate's normalised name and phone digits without
+// allocating: this runs for every index entry a search walks.
+func (q term) matches(sortName, digits []byte) bool {
 	if q.phone {
-		return strings.Contains(digits, q.text)
+		return bytes.Contains(digits, q.text)
 	}
-	for w := range strings.SplitSeq(sortName, " ") {
-		if strings.HasPrefix(w, q.text) {
+	for len(sortName) > 0 {
+		if bytes.HasPrefix(sortName, q.text) {
 			return true
+		}
+		i := bytes.IndexByte(sortName, ' ')
+		if i < 0 {
+			break
+		}
+		sortName = sortName[i+1:]
+	}
+	return false
+}
+
+// firstMatch reports whether an index entry is the first one a client has
+// under this term's range, so a client matching twice (two words with the
+// prefix, the digits twice in the phone) is counted once without a set.
+func (q term) firstMatch(indexed, sortName, digits []byte) bool {
+	if q.phone {
+		return bytes.Index(digits, q.text) == len(digits)-len(indexed)
+	}
+	for len(sortName) > 0 {
+		w := sortName
+		if i := bytes.IndexByte(sortName, ' '); i >= 0 {
+			w, sortName = sortName[:i], sortName[i+1:]
+		} else {
+			sortName = nil
+		}
+		if bytes.HasPrefix(w, q.text) {
+			return bytes.Equal(w, indexed)
 		}
 	}
 	return false
@@ -279,43 +307,72 @@ func parseQuery(q string) ([]term, bool) {
 		if len(d) < minPhoneDigits {
 			return nil, false
 		}
-		return []term{{text: d, phone: true}}, true
+		return []term{{text: []byte(d), phone: true}}, true
 	}
 	var terms []term
 	for _, f := range strings.Fields(q) {
 		if d := phoneDigits(f); len(d) == len(f) && len(d) >= minPhoneDigits {
-			terms = append(terms, term{text: d, phone: true})
+			terms = append(terms, term{text: []byte(d), phone: true})
 			continue
 		}
 		_, words := normalizeName(f)
 		for _, w := range words {
-			terms = append(terms, term{text: w})
+			terms = append(terms, term{text: []byte(w)})
 		}
 	}
 	return terms, len(terms) > 0
 }
 
-// Search strategy. Every term's index range is counted up to candidateCap.
-// If some term is that selective, its range is the candidate set: test each
-// against the other terms, sort by name. If every term is common, matches are
-// dense, so walking clients in name order finds the first page quickly; a
-// step budget bounds that walk, after which the smallest range is walked in
-// full keeping only the best names.
+// Search strategy. The smallest index range among the terms is found by
+// counting each up to the best so far (at most candidateCap). If it is that
+// small, it is walked whole: each entry is tested against the other terms
+// and the first limit by name are kept. If every term is common, matches are
+// dense, so walking clients in name order fills a page within a few thousand
+// steps; past nameScanBudget the smallest range is walked whole after all.
 const (
-	candidateCap   = 1024
-	nameScanBudget = 20000
+	candidateCap   = 4000
+	nameScanBudget = 4000
 )
 
 type hit struct {
-	sortName string
+	sortName []byte // points into the read transaction's pages
 	id       uint64
 }
 
 func hitLess(a, b hit) bool {
-	if a.sortName != b.sortName {
-		return a.sortName < b.sortName
+	if c := bytes.Compare(a.sortName, b.sortName); c != 0 {
+		return c < 0
 	}
 	return a.id < b.id
+}
+
+// topK keeps the first limit hits by name (all of them when limit <= 0).
+type topK struct {
+	limit int
+	hits  []hit
+}
+
+func (k *topK) add(h hit) {
+	if k.limit <= 0 {
+		k.hits = append(k.hits, h)
+		return
+	}
+	if len(k.hits) == k.limit && !hitLess(h, k.hits[len(k.hits)-1]) {
+		return
+	}
+	i := sort.Search(len(k.hits), func(i int) bool { return hitLess(h, k.hits[i]) })
+	if len(k.hits) < k.limit {
+		k.hits = append(k.hits, hit{})
+	}
+	copy(k.hits[i+1:], k.hits[i:])
+	k.hits[i] = h
+}
+
+func (k *topK) result() []hit {
+	if k.limit <= 0 {
+		sort.Slice(k.hits, func(i, j int) bool { return hitLess(k.hits[i], k.hits[j]) })
+	}
+	return k.hits
 }
 
 // SearchClients matches q against name-word prefixes and phone-digit
@@ -353,23 +410,22 @@ func (t *tx) termBucket(q term) *bolt.Bucket {
 // countRange counts index entries under the term's prefix, stopping past max.
 func (t *tx) countRange(q term, max int) int {
 	c := t.termBucket(q).Cursor()
-	p := []byte(q.text)
 	n := 0
-	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p) && n <= max; k, _ = c.Next() {
+	for k, _ := c.Seek(q.text); k != nil && bytes.HasPrefix(k, q.text) && n <= max; k, _ = c.Next() {
 		n++
 	}
 	return n
 }
 
 func (t *tx) searchTerms(terms []term, limit int) []hit {
-	best, bestN := 0, -1
+	best, bestN := 0, candidateCap+1
 	for i, q := range terms {
-		n := t.countRange(q, candidateCap)
-		if bestN < 0 || n < bestN {
-			best, bestN = i, n
-		}
+		n := t.countRange(q, bestN-1)
 		if n == 0 {
 			return nil
+		}
+		if n < bestN {
+			best, bestN = i, n
 		}
 	}
 	if bestN <= candidateCap || limit <= 0 {
@@ -384,35 +440,23 @@ func (t *tx) searchTerms(terms []term, limit int) []hit {
 // walkRange walks one term's whole index range, keeping the first limit
 // matches by name.
 func (t *tx) walkRange(terms []term, lead, limit int) []hit {
-	c := t.termBucket(terms[lead]).Cursor()
-	p := []byte(terms[lead].text)
-	seen := map[uint64]bool{}
-	var hits []hit
-	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		id := tail8(k)
-		if seen[id] {
+	q := terms[lead]
+	c := t.termBucket(q).Cursor()
+	top := topK{limit: limit}
+	for k, v := c.Seek(q.text); k != nil && bytes.HasPrefix(k, q.text); k, v = c.Next() {
+		if len(k) < 9 {
 			continue
 		}
-		seen[id] = true
-		sortName, digits, _ := strings.Cut(string(v), "\x00")
-		if !matchAll(terms, lead, sortName, digits) {
+		sortName, digits, _ := bytes.Cut(v, []byte{0})
+		if !q.firstMatch(k[:len(k)-9], sortName, digits) || !matchAll(terms, lead, sortName, digits) {
 			continue
 		}
-		hits = append(hits, hit{sortName: sortName, id: id})
-		// Keep memory bounded on huge ranges: trim to the best limit now and then.
-		if limit > 0 && len(hits) >= 4*limit+64 {
-			sort.Slice(hits, func(i, j int) bool { return hitLess(hits[i], hits[j]) })
-			hits = hits[:limit]
-		}
+		top.add(hit{sortName: sortName, id: tail8(k)})
 	}
-	sort.Slice(hits, func(i, j int) bool { return hitLess(hits[i], hits[j]) })
-	if limit > 0 && len(hits) > limit {
-		hits = hits[:limit]
-	}
-	return hits
+	return top.result()
 }
 
-func matchAll(terms []term, skip int, sortName, digits string) bool {
+func matchAll(terms []term, skip int, sortName, digits []byte) bool {
 	for i, q := range terms {
 		if i != skip && !q.matches(sortName, digits) {
 			return false
@@ -439,8 +483,8 @@ func (t *tx) scanByName(terms []term, limit, budget int) []hit {
 		if len(k) < 9 {
 			continue
 		}
-		sortName := string(k[:len(k)-9])
-		if !matchAll(terms, -1, sortName, string(v)) {
+		sortName := k[:len(k)-9]
+		if !matchAll(terms, -1, sortName, v) {
 			continue
 		}
 		hits = append(hits, hit{sortName: sortName, id: tail8(k)})

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/paydesk/paydesk/finance"
@@ -138,12 +139,12 @@ func TestSearchClients(t *testing.T) {
 // range walk) give the same answers as the selective path.
 func TestSearchStrategies(t *testing.T) {
 	db := openTest(t)
-	const n = 3000 // above candidateCap, so common words take the dense paths
+	const n = 5000 // "surname" exceeds candidateCap, so the name-order scan runs too
 	// Chunks, not one tx: bbolt splits nodes only at commit, so one huge
 	// insert-only tx copies its ever-growing nodes on every put.
-	for lo := 0; lo < n; lo += 500 {
+	for lo := 0; lo < n; lo += 1000 {
 		update(t, db, func(tx finance.Tx) error {
-			for i := lo; i < lo+500; i++ {
+			for i := lo; i < lo+1000; i++ {
 				first := []string{"Anna", "Olena", "Maria", "Iryna"}[i%4]
 				last := fmt.Sprintf("Surname%04d", (i*7919)%n)
 				if i%1000 == 0 {
@@ -157,11 +158,29 @@ func TestSearchStrategies(t *testing.T) {
 		})
 	}
 	view(t, db, func(rtx finance.ReadTx) error {
-		for _, q := range []string{"anna", "surname", "anna surname", "anna rare", "rare", "surname0", "380", "067", "olena 000"} {
-			terms, _ := parseQuery(q)
-			ref := rtx.(*tx).walkRange(terms, 0, 0) // exhaustive
+		brute := loadBrute(t, rtx)
+		for _, q := range []string{"anna", "surname", "anna surname", "anna rare", "rare", "surname0", "380", "067", "olena 000", "000", "maria iryna", "a"} {
+			ref := brute.search(q)
 			if len(ref) > 20 {
 				ref = ref[:20]
+			}
+			// Every strategy on its own gives the same first page.
+			terms, _ := parseQuery(q)
+			paths := map[string][]hit{"scan": rtx.(*tx).scanByName(terms, 20, -1)}
+			for lead := range terms {
+				paths[fmt.Sprint("walk", lead)] = rtx.(*tx).walkRange(terms, lead, 20)
+			}
+			for name, hits := range paths {
+				if len(hits) != len(ref) {
+					t.Errorf("%q %s: %d hits, want %d", q, name, len(hits), len(ref))
+					continue
+				}
+				for i := range hits {
+					if finance.ClientID(hits[i].id) != ref[i] {
+						t.Errorf("%q %s: hit %d = %d, want %d", q, name, i, hits[i].id, ref[i])
+						break
+					}
+				}
 			}
 			got, err := rtx.SearchClients(q, 20)
 			if err != nil {
@@ -172,13 +191,13 @@ func TestSearchStrategies(t *testing.T) {
 				continue
 			}
 			for i := range got {
-				if uint64(got[i].ID) != ref[i].id {
-					t.Errorf("%q: result %d = %d, want %d", q, i, got[i].ID, ref[i].id)
+				if got[i].ID != ref[i] {
+					t.Errorf("%q: result %d = %d, want %d", q, i, got[i].ID, ref[i])
 					break
 				}
 			}
 		}
-		if got, _ := rtx.SearchClients("anna rare", 20); len(got) != 3 {
+		if got, _ := rtx.SearchClients("anna rare", 20); len(got) != 5 {
 			t.Errorf("anna rare = %q", names(got))
 		}
 		return nil
@@ -202,4 +221,48 @@ func TestNormalizeName(t *testing.T) {
 			t.Errorf("normalizeName(%q) = %q %q, want %q %q", c.in, s, w, c.sort, c.words)
 		}
 	}
+}
+
+// bruteForce answers a query by testing every client, for comparison with
+// the indexed paths.
+type bruteForce []bruteRow
+
+type bruteRow struct {
+	sortName, digits string
+	id               finance.ClientID
+}
+
+func loadBrute(t *testing.T, rtx finance.ReadTx) bruteForce {
+	t.Helper()
+	var rows bruteForce
+	n, _ := rtx.ClientCount()
+	for id := 1; id <= n; id++ {
+		c, err := rtx.Client(finance.ClientID(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sortName, _ := normalizeName(c.Name)
+		rows = append(rows, bruteRow{sortName, phoneDigits(c.Phone), c.ID})
+	}
+	slices.SortFunc(rows, func(a, b bruteRow) int {
+		if a.sortName != b.sortName {
+			return strings.Compare(a.sortName, b.sortName)
+		}
+		return int(a.id) - int(b.id)
+	})
+	return rows
+}
+
+func (rows bruteForce) search(q string) []finance.ClientID {
+	terms, ok := parseQuery(q)
+	if !ok {
+		return nil
+	}
+	var out []finance.ClientID
+	for _, r := range rows {
+		if matchAll(terms, -1, []byte(r.sortName), []byte(r.digits)) {
+			out = append(out, r.id)
+		}
+	}
+	return out
 }
