@@ -1,0 +1,407 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/store"
+)
+
+// counts is how many samples each measurement takes at this scale.
+type counts struct {
+	searchNames, days, charts, history, busy, views, topUps, opens int
+	rawSingle, rawGoroutines, rawPer, webhook, senders             int
+}
+
+func countsFor(o options) counts {
+	if o.Quick {
+		return counts{searchNames: 20, days: 300, charts: 100, history: 200, busy: 50, views: 20, topUps: 20,
+			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 200, senders: 16}
+	}
+	return counts{searchNames: 300, days: 3000, charts: 1000, history: 2000, busy: 500, views: 200, topUps: 200,
+		opens: 20, rawSingle: 300, rawGoroutines: 64, rawPer: 200, webhook: 10_000, senders: 32}
+}
+
+// run builds the books and measures; logf narrates progress on stderr.
+func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, error) {
+	n := countsFor(o)
+	dir, path, cleanup, err := dbPath(o)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+
+	var rows []Row
+	logf("building %d clients, %d operations over %d days into %s", o.Clients, o.Ops, o.Days, path)
+	b, err := build(ctx, path, scale{Clients: o.Clients, Ops: o.Ops, Days: o.Days, Seed: o.Seed},
+		func(s string) { logf("  %s", s) })
+	if err != nil {
+		return nil, fmt.Errorf("building the books: %w", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	b.FileBytes = fi.Size()
+	logf("built %d operations (%d bookings, %d provider events), %d clients in %s; busiest client %d has %d operations; %.1f MiB",
+		b.Ops, b.Bookings, b.Events, b.Clients, b.Elapsed.Round(time.Millisecond), b.Busiest, b.BusyOps,
+		float64(b.FileBytes)/(1<<20))
+	rows = append(rows,
+		single(fmt.Sprintf("build %dk clients, %dk ops (bulk path)", b.Clients/1000, b.Ops/1000), "s",
+			b.Elapsed.Seconds(), under(180, "< 180 s")),
+		single("database bytes per operation", "B/op", float64(b.FileBytes)/float64(b.Ops), nil),
+	)
+
+	logf("raw bbolt limits on this disk")
+	raw, err := measureRaw(dir, n.rawSingle, n.rawGoroutines, n.rawPer)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows,
+		durations("raw bbolt: 1 put per fsync'd tx, latency", raw.PutLatency, nil),
+		single("raw bbolt: 1 put per fsync'd tx", "puts/s", raw.PutRate, nil),
+		single(fmt.Sprintf("raw bbolt: DB.Batch, %d goroutines", n.rawGoroutines), "puts/s", raw.BatchRate, nil),
+	)
+
+	logf("open to first frame, in this process and in a fresh one (peak RSS)")
+	opener := func() (*finance.Service, func() error, error) {
+		db, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return finance.NewService(db), db.Close, nil
+	}
+	var opens []time.Duration
+	for range n.opens {
+		d, err := openToFirstFrame(ctx, opener)
+		if err != nil {
+			return nil, fmt.Errorf("open to first frame: %w", err)
+		}
+		opens = append(opens, d)
+	}
+	rows = append(rows, durations("open database to first frame (PIN screen)", opens, under(200, "< 200 ms")))
+	pr, err := runProbe(ctx, path, b.Busiest)
+	if err != nil {
+		return nil, fmt.Errorf("desk process: %w", err)
+	}
+	rows = append(rows,
+		single("open to first frame, fresh process", "ms", pr.FirstFrameMS, under(200, "< 200 ms")),
+		single("peak RSS of a desk session (fresh process)", "MB", pr.VmHWMKB*1024/1e6, under(150, "< 150 MB")),
+	)
+
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	books := finance.NewService(db)
+	rng := rand.New(rand.NewSource(o.Seed + 1))
+
+	logf("reads: search, day totals, chart, history")
+	rs, err := measureReads(ctx, db, books, b, n, rng)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, rs...)
+
+	logf("TUI screens at %dx%d", termWidth, termHeight)
+	busy, err := books.ClientView(ctx, b.Busiest, finance.Page{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	views, order, err := measureScreens(ctx, books, busy.Client, n.views)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range order {
+		rows = append(rows, durations("TUI View(): "+name, views[name], under(4, "p99 < 4 ms")))
+	}
+
+	logf("writes: top-up end to end, webhook inlet")
+	var tops []time.Duration
+	for range n.topUps {
+		c := finance.ClientID(1 + rng.Intn(b.Clients))
+		t := time.Now()
+		_, err := books.TopUp(ctx, actorDesk, finance.TopUpRequest{Key: fmt.Sprintf("bench-topup-%d-%d", time.Now().UnixNano(), rng.Int63()),
+			ClientID: c, Amount: 10000, Register: "card"})
+		if err != nil {
+			return nil, fmt.Errorf("top-up: %w", err)
+		}
+		tops = append(tops, time.Since(t))
+	}
+	top := durations("one top-up end to end (fsync'd)", tops, nil)
+	if top.P50 != nil && *top.P50 > 0 {
+		top.RatioToRaw = ptr((1000 / *top.P50) / raw.PutRate)
+	}
+	rows = append(rows, top)
+
+	wh, err := measureWebhook(ctx, books, n.webhook, n.senders, b.Clients, o.Seed+2)
+	if err != nil {
+		return nil, err
+	}
+	rate := float64(wh.Events) / wh.Applied.Seconds()
+	whRow := withRaw(single(fmt.Sprintf("webhook events verified+stored+applied (%d senders)", n.senders), "events/s", rate, nil), raw.BatchRate)
+	whRow.Budget = ptr("> 5,000/s and >= 0.5x raw Batch")
+	whRow.WithinBudget = ptr(rate > 5000 && rate >= 0.5*raw.BatchRate)
+	rows = append(rows, whRow,
+		withRaw(single("webhook events acknowledged (verified+stored)", "events/s", float64(wh.Events)/wh.Stored.Seconds(), nil), raw.BatchRate),
+		durations("webhook request, verify+store", wh.Requests, nil))
+
+	logf("checking every invariant (finance.Service.Check)")
+	t := time.Now()
+	rep, err := books.Check(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	logf("check: %d operations, %d accounts, %d register-days, %d problems in %s", rep.Operations, rep.Accounts, rep.Days,
+		len(rep.Problems), time.Since(t).Round(time.Millisecond))
+	for i, p := range rep.Problems {
+		if i == 10 {
+			break
+		}
+		logf("  problem: %s", p)
+	}
+	rows = append(rows, single("invariant problems (finance.Service.Check)", "count", float64(len(rep.Problems)), under(0.5, "= 0")))
+	if hwm, err := vmHWM(); err == nil {
+		rows = append(rows, single("peak RSS of this bench process (builder included)", "MB", hwm*1024/1e6, nil))
+	}
+	return rows, nil
+}
+
+// dbPath picks the database file: --db (refusing to touch an existing
+// file, which could be real books) or a temporary folder.
+func dbPath(o options) (dir, path string, cleanup func(), err error) {
+	if o.DB != "" {
+		if store.Exists(o.DB) {
+			return "", "", nil, fmt.Errorf("%s already exists; paydesk-bench builds a new database and never touches an existing one", o.DB)
+		}
+		path, err = filepath.Abs(o.DB)
+		if err != nil {
+			return "", "", nil, err
+		}
+		dir = filepath.Dir(path)
+		scratch, err := os.MkdirTemp(dir, ".paydesk-bench-")
+		if err != nil {
+			return "", "", nil, err
+		}
+		return scratch, path, func() {
+			_ = os.RemoveAll(scratch)
+			if !o.Keep {
+				_ = os.Remove(path)
+			}
+		}, nil
+	}
+	dir, err = os.MkdirTemp("", "paydesk-bench-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	path = filepath.Join(dir, "paydesk.db")
+	return dir, path, func() {
+		if o.Keep {
+			_ = os.Remove(filepath.Join(dir, "raw-bbolt.db"))
+			return
+		}
+		_ = os.RemoveAll(dir)
+	}, nil
+}
+
+// measureReads times the read paths the desk hits on every keystroke and screen.
+func measureReads(ctx context.Context, db *store.DB, books *finance.Service, b built, n counts, rng *rand.Rand) ([]Row, error) {
+	var rows []Row
+
+	// Search: type real client names letter by letter, and some phones
+	// digit by digit, as the clients screen asks (200 results).
+	const searchLimit = 200
+	var search []time.Duration
+	for i := range n.searchNames {
+		c := rng.Intn(b.Clients)
+		text := clientName(c)
+		if i%5 == 4 {
+			text = strings.TrimPrefix(clientPhone(c), "+48")
+		}
+		runes := []rune(text)
+		for j := 1; j <= len(runes); j++ {
+			t := time.Now()
+			if _, err := books.SearchClients(ctx, string(runes[:j]), searchLimit); err != nil {
+				return nil, fmt.Errorf("search %q: %w", string(runes[:j]), err)
+			}
+			search = append(search, time.Since(t))
+		}
+	}
+	rows = append(rows, durations("client search per keystroke (200 results)", search, under(2, "p99 < 2 ms")))
+
+	st, err := books.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	span := b.Days
+	var days []time.Duration
+	for range n.days {
+		d := b.First.AddDays(rng.Intn(span))
+		t := time.Now()
+		err := db.View(ctx, func(tx finance.ReadTx) error {
+			for _, r := range st.Registers {
+				if _, err := tx.RegisterDay(r.ID, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("day totals %s: %w", d, err)
+		}
+		days = append(days, time.Since(t))
+	}
+	rows = append(rows, durations(fmt.Sprintf("a day's totals, random day, %d registers (store)", len(st.Registers)), days,
+		under(1, "p99 < 1 ms")))
+
+	var charts []time.Duration
+	for range n.charts {
+		to := b.First.AddDays(29 + rng.Intn(max(span-29, 1)))
+		t := time.Now()
+		if _, err := books.RangeTotals(ctx, actorAdmin, to.AddDays(-29), to); err != nil {
+			return nil, fmt.Errorf("30-day chart to %s: %w", to, err)
+		}
+		charts = append(charts, time.Since(t))
+	}
+	rows = append(rows, durations("30-day chart data, all registers", charts, nil))
+
+	const pageSize = 20 // the clients screen's history page
+	history := func(samples int, pick func() finance.ClientID) ([]time.Duration, error) {
+		var out []time.Duration
+		for range samples {
+			id := pick()
+			t := time.Now()
+			if _, err := books.ClientView(ctx, id, finance.Page{Limit: pageSize}); err != nil {
+				return nil, fmt.Errorf("history of client %d: %w", id, err)
+			}
+			out = append(out, time.Since(t))
+		}
+		return out, nil
+	}
+	any, err := history(n.history, func() finance.ClientID { return finance.ClientID(1 + rng.Intn(b.Clients)) })
+	if err != nil {
+		return nil, err
+	}
+	busy, err := history(n.busy, func() finance.ClientID { return b.Busiest })
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows,
+		durations("client history, first page, random client", any, under(1, "p99 < 1 ms")),
+		durations(fmt.Sprintf("client history, first page, busiest (%d ops)", b.BusyOps), busy, under(1, "p99 < 1 ms")))
+	return rows, nil
+}
+
+// ---- the desk process: peak RSS and a cold open, measured in a process
+// that does only what a desk does, so the builder's memory is not counted.
+
+const probeEnv = "PAYDESK_BENCH_PROBE"
+
+type probeResult struct {
+	FirstFrameMS float64 `json:"first_frame_ms"`
+	VmHWMKB      float64 `json:"vmhwm_kb"`
+}
+
+func runProbe(ctx context.Context, path string, busiest finance.ClientID) (probeResult, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return probeResult{}, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
+	if !strings.HasSuffix(exe, ".test") {
+		cmd = exec.CommandContext(ctx, exe)
+	}
+	cmd.Env = append(os.Environ(), probeEnv+"="+path, probeEnv+"_BUSY="+strconv.FormatUint(uint64(busiest), 10))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return probeResult{}, fmt.Errorf("%w: %s", err, strings.TrimSpace(errb.String()))
+	}
+	var pr probeResult
+	if err := json.Unmarshal(lastLine(out.Bytes()), &pr); err != nil {
+		return probeResult{}, fmt.Errorf("reading its answer %q: %w", out.String(), err)
+	}
+	return pr, nil
+}
+
+func lastLine(b []byte) []byte {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	return lines[len(lines)-1]
+}
+
+// probeMain is the desk process: open, first frame, log in, walk every
+// screen, search, open the busiest client, then report VmHWM.
+func probeMain(path string, stdout, stderr io.Writer) int {
+	ctx := context.Background()
+	fail := func(err error) int { fmt.Fprintln(stderr, "desk probe:", err); return 1 }
+	busy, _ := strconv.ParseUint(os.Getenv(probeEnv+"_BUSY"), 10, 64)
+	var books *finance.Service
+	var closeDB func() error
+	first, err := openToFirstFrame(ctx, func() (*finance.Service, func() error, error) {
+		db, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		books = finance.NewService(db)
+		// Keep it open for the session below: closing is the caller's.
+		closeDB = db.Close
+		return books, func() error { return nil }, nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	defer closeDB()
+	v, err := books.ClientView(ctx, finance.ClientID(busy), finance.Page{Limit: 1})
+	if err != nil {
+		return fail(err)
+	}
+	if _, _, err := measureScreens(ctx, books, v.Client, 3); err != nil {
+		return fail(err)
+	}
+	for i := range 50 {
+		name := []rune(clientName(i * 37))
+		for j := 1; j <= len(name); j++ {
+			if _, err := books.SearchClients(ctx, string(name[:j]), 200); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	hwm, err := vmHWM()
+	if err != nil {
+		return fail(err)
+	}
+	out, _ := json.Marshal(probeResult{FirstFrameMS: float64(first) / float64(time.Millisecond), VmHWMKB: hwm})
+	fmt.Fprintln(stdout, string(out))
+	return 0
+}
+
+// vmHWM is this process's peak resident set in KiB, from /proc/self/status.
+func vmHWM() (float64, error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
+}
