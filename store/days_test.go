@@ -183,3 +183,29 @@ func TestStartBalanceChangeAppliesEverywhere(t *testing.T) {
 		return nil
 	})
 }
+
+func TestDayAggEncoding(t *testing.T) {
+	for _, a := range []dayAgg{
+		{ByKind: map[finance.OpKind]int64{}},
+		{Closing: -5, In: 1 << 60, Out: 7, Count: 3, ByKind: map[finance.OpKind]int64{finance.OpTopUp: 10, finance.OpReversal: -3}},
+	} {
+		got, err := decodeDayAgg(a.encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Closing != a.Closing || got.In != a.In || got.Out != a.Out || got.Count != a.Count || len(got.ByKind) != len(a.ByKind) {
+			t.Errorf("round trip %+v -> %+v", a, got)
+		}
+		for k, v := range a.ByKind {
+			if got.ByKind[k] != v {
+				t.Errorf("kind %s = %d, want %d", k, got.ByKind[k], v)
+			}
+		}
+	}
+	full := dayAgg{Closing: 1, ByKind: map[finance.OpKind]int64{finance.OpTopUp: 10}}.encode()
+	for _, bad := range [][]byte{nil, {0xff}, full[:len(full)-1], append(full, 0)} {
+		if _, err := decodeDayAgg(bad); err == nil {
+			t.Errorf("decoded damaged record %x", bad)
+		}
+	}
+}

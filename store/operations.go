@@ -1,7 +1,10 @@
 package store
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -263,12 +266,76 @@ func (t *tx) opClients(op *finance.Operation) ([]finance.ClientID, error) {
 // dayAgg is what is stored per register and business day. Closing is the
 // running sum of the register's postings through the day, without the start
 // balance, which is added on read so a settings change cannot stale it.
+// It is read on every totals screen and rewritten for each later day by a
+// backdated posting, so it has a compact binary form (see encode).
 type dayAgg struct {
-	Closing int64                    `json:"c"`
-	In      int64                    `json:"i"`
-	Out     int64                    `json:"o"`
-	Count   int                      `json:"n"`
-	ByKind  map[finance.OpKind]int64 `json:"k,omitempty"`
+	Closing int64
+	In      int64
+	Out     int64
+	Count   int
+	ByKind  map[finance.OpKind]int64
+}
+
+// encode: varints closing, in, out, count, number of kinds, then per kind
+// (sorted) its name length, name and net amount.
+func (a dayAgg) encode() []byte {
+	b := make([]byte, 0, 48+16*len(a.ByKind))
+	b = binary.AppendVarint(b, a.Closing)
+	b = binary.AppendVarint(b, a.In)
+	b = binary.AppendVarint(b, a.Out)
+	b = binary.AppendVarint(b, int64(a.Count))
+	kinds := make([]string, 0, len(a.ByKind))
+	for k := range a.ByKind {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	b = binary.AppendUvarint(b, uint64(len(kinds)))
+	for _, k := range kinds {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendVarint(b, a.ByKind[finance.OpKind(k)])
+	}
+	return b
+}
+
+var errBadAgg = errors.New("damaged day aggregate record")
+
+func decodeDayAgg(b []byte) (dayAgg, error) {
+	var a dayAgg
+	next := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			b = nil
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	a.Closing, a.In, a.Out, a.Count = next(), next(), next(), int(next())
+	nk, n := binary.Uvarint(b)
+	if n <= 0 || nk > uint64(len(b)) {
+		return a, errBadAgg
+	}
+	b = b[n:]
+	a.ByKind = make(map[finance.OpKind]int64, nk)
+	for i := uint64(0); i < nk; i++ {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return a, errBadAgg
+		}
+		kind := finance.OpKind(b[n : n+int(l)])
+		b = b[n+int(l):]
+		v, m := binary.Varint(b)
+		if m <= 0 {
+			return a, errBadAgg
+		}
+		b = b[m:]
+		a.ByKind[kind] = v
+	}
+	if len(b) != 0 {
+		return a, errBadAgg
+	}
+	return a, nil
 }
 
 func dayKey(register string, d finance.Date) []byte {
@@ -307,15 +374,16 @@ func (t *tx) addToDays(op *finance.Operation) error {
 		key := dayKey(reg, op.BusinessDate)
 		c := b.Cursor()
 		var agg dayAgg
+		var err error
 		k, v := c.Seek(key)
 		if k != nil && string(k) == string(key) {
-			if err := getJSON(v, &agg); err != nil {
+			if agg, err = decodeDayAgg(v); err != nil {
 				return err
 			}
 		} else if pk, pv := c.Prev(); pk != nil && hasPrefix(pk, join([]byte(reg), nil)) {
 			// A new day opens with the closing of the last earlier day.
-			var prev dayAgg
-			if err := getJSON(pv, &prev); err != nil {
+			prev, err := decodeDayAgg(pv)
+			if err != nil {
 				return err
 			}
 			agg.Closing = prev.Closing
@@ -328,7 +396,7 @@ func (t *tx) addToDays(op *finance.Operation) error {
 			agg.ByKind = map[finance.OpKind]int64{}
 		}
 		agg.ByKind[op.Kind] += d.net
-		if err := putJSON(b.Put, key, agg); err != nil {
+		if err := b.Put(key, agg.encode()); err != nil {
 			return err
 		}
 		if d.net != 0 {
@@ -355,12 +423,12 @@ func (t *tx) shiftLaterDays(reg string, d finance.Date, net int64) error {
 		later = append(later, append([]byte(nil), k...))
 	}
 	for _, k := range later {
-		var agg dayAgg
-		if err := getJSON(b.Get(k), &agg); err != nil {
-			return err
+		agg, err := decodeDayAgg(b.Get(k))
+		if err != nil {
+			return fmt.Errorf("register %s: %w", reg, err)
 		}
 		agg.Closing += net
-		if err := putJSON(b.Put, k, agg); err != nil {
+		if err := b.Put(k, agg.encode()); err != nil {
 			return err
 		}
 	}
@@ -397,8 +465,8 @@ func (t *tx) RegisterDays(register string, from, to finance.Date) ([]finance.Day
 	k, v := c.Seek(dayKey(register, from))
 	var closing int64
 	if pk, pv := c.Prev(); pk != nil && hasPrefix(pk, prefix) {
-		var prev dayAgg
-		if err := getJSON(pv, &prev); err != nil {
+		prev, err := decodeDayAgg(pv)
+		if err != nil {
 			return nil, err
 		}
 		closing = prev.Closing
@@ -416,14 +484,11 @@ func (t *tx) RegisterDays(register string, from, to finance.Date) ([]finance.Day
 		}
 		dt := finance.DayTotals{Register: register, Date: d, ByKind: map[finance.OpKind]int64{}}
 		if k != nil && hasPrefix(k, prefix) && string(k[len(prefix):]) == string(d) {
-			var agg dayAgg
-			if err := getJSON(v, &agg); err != nil {
+			agg, err := decodeDayAgg(v)
+			if err != nil {
 				return nil, err
 			}
-			dt.In, dt.Out, dt.Count = agg.In, agg.Out, agg.Count
-			for kind, n := range agg.ByKind {
-				dt.ByKind[kind] = n
-			}
+			dt.In, dt.Out, dt.Count, dt.ByKind = agg.In, agg.Out, agg.Count, agg.ByKind
 			dt.Opening = agg.Closing - agg.In + agg.Out
 			closing = agg.Closing
 			k, v = c.Next()

@@ -38,8 +38,9 @@ type Options struct {
 // DB is an open paydesk database. It is safe for concurrent use: any number
 // of View calls run alongside at most one Update.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt     *bolt.DB
+	path     string
+	settings *settingsCache
 }
 
 var _ finance.Store = (*DB)(nil)
@@ -80,7 +81,7 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	db := &DB{bolt: bdb, path: path}
+	db := &DB{bolt: bdb, path: path, settings: &settingsCache{}}
 	if err := db.migrate(migs); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -144,7 +145,7 @@ func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) (err e
 		return err
 	}
 	return db.bolt.View(func(btx *bolt.Tx) error {
-		return fn(newTx(btx))
+		return fn(newTx(btx, db.settings))
 	})
 }
 
@@ -165,7 +166,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err err
 		}
 	}()
 	defer recoverDamage(&err, db.path) // runs before the rollback above
-	if err := fn(newTx(btx)); err != nil {
+	if err := fn(newTx(btx, db.settings)); err != nil {
 		return err
 	}
 	committed = true // Commit closes the tx whether or not it succeeds
@@ -186,7 +187,7 @@ func (db *DB) Batch(ctx context.Context, fn func(tx finance.Tx) error) (err erro
 		return err
 	}
 	return db.bolt.Batch(func(btx *bolt.Tx) error {
-		return fn(newTx(btx))
+		return fn(newTx(btx, db.settings))
 	})
 }
 

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,17 +14,23 @@ import (
 // tx implements finance.Tx (and so finance.ReadTx) over one bbolt
 // transaction. In a View the bbolt tx is read-only and any write fails.
 type tx struct {
-	btx *bolt.Tx
-
-	// settings is read once per transaction: balances and day totals need
-	// the registers' start balances on every call.
-	settings    *finance.Settings
-	settingsErr error
+	btx   *bolt.Tx
+	cache *settingsCache
 }
 
 var _ finance.Tx = (*tx)(nil)
 
-func newTx(btx *bolt.Tx) *tx { return &tx{btx: btx} }
+func newTx(btx *bolt.Tx, cache *settingsCache) *tx { return &tx{btx: btx, cache: cache} }
+
+// settingsCache keeps the last decoded settings per open database: balances
+// and day totals need the registers' start balances on every call, and the
+// stored bytes rarely change. A cached value is used only while the stored
+// bytes are identical, so every transaction still sees its own snapshot.
+type settingsCache struct {
+	mu  sync.Mutex
+	raw []byte
+	s   finance.Settings
+}
 
 func (t *tx) b(name []byte) *bolt.Bucket { return t.btx.Bucket(name) }
 
@@ -31,24 +39,35 @@ func (t *tx) b(name []byte) *bolt.Bucket { return t.btx.Bucket(name) }
 var keySettings = []byte("settings")
 
 func (t *tx) Settings() (finance.Settings, error) {
-	if t.settings == nil && t.settingsErr == nil {
-		v := t.b(bSettings).Get(keySettings)
-		if v == nil {
-			t.settingsErr = fmt.Errorf("%w: run setup first", finance.ErrNotInitialized)
-		} else {
-			var s finance.Settings
-			if err := getJSON(v, &s); err != nil {
-				t.settingsErr = err
-			} else {
-				t.settings = &s
-			}
-		}
+	s, err := t.settingsRef()
+	if err != nil {
+		return s, err
 	}
-	if t.settingsErr != nil {
-		return finance.Settings{}, t.settingsErr
-	}
-	s := *t.settings
 	s.Registers = append([]finance.Register(nil), s.Registers...)
+	return s, nil
+}
+
+// settingsRef is Settings without the defensive copy, for reads inside the store.
+func (t *tx) settingsRef() (finance.Settings, error) {
+	v := t.b(bSettings).Get(keySettings)
+	if v == nil {
+		return finance.Settings{}, fmt.Errorf("%w: run setup first", finance.ErrNotInitialized)
+	}
+	if t.cache == nil {
+		var s finance.Settings
+		err := getJSON(v, &s)
+		return s, err
+	}
+	t.cache.mu.Lock()
+	defer t.cache.mu.Unlock()
+	if t.cache.raw != nil && bytes.Equal(v, t.cache.raw) {
+		return t.cache.s, nil
+	}
+	var s finance.Settings
+	if err := getJSON(v, &s); err != nil {
+		return s, err
+	}
+	t.cache.raw, t.cache.s = bytes.Clone(v), s
 	return s, nil
 }
 
@@ -63,17 +82,13 @@ func (t *tx) PutSettings(s finance.Settings) error {
 		}
 		seen[r.ID] = true
 	}
-	if err := putJSON(t.b(bSettings).Put, keySettings, s); err != nil {
-		return err
-	}
-	t.settings, t.settingsErr = nil, nil
-	return nil
+	return putJSON(t.b(bSettings).Put, keySettings, s)
 }
 
 // startBalance is a register's balance before its first operation, and
 // whether the register is configured at all.
 func (t *tx) startBalance(register string) (int64, bool) {
-	s, err := t.Settings()
+	s, err := t.settingsRef()
 	if err != nil {
 		return 0, false
 	}
