@@ -63,6 +63,13 @@ func EventBackoff(attempts int) time.Duration {
 	return d
 }
 
+// Batcher is a Store that can merge small writes arriving together from
+// many goroutines into one commit (store.DB does, with bbolt's DB.Batch).
+// fn may run more than once, so it must not have effects outside tx.
+type Batcher interface {
+	Batch(ctx context.Context, fn func(tx Tx) error) error
+}
+
 // RecordEvent stores a provider event in the inbox if its id is new.
 // It reports whether the event was new. Nothing is applied yet.
 func (s *Service) RecordEvent(ctx context.Context, e ProviderEvent) (bool, error) {
@@ -89,7 +96,14 @@ func (s *Service) RecordEvent(ctx context.Context, e ProviderEvent) (bool, error
 		e.Status = InboxIgnored
 	}
 	isNew := false
-	err := s.store.Update(ctx, func(tx Tx) error {
+	// Webhooks arrive in bursts from many connections: where the store can,
+	// concurrent records share one commit (one fsync) instead of one each.
+	write := s.store.Update
+	if b, ok := s.store.(Batcher); ok {
+		write = b.Batch
+	}
+	err := write(ctx, func(tx Tx) error {
+		isNew = false // a batch may run fn again
 		if _, err := tx.InboxEvent(e.ID); err == nil {
 			return nil
 		} else if !errors.Is(err, ErrNotFound) {
@@ -158,28 +172,9 @@ func (s *Service) ApplyEvent(ctx context.Context, id string) error {
 	var changes []Change
 	missing := false
 	err := s.store.Update(ctx, func(tx Tx) error {
-		changes, missing = changes[:0], false
-		e, err := tx.InboxEvent(id)
-		if errors.Is(err, ErrNotFound) {
-			missing = true
-		}
-		if err != nil {
-			return err
-		}
-		switch e.Status {
-		case InboxApplied, InboxIgnored, InboxFlagged:
-			return nil
-		}
-		res, err := s.bkApply(tx, e)
-		if err != nil {
-			return err
-		}
-		e.Status, e.Operation, e.Error, e.NextTry = res.status, res.op, res.note, time.Time{}
-		if err := tx.PutInboxEvent(e); err != nil {
-			return err
-		}
-		changes = append(res.changes, Change{What: "inbox"})
-		return nil
+		var err error
+		changes, missing, err = s.bkApplyIn(tx, id)
+		return err
 	})
 	if err == nil {
 		for _, c := range changes {
@@ -197,6 +192,71 @@ func (s *Service) ApplyEvent(ctx context.Context, id string) error {
 		return fmt.Errorf("%w (recording the failure: %v)", err, ferr)
 	}
 	return err
+}
+
+// ApplyEvents applies several inbox events, in the order given, in one
+// transaction: a burst of webhooks then costs one commit instead of one per
+// event, which is what lets sync keep up with the provider. If any of them
+// fails, nothing of the batch is kept and each is applied on its own with
+// ApplyEvent, so the failure is recorded on that event alone and the others
+// still post. It returns the first error of that second pass.
+func (s *Service) ApplyEvents(ctx context.Context, ids []string) error {
+	switch len(ids) {
+	case 0:
+		return nil
+	case 1:
+		return s.ApplyEvent(ctx, ids[0])
+	}
+	var changes []Change
+	err := s.store.Update(ctx, func(tx Tx) error {
+		changes = changes[:0]
+		for _, id := range ids {
+			c, _, err := s.bkApplyIn(tx, id)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, c...)
+		}
+		return nil
+	})
+	if err == nil {
+		for _, c := range changes {
+			s.publish(c)
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return err
+	}
+	var first error
+	for _, id := range ids {
+		if err := s.ApplyEvent(ctx, id); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// bkApplyIn is one event's apply inside tx: the ledger operation, booking
+// and client updates and the inbox mark. missing reports an unknown id.
+func (s *Service) bkApplyIn(tx Tx, id string) (changes []Change, missing bool, err error) {
+	e, err := tx.InboxEvent(id)
+	if err != nil {
+		return nil, errors.Is(err, ErrNotFound), err
+	}
+	switch e.Status {
+	case InboxApplied, InboxIgnored, InboxFlagged:
+		return nil, false, nil
+	}
+	res, err := s.bkApply(tx, e)
+	if err != nil {
+		return nil, false, err
+	}
+	e.Status, e.Operation, e.Error, e.NextTry = res.status, res.op, res.note, time.Time{}
+	if err := tx.PutInboxEvent(e); err != nil {
+		return nil, false, err
+	}
+	return append(res.changes, Change{What: "inbox"}), false, nil
 }
 
 // bkMarkFailed records a failed try on an event and schedules the next one.
@@ -874,7 +934,11 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 		if err != nil {
 			return fmt.Errorf("booking %s: %w", r.BookingID, err)
 		}
-		if b.Status != BookingCanceled {
+		switch b.Status {
+		case BookingCanceled:
+		case BookingRefunded:
+			return fmt.Errorf("%w: booking %s is refunded in full already", ErrRefundExceeds, b.ID)
+		default:
 			return fmt.Errorf("%w: booking %s is %s; only canceled bookings are refunded", ErrConflict, b.ID, b.Status)
 		}
 		refunds, err := tx.BookingRefunds(b.ID)

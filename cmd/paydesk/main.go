@@ -82,6 +82,12 @@ func commands() []command {
 		{"backup", "PATH [--force]", "write a consistent copy of the database (safe while paydesk runs)", cmdBackup},
 		{"demo", "[--clients N] [--days N] [--seed N] [--json]",
 			"fill a new database with a month of realistic demo data", cmdDemo},
+		{"booking list", usageBookingList, "list prepaid bookings (--refund-due: canceled with money left)", cmdBookingList},
+		{"booking show", "ID [--json]", "a booking with its refunds and operations", cmdBookingShow},
+		{"booking cancel", "ID [--reason TEXT] [--json]", "cancel a booking; what was paid becomes refund due", cmdBookingCancel},
+		{"refund", usageRefund, "refund a canceled booking to the card (Stripe) or to the client's deposit", cmdRefund},
+		{"stripe setup", "--url URL", "create the Stripe webhook endpoint and save its secret in the config file", cmdStripeSetup},
+		{"serve", "", "run headless: Stripe webhook receiver, poller and sync worker until SIGINT/SIGTERM", cmdServe},
 	}
 }
 

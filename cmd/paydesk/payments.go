@@ -1,0 +1,522 @@
+package main
+
+// Commands for prepaid bookings, refunds and the Stripe sync: booking
+// list|show|cancel, refund, stripe setup, and serve (headless sync).
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/payments"
+	pstripe "github.com/paydesk/paydesk/payments/stripe"
+)
+
+// Usage lines too long for a row of the command table in main.go.
+const (
+	usageBookingList = "[--status S] [--refund-due] [--client ID] [--limit N] [--json]"
+	usageRefund      = "BOOKING [--amount A] [--to-deposit] --reason TEXT [--key K] [--json]"
+)
+
+// stripeAPIURLEnv points the Stripe client somewhere other than
+// api.stripe.com: stripe-mock or a test server, never for real books.
+const stripeAPIURLEnv = "PAYDESK_STRIPE_API_URL"
+
+// stripeProvider builds the Stripe provider from the config's keys.
+func (a *app) stripeProvider() (*pstripe.Provider, error) {
+	return pstripe.New(pstripe.Config{
+		SecretKey:     a.cfg.StripeSecretKey.Reveal(),
+		WebhookSecret: a.cfg.StripeWebhookSecret.Reveal(),
+		BaseURL:       os.Getenv(stripeAPIURLEnv),
+	})
+}
+
+// ---- output
+
+type bookingJSON struct {
+	ID            string                `json:"id"`
+	ClientID      finance.ClientID      `json:"client_id"`
+	Service       string                `json:"service"`
+	StartsAt      time.Time             `json:"starts_at"`
+	GroupEvent    bool                  `json:"group_event"`
+	Status        finance.BookingStatus `json:"status"`
+	Total         int64                 `json:"total"`
+	TotalText     string                `json:"total_text"`
+	Paid          int64                 `json:"paid"`
+	PaidText      string                `json:"paid_text"`
+	Refunded      int64                 `json:"refunded"`
+	RefundedText  string                `json:"refunded_text"`
+	RefundLeft    int64                 `json:"refund_left"` // paid - refunded - refunds in flight
+	Flag          string                `json:"flag"`
+	PaymentIntent string                `json:"payment_intent"`
+	Created       time.Time             `json:"created"`
+	Updated       time.Time             `json:"updated"`
+}
+
+type refundJSON struct {
+	Key         string               `json:"key"`
+	BookingID   string               `json:"booking_id"`
+	Amount      int64                `json:"amount"`
+	AmountText  string               `json:"amount_text"`
+	Status      finance.RefundStatus `json:"status"`
+	Reason      string               `json:"reason"`
+	Staff       string               `json:"staff"`
+	ProviderRef string               `json:"provider_ref"`
+	Error       string               `json:"error"`
+	OperationID finance.OperationID  `json:"operation_id"`
+	Created     time.Time            `json:"created"`
+}
+
+type bookingViewJSON struct {
+	bookingJSON
+	Refunds    []refundJSON `json:"refunds"`
+	Operations []opJSON     `json:"operations"`
+}
+
+func (v view) booking(b finance.Booking, refunds []finance.Refund) bookingJSON {
+	return bookingJSON{ID: b.ID, ClientID: b.ClientID, Service: b.Service, StartsAt: b.StartsAt, GroupEvent: b.GroupEvent,
+		Status: b.Status, Total: b.Total, TotalText: v.f.Format(b.Total), Paid: b.Paid, PaidText: v.f.Format(b.Paid),
+		Refunded: b.Refunded, RefundedText: v.f.Format(b.Refunded), RefundLeft: max(finance.RefundLeft(b, refunds), 0),
+		Flag: b.Flag, PaymentIntent: b.PaymentIntent, Created: b.Created, Updated: b.Updated}
+}
+
+func (v view) refund(r finance.Refund) refundJSON {
+	return refundJSON{Key: r.Key, BookingID: r.BookingID, Amount: r.Amount, AmountText: v.f.Format(r.Amount),
+		Status: r.Status, Reason: r.Reason, Staff: r.Staff, ProviderRef: r.ProviderRef, Error: r.Error,
+		OperationID: r.OperationID, Created: r.Created}
+}
+
+// ---- booking list|show|cancel
+
+func cmdBookingList(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("booking list")
+	status := fs.String("status", "", "prepaid, served, canceled or refunded")
+	due := fs.Bool("refund-due", false, "only canceled bookings with money left to refund")
+	client := fs.String("client", "", "only this client's bookings")
+	limit := fs.Int("limit", 100, "at most this many")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	f := finance.BookingFilter{Status: finance.BookingStatus(*status), RefundDue: *due, Limit: *limit}
+	switch f.Status {
+	case "", finance.BookingPrepaid, finance.BookingServed, finance.BookingCanceled, finance.BookingRefunded:
+	default:
+		return usagef(fs, "--status %q: want prepaid, served, canceled or refunded", *status)
+	}
+	if *limit <= 0 {
+		return usagef(fs, "--limit must be positive")
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	if *client != "" {
+		if f.ClientID, err = parseClientID(*client); err != nil {
+			return err
+		}
+	}
+	bs, err := svc.Bookings(ctx, f)
+	if err != nil {
+		return err
+	}
+	v, err := newView(st)
+	if err != nil {
+		return err
+	}
+	out := make([]bookingJSON, 0, len(bs))
+	for _, b := range bs {
+		rs, err := svc.BookingRefunds(ctx, b.ID)
+		if err != nil && !errors.Is(err, finance.ErrNotFound) {
+			return err
+		}
+		out = append(out, v.booking(b, rs))
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, out)
+	}
+	if len(out) == 0 {
+		_, err := fmt.Fprintln(a.stdout, "no bookings")
+		return err
+	}
+	t := newTable(a.stdout, "BOOKING", "STATUS", "STARTS", "SERVICE", "CLIENT", "PAID", "REFUNDED", "LEFT", "FLAG")
+	for _, b := range out {
+		starts := ""
+		if !b.StartsAt.IsZero() {
+			starts = b.StartsAt.In(v.loc).Format("2006-01-02 15:04")
+		}
+		t.row(b.ID, string(b.Status), starts, short(b.Service, 24), strconv.FormatUint(uint64(b.ClientID), 10),
+			b.PaidText, b.RefundedText, v.f.Format(b.RefundLeft), short(b.Flag, 40))
+	}
+	return t.flush()
+}
+
+func cmdBookingShow(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("booking show")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	b, err := svc.Booking(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	rs, err := svc.BookingRefunds(ctx, b.ID)
+	if err != nil && !errors.Is(err, finance.ErrNotFound) {
+		return err
+	}
+	var ops []finance.Operation
+	if err := svc.Store().View(ctx, func(tx finance.ReadTx) error {
+		var err error
+		ops, err = tx.BookingOperations(b.ID)
+		return err
+	}); err != nil {
+		return err
+	}
+	v, err := newView(st)
+	if err != nil {
+		return err
+	}
+	out := bookingViewJSON{bookingJSON: v.booking(b, rs), Refunds: []refundJSON{}, Operations: []opJSON{}}
+	for _, r := range rs {
+		out.Refunds = append(out.Refunds, v.refund(r))
+	}
+	for _, o := range ops {
+		out.Operations = append(out.Operations, v.op(o))
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, out)
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "booking %s  %s\n", b.ID, b.Status)
+	fmt.Fprintf(w, "service   %s\nclient    %d\ntotal     %s\npaid      %s\nrefunded  %s\nleft      %s\n",
+		b.Service, b.ClientID, out.TotalText, out.PaidText, out.RefundedText, v.f.Format(out.RefundLeft))
+	if b.Flag != "" {
+		fmt.Fprintf(w, "flag      %s\n", b.Flag)
+	}
+	if len(out.Refunds) > 0 {
+		fmt.Fprintln(w, "\nrefunds:")
+		t := newTable(w, "KEY", "STATUS", "AMOUNT", "REF", "REASON", "ERROR")
+		for _, r := range out.Refunds {
+			t.row(short(r.Key, 24), string(r.Status), r.AmountText, r.ProviderRef, short(r.Reason, 30), short(r.Error, 40))
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+	if len(ops) > 0 {
+		fmt.Fprintln(w, "\noperations:")
+		t := newTable(w, "OP", "DATE", "KIND", "AMOUNT", "REF")
+		for _, o := range out.Operations {
+			t.row(strconv.FormatUint(uint64(o.ID), 10), string(o.BusinessDate), string(o.Kind), o.AmountText, o.ProviderRef)
+		}
+		return t.flush()
+	}
+	return nil
+}
+
+func cmdBookingCancel(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("booking cancel")
+	reason := fs.String("reason", "", "why (kept in the audit log)")
+	asJSON := fs.Bool("json", false, "print the booking as JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	b, err := svc.CancelBooking(ctx, a.actor, pos[0], *reason)
+	if err != nil {
+		return err
+	}
+	rs, err := svc.BookingRefunds(ctx, b.ID)
+	if err != nil && !errors.Is(err, finance.ErrNotFound) {
+		return err
+	}
+	v, err := newView(st)
+	if err != nil {
+		return err
+	}
+	out := v.booking(b, rs)
+	if *asJSON {
+		return writeJSON(a.stdout, out)
+	}
+	_, err = fmt.Fprintf(a.stdout, "booking %s %s; refund due %s\n", b.ID, b.Status, v.f.Format(out.RefundLeft))
+	return err
+}
+
+// ---- refund
+
+func cmdRefund(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("refund")
+	amt := fs.String("amount", "", "amount to refund (default: everything left)")
+	toDeposit := fs.Bool("to-deposit", false, "credit the client's deposit instead of the card")
+	reason := fs.String("reason", "", "why (required)")
+	key := fs.String("key", "", "idempotency key (default: derived from the booking, amount, destination and reason, so repeating the command refunds once)")
+	asJSON := fs.Bool("json", false, "print the refund as JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := required(fs, "reason"); err != nil {
+		return err
+	}
+	svc, st, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	var n int64
+	if *amt != "" {
+		if n, err = amount(st, "amount", *amt, false); err != nil {
+			return err
+		}
+	}
+	k := *key
+	if k == "" {
+		k = refundKey(pos[0], n, *toDeposit, *reason)
+	}
+	var worker *payments.Worker
+	if !*toDeposit {
+		// Refuse before anything is saved: a card refund nobody can send
+		// would only block the amount.
+		if !a.cfg.StripeSecretKey.IsSet() {
+			return fmt.Errorf("%w: a card refund needs STRIPE_SECRET_KEY (or refund --to-deposit)", finance.ErrInvalid)
+		}
+		prov, err := a.stripeProvider()
+		if err != nil {
+			return err
+		}
+		worker = payments.NewWorker(svc, prov, payments.Options{Logger: a.log})
+	}
+	r, err := svc.StartRefund(ctx, a.actor, finance.RefundRequest{Key: k, BookingID: pos[0], Amount: n,
+		ToDeposit: *toDeposit, Reason: *reason})
+	if err != nil {
+		return err
+	}
+	if worker != nil {
+		done, err := worker.ExecuteRefund(ctx, r.Key)
+		if err != nil {
+			return fmt.Errorf("refund %s is saved but Stripe did not confirm it: %w; "+
+				"run the same command again or let paydesk serve finish it (it looks the refund up first, so it is never sent twice)",
+				r.Key, err)
+		}
+		r = done
+	}
+	v, err := newView(st)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if err := writeJSON(a.stdout, v.refund(r)); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "refund %s: %s %s", r.Key, r.Status, v.f.Format(r.Amount))
+		if r.OperationID != 0 {
+			fmt.Fprintf(a.stdout, " (operation %d)", r.OperationID)
+		}
+		fmt.Fprintln(a.stdout)
+	}
+	if r.Status == finance.RefundFailed {
+		return fmt.Errorf("%w: refund %s failed: %s; to try again, give a new --key", finance.ErrConflict, r.Key, r.Error)
+	}
+	return nil
+}
+
+// refundKey makes the default idempotency key from what the command says,
+// so the same command run twice (a retry after a timeout) refunds once.
+func refundKey(booking string, amount int64, toDeposit bool, reason string) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%t\x00%s", booking, amount, toDeposit, reason)))
+	return "refund-" + hex.EncodeToString(h[:8])
+}
+
+// ---- stripe setup
+
+func cmdStripeSetup(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("stripe setup")
+	url := fs.String("url", "", "public HTTPS URL that reaches this desk's /webhooks/stripe (required)")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "url"); err != nil {
+		return err
+	}
+	if !a.cfg.StripeSecretKey.IsSet() {
+		return fmt.Errorf("%w: stripe setup needs STRIPE_SECRET_KEY", finance.ErrInvalid)
+	}
+	path, err := a.configPath()
+	if err != nil {
+		return err
+	}
+	prov, err := a.stripeProvider()
+	if err != nil {
+		return err
+	}
+	ep, err := prov.Setup(ctx, *url)
+	if err != nil {
+		return err
+	}
+	if ep.Secret == "" {
+		return fmt.Errorf("Stripe created endpoint %s but sent no signing secret; copy it from the dashboard into %s", ep.ID, path)
+	}
+	if err := saveWebhookSecret(path, ep.Secret); err != nil {
+		return fmt.Errorf("endpoint %s created, but saving its secret: %w", ep.ID, err)
+	}
+	a.log.Info("stripe webhook endpoint created", "endpoint", ep.ID, "url", ep.URL, "config", path)
+	_, err = fmt.Fprintf(a.stdout, "webhook endpoint %s for %s (API version %s); its signing secret is saved in %s\n",
+		ep.ID, *url, pstripe.APIVersion, path)
+	return err
+}
+
+// configPath is the file the config came from, else where it would be.
+func (a *app) configPath() (string, error) {
+	if a.cfg.File != "" {
+		return a.cfg.File, nil
+	}
+	if p := os.Getenv("PAYDESK_CONFIG"); p != "" {
+		return p, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no config file and no config folder: %w", err)
+	}
+	return filepath.Join(dir, "paydesk", "config.toml"), nil
+}
+
+// saveWebhookSecret sets stripe.webhook_secret in the TOML config file,
+// written private to its owner (0600) through a temp file and a rename, so
+// a crash never leaves half a config.
+func saveWebhookSecret(path, secret string) error {
+	doc := map[string]any{}
+	if raw, err := os.ReadFile(path); err == nil {
+		if _, err := toml.Decode(string(raw), &doc); err != nil {
+			return fmt.Errorf("%w: config file %s: %v", finance.ErrInvalid, path, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	section, _ := doc["stripe"].(map[string]any)
+	if section == nil {
+		section = map[string]any{}
+	}
+	section["webhook_secret"] = secret
+	doc["stripe"] = section
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.toml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// ---- serve
+
+// cmdServe runs the sync headless until the context ends (SIGINT/SIGTERM):
+// then it stops taking webhooks, lets the worker finish the event in
+// flight, and returns so the database is closed.
+func cmdServe(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("serve")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if !a.cfg.StripeSecretKey.IsSet() && !a.cfg.StripeWebhookSecret.IsSet() {
+		return fmt.Errorf("%w: nothing to serve: set STRIPE_WEBHOOK_SECRET (webhooks) and/or STRIPE_SECRET_KEY (polling, fees, refunds)",
+			finance.ErrInvalid)
+	}
+	svc, _, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	prov, err := a.stripeProvider()
+	if err != nil {
+		return err
+	}
+	w := payments.NewWorker(svc, prov, payments.Options{Logger: a.log, PollEvery: a.cfg.PollInterval})
+
+	var srv *http.Server
+	var ln net.Listener
+	if a.cfg.StripeWebhookSecret.IsSet() {
+		rc := payments.NewReceiver(w)
+		srv = payments.NewServer(a.cfg.WebhookAddr, rc)
+		if ln, err = net.Listen("tcp", srv.Addr); err != nil {
+			return fmt.Errorf("webhook receiver: %w", err)
+		}
+	}
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = w.Run(workCtx) }()
+	if a.cfg.StripeSecretKey.IsSet() {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = w.RunPoller(workCtx) }()
+	}
+	serveErr := make(chan error, 1)
+	if srv != nil {
+		go func() { serveErr <- srv.Serve(ln) }()
+		fmt.Fprintf(a.stdout, "paydesk serve: webhooks on http://%s%s\n", ln.Addr(), "/webhooks/"+prov.Name())
+	}
+	a.log.Info("serve started", "webhook_addr", a.cfg.WebhookAddr, "polling", a.cfg.StripeSecretKey.IsSet())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		runErr = fmt.Errorf("webhook receiver: %w", err)
+	}
+	if srv != nil {
+		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := srv.Shutdown(shut); err != nil {
+			a.log.Warn("webhook receiver shutdown", "err", err)
+		}
+		cancel()
+	}
+	stopWork()
+	wg.Wait()
+	a.log.Info("serve stopped")
+	fmt.Fprintln(a.stdout, "paydesk serve: stopped")
+	return runErr
+}
