@@ -166,3 +166,138 @@ func shortfall(env postEnv, f clientFunds, amount int64, doing string) error {
 	}
 	return errf(ErrInsufficientFunds, "%s has %s; %s %s would leave the deposit %s", f.Client.Name, env.Money(f.Owed), doing, env.Money(amount), floor)
 }
+
+// maxCreditLimit keeps deposit + credit far from int64 overflow while
+// allowing any real salon's credit (10^15 minor units).
+const maxCreditLimit = 1_000_000_000_000_000
+
+// ClientUpdate changes some of a client's fields; nil leaves a field as it
+// is, so a form passes only what the person touched. An empty string clears
+// email or note; name and phone stay required.
+type ClientUpdate struct {
+	Name, Phone, Email, Note *string
+	CreditLimit              *int64 // how far below zero the deposit may go, minor units
+}
+
+// UpdateClient edits a client. Name, phone, email and note need
+// RightClients; the credit limit needs RightCredit, since raising it lends
+// the business's money. The phone is re-normalised and stays unique. A
+// credit limit below what the client already owes is refused: the deposit
+// would sit below its floor, which Check reports as broken books.
+// Nothing changing is not an error: the client is returned as stored, with
+// no audit line.
+func (s *Service) UpdateClient(ctx context.Context, a Actor, id ClientID, u ClientUpdate) (Client, error) {
+	if u.Name == nil && u.Phone == nil && u.Email == nil && u.Note == nil && u.CreditLimit == nil {
+		return Client{}, errf(ErrInvalid, "nothing to change")
+	}
+	if u.Name != nil || u.Phone != nil || u.Email != nil || u.Note != nil {
+		if err := s.require(a, RightClients); err != nil {
+			return Client{}, err
+		}
+	}
+	if u.CreditLimit != nil {
+		if err := s.require(a, RightCredit); err != nil {
+			return Client{}, err
+		}
+		switch {
+		case *u.CreditLimit < 0:
+			return Client{}, errf(ErrInvalid, "the credit limit cannot be negative")
+		case *u.CreditLimit > maxCreditLimit:
+			return Client{}, errf(ErrInvalid, "the credit limit is too large")
+		}
+	}
+	// Text is checked before the transaction so a typo never opens one.
+	var name, email, note string
+	var err error
+	if u.Name != nil {
+		if name, err = requiredText("name", *u.Name, maxNameLen); err != nil {
+			return Client{}, err
+		}
+	}
+	if u.Email != nil {
+		if email, err = checkEmail(*u.Email); err != nil {
+			return Client{}, err
+		}
+	}
+	if u.Note != nil {
+		if note, err = cleanText("note", *u.Note, maxNoteLen); err != nil {
+			return Client{}, err
+		}
+	}
+
+	var out Client
+	changed := false
+	err = s.update(ctx, func(tx Tx) error {
+		env, err := s.env(tx, a)
+		if err != nil {
+			return err
+		}
+		f, err := loadFunds(tx, id)
+		if err != nil {
+			return err
+		}
+		old, c := f.Client, f.Client
+		var what []string
+		if u.Name != nil && name != old.Name {
+			c.Name = name
+			what = append(what, "name "+old.Name+" → "+name)
+		}
+		if u.Phone != nil {
+			phone, err := NormalizePhone(*u.Phone, env.Settings.PhoneRegion)
+			if err != nil {
+				return err
+			}
+			if phone != old.Phone {
+				switch other, err := tx.ClientByPhone(phone); {
+				case err == nil && other.ID != id:
+					return errf(ErrConflict, "%s already belongs to %s (client %d)", phone, other.Name, other.ID)
+				case err != nil && !errors.Is(err, ErrNotFound):
+					return err
+				}
+				c.Phone = phone
+				what = append(what, "phone "+old.Phone+" → "+phone)
+			}
+		}
+		if u.Email != nil && email != old.Email {
+			c.Email = email
+			what = append(what, "email "+orNone(old.Email)+" → "+orNone(email))
+		}
+		if u.Note != nil && note != old.Note {
+			c.Note = note
+			what = append(what, "note")
+		}
+		if u.CreditLimit != nil && *u.CreditLimit != old.CreditLimit {
+			limit := *u.CreditLimit
+			if debt := -f.Owed; debt > limit {
+				return errf(ErrInsufficientFunds, "%s already owes %s; the credit limit cannot be lower than that (asked for %s)",
+					old.Name, env.Money(debt), env.Money(limit))
+			}
+			c.CreditLimit = limit
+			what = append(what, "credit limit "+env.Money(old.CreditLimit)+" → "+env.Money(limit))
+		}
+		out = c
+		if len(what) == 0 {
+			return nil
+		}
+		changed = true
+		if err := tx.UpdateClient(c); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&AuditEntry{Time: env.Now, Staff: a.Staff, Action: "client_edit",
+			Subject: "client " + uitoa(uint64(id)), Detail: strings.Join(what, "; ")})
+	})
+	if err != nil {
+		return Client{}, err
+	}
+	if changed {
+		s.publish(Change{What: "client", ClientID: id})
+	}
+	return out, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

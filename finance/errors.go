@@ -7,7 +7,8 @@ import (
 
 // Sentinel errors. Every error returned by this package wraps exactly one of
 // them, so callers branch with errors.Is and the screen's edge turns the rest
-// of the chain into plain words with Message.
+// of the chain into plain words with Message. ErrWrongPIN and ErrLockedOut
+// refine ErrForbidden: an error wrapping either also matches ErrForbidden.
 var (
 	ErrInvalid           = errors.New("invalid input")       // a field is wrong: amount, phone, name...
 	ErrNotFound          = errors.New("not found")           // unknown client, operation, booking, staff
@@ -20,7 +21,19 @@ var (
 	ErrLocked            = errors.New("database in use")     // another process holds the database file
 	ErrRefundExceeds     = errors.New("refund exceeds the paid amount")
 	ErrGroupPartial      = errors.New("group events must be prepaid in full")
+
+	// Login refusals, so a login screen can tell "try again" from "wait"
+	// without reading the words. A disabled person is plain ErrForbidden.
+	ErrWrongPIN  error = &loginRefusal{"wrong PIN"}                            // the PIN did not match; tries remain
+	ErrLockedOut error = &loginRefusal{"locked out after too many wrong PINs"} // this attempt or an earlier one used the last try
 )
+
+// loginRefusal is a kind of ErrForbidden: existing errors.Is(err,
+// ErrForbidden) checks keep treating every refused login as a refusal.
+type loginRefusal struct{ msg string }
+
+func (e *loginRefusal) Error() string { return e.msg }
+func (e *loginRefusal) Unwrap() error { return ErrForbidden }
 
 // RightError says which right an actor is missing.
 type RightError struct {

@@ -18,6 +18,9 @@ const (
 	RightSettings    Right = "settings"
 	RightClients     Right = "clients"  // create and edit clients
 	RightBookings    Right = "bookings" // cancel bookings
+	// RightCredit sets how far below zero a client's deposit may go: that is
+	// lending the business's money, so it is a manager's call, not the desk's.
+	RightCredit Right = "credit"
 )
 
 // Description is the right in words, for "may not <description>".
@@ -51,6 +54,8 @@ func (r Right) Description() string {
 		return "create or edit clients"
 	case RightBookings:
 		return "cancel bookings"
+	case RightCredit:
+		return "set client credit limits"
 	}
 	return string(r)
 }
@@ -59,7 +64,7 @@ func (r Right) Description() string {
 func AllRights() []Right {
 	return []Right{RightTopUp, RightCheckout, RightCashOut, RightTransfer, RightPaidInOut, RightReverse,
 		RightRefund, RightCloseDay, RightPastTotals, RightExport, RightManageStaff, RightSettings,
-		RightClients, RightBookings}
+		RightClients, RightBookings, RightCredit}
 }
 
 // RoleRights is what one role may do, and which registers it may use

@@ -323,6 +323,10 @@ func (s *Service) StaffList(ctx context.Context) ([]Staff, error) {
 // Login checks a PIN; too many wrong ones lock the person out for a while.
 // The failure count and the audit line are committed even when the login is
 // refused, which is why the refusal is returned after the transaction.
+// Refusals: ErrWrongPIN while tries remain; ErrLockedOut for the try that
+// uses up the last one and for every try until the lockout ends (the person
+// must wait either way); plain ErrForbidden for a disabled person. All three
+// match ErrForbidden.
 func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 	name = strings.TrimSpace(name)
 	var (
@@ -350,14 +354,14 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 					loc = l
 				}
 			}
-			refused = errf(ErrForbidden, "%s is locked out after too many wrong PINs; try again after %s", st.Name, st.LockedUntil.In(loc).Format("15:04"))
+			refused = errf(ErrLockedOut, "%s is locked out after too many wrong PINs; try again after %s", st.Name, st.LockedUntil.In(loc).Format("15:04"))
 			return audit("login_failed", "locked out")
 		}
 		if bcrypt.CompareHashAndPassword(st.PINHash, []byte(pin)) != nil {
 			st.FailedPINs++
 			if st.FailedPINs >= s.maxPINTries {
 				st.FailedPINs, st.LockedUntil = 0, now.Add(s.lockout)
-				refused = errf(ErrForbidden, "wrong PIN; %s is locked out for %s", st.Name, s.lockout)
+				refused = errf(ErrLockedOut, "wrong PIN; %s is locked out for %s", st.Name, s.lockout)
 				if err := tx.PutStaff(st); err != nil {
 					return err
 				}
@@ -367,7 +371,7 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 				return audit("lockout", fmt.Sprintf("%d wrong PINs", s.maxPINTries))
 			}
 			left := s.maxPINTries - st.FailedPINs
-			refused = errf(ErrForbidden, "wrong PIN (%d %s left)", left, plural(left, "try", "tries"))
+			refused = errf(ErrWrongPIN, "wrong PIN (%d %s left)", left, plural(left, "try", "tries"))
 			if err := tx.PutStaff(st); err != nil {
 				return err
 			}

@@ -1,0 +1,75 @@
+package finance_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// Each kind of refused login has its own sentinel, and every one of them is
+// still ErrForbidden for code that only asks whether the login was refused.
+func TestLoginRefusalSentinels(t *testing.T) {
+	f := newFixture(t, finance.WithLoginLimits(3, 10*time.Minute))
+	steps := []struct {
+		name, who, pin string
+		want           error // nil = logged in
+		msg            string
+	}{
+		{"first wrong PIN", "Ira", "0000", finance.ErrWrongPIN, "wrong PIN (2 tries left)"},
+		{"second wrong PIN", "Ira", "0000", finance.ErrWrongPIN, "wrong PIN (1 try left)"},
+		{"the last try locks her out", "Ira", "0000", finance.ErrLockedOut, "wrong PIN; Ira is locked out for 10m0s"},
+		{"the right PIN while locked out", "Ira", deskPIN, finance.ErrLockedOut, "Ira is locked out after too many wrong PINs; try again after 10:10"},
+		{"someone else is not locked out", "Max", "9999", finance.ErrWrongPIN, "wrong PIN (2 tries left)"},
+		{"unknown person", "Nobody", "1234", finance.ErrNotFound, "Nobody"},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			_, err := f.svc.Login(f.ctx, st.who, st.pin)
+			wantErr(t, err, st.want)
+			if !strings.Contains(finance.Message(err), st.msg) {
+				t.Errorf("message %q, want it to say %q", finance.Message(err), st.msg)
+			}
+			refused := errors.Is(st.want, finance.ErrWrongPIN) || errors.Is(st.want, finance.ErrLockedOut)
+			if refused != errors.Is(err, finance.ErrForbidden) {
+				t.Errorf("errors.Is(ErrForbidden) = %v for %v", !refused, err)
+			}
+			for _, other := range []error{finance.ErrWrongPIN, finance.ErrLockedOut, finance.ErrLocked} {
+				if other != st.want && errors.Is(err, other) {
+					t.Errorf("%v also matches %v", err, other)
+				}
+			}
+		})
+	}
+
+	f.clock.Add(11 * time.Minute)
+	a, err := f.svc.Login(f.ctx, "Ira", deskPIN)
+	must(t, err)
+	if a != f.desk {
+		t.Errorf("actor %+v", a)
+	}
+
+	// Disabled is a refusal, but neither a wrong PIN nor a lockout: no wait helps.
+	must(t, f.svc.DisableStaff(f.ctx, f.admin, "Ira"))
+	_, err = f.svc.Login(f.ctx, "Ira", deskPIN)
+	wantErr(t, err, finance.ErrForbidden)
+	if errors.Is(err, finance.ErrWrongPIN) || errors.Is(err, finance.ErrLockedOut) || finance.Message(err) != "Ira is disabled" {
+		t.Errorf("disabled: %v", err)
+	}
+}
+
+func TestLoginSentinelsAreForbidden(t *testing.T) {
+	for _, s := range []error{finance.ErrWrongPIN, finance.ErrLockedOut} {
+		if !errors.Is(s, finance.ErrForbidden) {
+			t.Errorf("%v is not ErrForbidden", s)
+		}
+		if errors.Is(finance.ErrForbidden, s) {
+			t.Errorf("ErrForbidden matches %v", s)
+		}
+	}
+	if errors.Is(finance.ErrWrongPIN, finance.ErrLockedOut) || errors.Is(finance.ErrLockedOut, finance.ErrWrongPIN) {
+		t.Error("the two login sentinels match each other")
+	}
+}
