@@ -85,6 +85,7 @@ type step struct {
 // "history".
 func steps() []step {
 	return []step{
+		{"staff", addStaff},
 		{"clients", addClients},
 		{"history", addHistory},
 	}
