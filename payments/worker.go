@@ -123,13 +123,19 @@ func (w *Worker) Drain(ctx context.Context) {
 			return
 		}
 		progress := false
+		ready := make([]finance.ProviderEvent, 0, len(evs))
 		for _, e := range evs {
 			if ctx.Err() != nil {
 				return
 			}
-			if w.process(ctx, e) {
-				progress = true
+			ok, moved := w.prepareOne(ctx, e)
+			if ok {
+				ready = append(ready, e)
 			}
+			progress = progress || moved
+		}
+		if w.apply(ctx, ready) {
+			progress = true
 		}
 		// Applying can record events (a payment's fee): read again until
 		// nothing due is left or nothing moves.
@@ -139,9 +145,9 @@ func (w *Worker) Drain(ctx context.Context) {
 	}
 }
 
-// process takes one due event through enrich, fee and apply. It reports
-// whether the event left the due list (applied, or failed until later).
-func (w *Worker) process(ctx context.Context, e finance.ProviderEvent) bool {
+// prepareOne takes one due event through enrich and fee. ok means it is
+// ready to apply; moved means it left the due list anyway (deferred).
+func (w *Worker) prepareOne(ctx context.Context, e finance.ProviderEvent) (ok, moved bool) {
 	// What is in flight is finished even when shutdown starts meanwhile.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
 	defer cancel()
@@ -149,15 +155,33 @@ func (w *Worker) process(ctx context.Context, e finance.ProviderEvent) bool {
 		w.log.Warn("event deferred", "event", e.ID, "type", e.RawType, "err", err)
 		if derr := w.books.DeferEvent(actx, e.ID, err); derr != nil {
 			w.log.Error("recording deferred event", "event", e.ID, "err", derr)
-			return false
+			return false, false
 		}
-		return true
+		return false, true
 	}
-	if err := w.books.ApplyEvent(actx, e.ID); err != nil {
-		w.log.Warn("event failed", "event", e.ID, "type", e.RawType, "err", err)
+	return true, false
+}
+
+// apply applies prepared events in their order, all in one transaction
+// when they all go through (one commit for a burst of webhooks), each on
+// its own otherwise. It reports whether they left the due list.
+func (w *Worker) apply(ctx context.Context, evs []finance.ProviderEvent) bool {
+	if len(evs) == 0 {
+		return false
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
+	defer cancel()
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	if err := w.books.ApplyEvents(actx, ids); err != nil {
+		w.log.Warn("event failed", "events", len(ids), "first", ids[0], "err", err)
 		return !errors.Is(err, context.DeadlineExceeded)
 	}
-	w.log.Debug("event applied", "event", e.ID, "type", e.RawType)
+	for _, e := range evs {
+		w.log.Debug("event applied", "event", e.ID, "type", e.RawType)
+	}
 	return true
 }
 
