@@ -30,6 +30,7 @@ type options struct {
 	Keep    bool
 	Seed    int64
 	CPUProf string
+	Senders int
 }
 
 func main() {
@@ -51,6 +52,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.DB, "db", "", "database file to build (must not exist yet; default: a temporary file)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the database file afterwards")
 	fs.Int64Var(&o.Seed, "seed", 1, "random seed of the generated books")
+	fs.IntVar(&o.Senders, "senders", 0, "concurrent webhook senders, and raw Batch goroutines (default 128; 32 with --quick)")
 	fs.StringVar(&o.CPUProf, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: paydesk-bench [--clients N] [--ops M] [--days D] [--json] [--quick] [--db PATH] [--keep]")
@@ -80,6 +82,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--clients must be at least 10")
 	case o.Ops < 100:
 		return o, errors.New("--ops must be at least 100")
+	case o.Senders < 0 || o.Senders > 1024:
+		return o, errors.New("--senders must be between 1 and 1024")
 	case o.Days < 2:
 		return o, errors.New("--days must be at least 2")
 	case o.Ops/o.Days > 50_000:

@@ -27,12 +27,20 @@ type counts struct {
 }
 
 func countsFor(o options) counts {
+	c := countsBase(o)
+	if o.Senders > 0 {
+		c.senders, c.rawGoroutines = o.Senders, o.Senders
+	}
+	return c
+}
+
+func countsBase(o options) counts {
 	if o.Quick {
 		return counts{searchNames: 20, days: 300, charts: 100, history: 200, busy: 50, views: 20, topUps: 20,
-			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 200, senders: 16}
+			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 300, senders: 32}
 	}
 	return counts{searchNames: 300, days: 3000, charts: 1000, history: 2000, busy: 500, views: 200, topUps: 200,
-		opens: 20, rawSingle: 300, rawGoroutines: 64, rawPer: 200, webhook: 10_000, senders: 32}
+		opens: 20, rawSingle: 300, rawGoroutines: 128, rawPer: 200, webhook: 20_000, senders: 128}
 }
 
 // run builds the books and measures; logf narrates progress on stderr.
