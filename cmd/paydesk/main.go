@@ -61,6 +61,7 @@ func commands() []command {
 			"add a client; prints the new client's id", cmdClientAdd},
 		{"client list", "[--search Q] [--limit N] [--json]", "list clients with their balances", cmdClientList},
 		{"client show", "ID [--limit N] [--json]", "a client's balance and history", cmdClientShow},
+		{"client edit", usageClientEdit, "change a client's name, phone, email, note or credit limit", cmdClientEdit},
 		{"deposit", "--client ID --amount A --register R [--note N] [--key K] [--json]",
 			"top up a client's deposit; prints the operation id", cmdDeposit},
 		{"checkout", "(--client ID | --walk-in) --total T [--balance B] (--register R | --pay R=AMOUNT ...) [--note N] [--key K] [--json]",
