@@ -67,6 +67,7 @@ func newDesk(t *testing.T) *desk {
 		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
 		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
 		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"PAYDESK_SSH_ADDR=127.0.0.1:0", // serve's SSH server: any free port, never a fixed one
 	}
 	return d
 }

@@ -52,9 +52,10 @@ type command struct {
 }
 
 // commands is the one command table. Other parts of paydesk add their rows
-// here (payments.go: booking, refund, stripe, serve; staff.go: staff, audit).
+// here (payments.go: booking, refund, stripe, serve; staff.go: staff, audit;
+// ssh.go: ssh-key).
 func commands() []command {
-	return []command{
+	return append([]command{
 		{"init", "[--location NAME] [--currency CODE] [--locale TAG] [--timezone ZONE] [--region CC]",
 			"set up a new database without the first-run screen", cmdInit},
 		{"client add", "--name NAME --phone PHONE [--email E] [--note N] [--json]",
@@ -88,8 +89,8 @@ func commands() []command {
 		{"booking cancel", "ID [--reason TEXT] [--json]", "cancel a booking; what was paid becomes refund due", cmdBookingCancel},
 		{"refund", usageRefund, "refund a canceled booking to the card (Stripe) or to the client's deposit", cmdRefund},
 		{"stripe setup", "--url URL", "create the Stripe webhook endpoint and save its secret in the config file", cmdStripeSetup},
-		{"serve", "", "run headless: Stripe webhook receiver, poller and sync worker until SIGINT/SIGTERM", cmdServe},
-	}
+		{"serve", "", "run headless until SIGINT/SIGTERM: desks over SSH, other paydesk commands through a socket, Stripe webhooks, poller and sync worker", cmdServe},
+	}, append(staffCommands(), sshCommands()...)...)
 }
 
 // app is what every command works with. The database is opened lazily, by
@@ -106,11 +107,21 @@ type app struct {
 	db     *store.DB
 	svc    *finance.Service
 	ownsDB bool // opened here, so closed here (a server may hand in its own)
+
+	args     []string // the whole command line, to forward it to `paydesk serve`
+	as       string   // --as: act as this staff member, after their PIN
+	inServer bool     // running inside `paydesk serve` for another process
 }
 
 // run is the whole CLI: global flags, config, one command, an exit code.
 // Tests and the server-side command runner call it with their own streams.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdin, stdout, stderr, nil)
+}
+
+// runWith is run on a database already open in this process (shared, when
+// `paydesk serve` runs a command for another process), or on its own.
+func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, shared *sharedBooks) int {
 	fs := flag.NewFlagSet("paydesk", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var o config.Overrides
@@ -120,6 +131,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&o.LogLevel, "log-level", "", "debug, info, warn or error (env PAYDESK_LOG_LEVEL)")
 	fs.StringVar(&o.WebhookAddr, "webhook-addr", "", "Stripe webhook receiver address (env PAYDESK_WEBHOOK_ADDR)")
 	fs.StringVar(&o.SSHAddr, "ssh-addr", "", "SSH address of paydesk serve (env PAYDESK_SSH_ADDR)")
+	var as string
+	fs.StringVar(&as, "as", "", "act as this staff member, with their role's rights (PIN asked); default: the database's owner")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&help, "help", false, "show help")
 	fs.BoolVar(&help, "h", false, "show help")
@@ -150,8 +163,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	defer closeLog()
 
 	a := &app{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr, log: logger,
-		actor: finance.OwnerActor(osUser()), version: versionString()}
+		actor: finance.OwnerActor(osUser()), version: versionString(), args: args, as: strings.TrimSpace(as)}
+	if shared != nil {
+		a.db, a.svc, a.inServer = shared.db, shared.svc, true
+	}
 	defer a.close()
+	if len(rest) == 0 && a.inServer {
+		fmt.Fprintf(stderr, "paydesk: paydesk serve holds the database; open the front desk with `%s`\n", sshHint(cfg.SSHAddr, "NAME"))
+		return exitRefused
+	}
 	if len(rest) == 0 {
 		logger.Info("start tui", "config", cfg)
 		return a.exit(runTUI(ctx, a), nil)
@@ -168,8 +188,17 @@ func (a *app) execute(ctx context.Context, args []string, global *flag.FlagSet) 
 		printHelp(a.stderr, global)
 		return exitUsage
 	}
-	a.log.Info("command", "name", cmd.name, "db", a.cfg.DB)
-	err := cmd.run(ctx, a, rest)
+	a.log.Info("command", "name", cmd.name, "db", a.cfg.DB, "in_server", a.inServer)
+	if cmd.name == "serve" && a.inServer {
+		fmt.Fprintln(a.stderr, "paydesk: paydesk serve is already running on this database")
+		return exitRefused
+	}
+	err := a.runAs(ctx, cmd, rest)
+	if errors.Is(err, finance.ErrLocked) && !a.inServer && cmd.name != "serve" {
+		if code, ok := a.forward(ctx); ok {
+			return code
+		}
+	}
 	if err != nil {
 		a.log.Warn("command failed", "name", cmd.name, "err", err)
 	}

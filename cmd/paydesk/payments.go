@@ -461,19 +461,31 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	if !a.cfg.StripeSecretKey.IsSet() && !a.cfg.StripeWebhookSecret.IsSet() {
-		return fmt.Errorf("%w: nothing to serve: set STRIPE_WEBHOOK_SECRET (webhooks) and/or STRIPE_SECRET_KEY (polling, fees, refunds)",
-			finance.ErrInvalid)
-	}
 	svc, _, err := a.books(ctx)
 	if err != nil {
 		return err
 	}
-	prov, err := a.stripeProvider()
+	// Without Stripe keys serve still serves the desks (SSH) and the CLI (socket).
+	stripeOn := a.cfg.StripeSecretKey.IsSet() || a.cfg.StripeWebhookSecret.IsSet()
+	var w *payments.Worker
+	var refund func(ctx context.Context, key string) error // card refunds from the desks
+	if stripeOn {
+		prov, err := a.stripeProvider()
+		if err != nil {
+			return err
+		}
+		w = payments.NewWorker(svc, prov, payments.Options{Logger: a.log, PollEvery: a.cfg.PollInterval})
+		if a.cfg.StripeSecretKey.IsSet() {
+			refund = func(ctx context.Context, key string) error { _, err := w.ExecuteRefund(ctx, key); return err }
+		}
+	}
+	deskCtx, stopDesks := context.WithCancel(ctx)
+	waitDesks, err := a.startDesks(deskCtx, refund)
 	if err != nil {
+		stopDesks()
 		return err
 	}
-	w := payments.NewWorker(svc, prov, payments.Options{Logger: a.log, PollEvery: a.cfg.PollInterval})
+	defer func() { stopDesks(); waitDesks() }()
 
 	var srv *http.Server
 	var ln net.Listener
@@ -488,16 +500,18 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = w.Run(workCtx) }()
-	if a.cfg.StripeSecretKey.IsSet() {
+	if w != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = w.Run(workCtx) }()
+	}
+	if w != nil && a.cfg.StripeSecretKey.IsSet() {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.RunPoller(workCtx) }()
 	}
 	serveErr := make(chan error, 1)
 	if srv != nil {
 		go func() { serveErr <- srv.Serve(ln) }()
-		fmt.Fprintf(a.stdout, "paydesk serve: webhooks on http://%s%s\n", ln.Addr(), "/webhooks/"+prov.Name())
+		fmt.Fprintf(a.stdout, "paydesk serve: webhooks on http://%s%s\n", ln.Addr(), "/webhooks/"+w.Provider().Name())
 	}
 	a.log.Info("serve started", "webhook_addr", a.cfg.WebhookAddr, "polling", a.cfg.StripeSecretKey.IsSet())
 

@@ -274,7 +274,6 @@ func TestRefundBadInput(t *testing.T) {
 		{[]string{"booking", "show", "bk_nope"}, exitRefused, "not found"},
 		{[]string{"booking", "cancel"}, exitUsage, "missing argument"},
 		{[]string{"booking", "list", "--status", "lost"}, exitUsage, "--status"},
-		{[]string{"serve"}, exitRefused, "nothing to serve"},
 		{[]string{"stripe", "setup"}, exitUsage, "--url is required"},
 		{[]string{"stripe", "setup", "--url", "https://x"}, exitRefused, "STRIPE_SECRET_KEY"},
 	}

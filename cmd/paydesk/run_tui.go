@@ -19,8 +19,8 @@ import (
 func runTUI(ctx context.Context, a *app) error {
 	svc, err := a.open(ctx, true)
 	if errors.Is(err, finance.ErrLocked) {
-		return fmt.Errorf("%w: another paydesk (probably `paydesk serve`) holds %s; connect to it with `ssh -p PORT desk@HOST` (serve listens on %s)",
-			err, a.cfg.DB, a.cfg.SSHAddr)
+		return fmt.Errorf("%w\nopen the front desk through it with `%s` (an admin adds your SSH key with `paydesk ssh-key add`)",
+			err, sshHint(a.cfg.SSHAddr, "NAME"))
 	}
 	if err != nil {
 		return err
