@@ -304,7 +304,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		return m, m.onTick(time.Time(msg))
 	case changeMsg:
-		cmds = append(cmds, m.waitChange())
+		if m.sub != nil {
+			cmds = append(cmds, m.waitChange())
+		}
 		if msg.change.What == "inbox" {
 			cmds = append(cmds, m.loadStats())
 		}
@@ -436,7 +438,10 @@ func (m *Model) activate(i int) tea.Cmd {
 }
 
 func (m *Model) onTick(t time.Time) tea.Cmd {
-	cmds := []tea.Cmd{m.tick()}
+	var cmds []tea.Cmd
+	if !m.base.Static {
+		cmds = append(cmds, m.tick())
+	}
 	if m.state == stateMain && m.deps.IdleLock > 0 && t.Sub(m.lastInput) >= m.deps.IdleLock {
 		cmds = append(cmds, m.lock(fmt.Sprintf("Locked after %s without a key press.", m.deps.IdleLock)))
 	}

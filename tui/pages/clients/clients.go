@@ -780,3 +780,6 @@ func (m *Model) detailView() string {
 	}
 	return b.String()
 }
+
+// FormKey is the idempotency key of the open form ("" when none is open).
+func (m *Model) FormKey() string { return m.formKey }
