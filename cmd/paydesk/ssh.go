@@ -327,13 +327,15 @@ func absPathArgs(args []string) []string {
 			break
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		if name != "db" && name != "config" {
-			continue
-		}
-		if hasVal {
+		isPath := name == "db" || name == "config"
+		switch {
+		case hasVal && isPath:
 			out[i] = "--" + name + "=" + abs(val)
-		} else if i+1 < len(out) {
-			out[i+1] = abs(out[i+1])
+		case hasVal || !globalValued[name]:
+		case i+1 < len(out):
+			if isPath {
+				out[i+1] = abs(out[i+1])
+			}
 			i++
 		}
 	}
@@ -352,6 +354,10 @@ func absPathArgs(args []string) []string {
 	}
 	return out
 }
+
+// globalValued are the global flags that take a value (see runWith).
+var globalValued = map[string]bool{"db": true, "config": true, "log-level": true, "webhook-addr": true,
+	"ssh-addr": true, "as": true}
 
 // firstPositional finds the first argument from start on that is not a flag
 // or a flag's value (valued names the flags that take one).
