@@ -16,6 +16,7 @@ import (
 func ctx() context.Context { return context.Background() }
 
 func TestFirstRunSetupCreatesBooksAndLogsOwnerIn(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, false)
 	h := newHarness(t, b, Deps{SetupDefaults: testSettings()}, 80, 24)
 	if h.m.state != stateSetup {
@@ -66,6 +67,7 @@ func TestFirstRunSetupCreatesBooksAndLogsOwnerIn(t *testing.T) {
 }
 
 func TestSetupOffersDemoOnlyWhenAvailable(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, false)
 	h := newHarness(t, b, Deps{SetupDefaults: testSettings()}, 80, 24)
 	h.lacks("Demo data")
@@ -89,6 +91,7 @@ func TestSetupOffersDemoOnlyWhenAvailable(t *testing.T) {
 }
 
 func TestLoginRefusesWrongPINAndLocksOnSwitchUser(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	if err := b.svc.AddStaff(ctx(), finance.OwnerActor("Mila"), "Olha", finance.RoleDesk, "5555"); err != nil {
 		t.Fatal(err)
@@ -121,6 +124,7 @@ func TestLoginRefusesWrongPINAndLocksOnSwitchUser(t *testing.T) {
 }
 
 func TestIdleLock(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{IdleLock: 5 * 60 * 1e9}, 80, 24)
 	h.login("1234")
@@ -146,6 +150,7 @@ func addClient(h *harness, name, phone string) {
 }
 
 func TestNewClientFormValidatesInline(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 80, 24)
 	h.login("1234")
@@ -174,6 +179,7 @@ func TestNewClientFormValidatesInline(t *testing.T) {
 }
 
 func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 100, 30)
 	h.login("1234")
@@ -220,7 +226,7 @@ func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
 
 	// Reversing the top-up is refused: its money was spent.
 	h.press("1", "esc", "enter") // back to the list, open Anna
-	h.press("down")       // the top-up (history is newest first)
+	h.press("down")              // the top-up (history is newest first)
 	h.press("r")
 	h.typ("typo")
 	h.press("enter", "y")
@@ -261,6 +267,7 @@ func lastOp(b *books) (finance.OperationID, error) {
 }
 
 func TestRefusedCashOutKeepsTheFormAndItsKey(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 80, 24)
 	h.login("1234")
@@ -282,6 +289,7 @@ func TestRefusedCashOutKeepsTheFormAndItsKey(t *testing.T) {
 }
 
 func TestWalkInCheckoutSplitOverTwoRegisters(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 100, 30)
 	h.login("1234")
@@ -323,6 +331,7 @@ func TestWalkInCheckoutSplitOverTwoRegisters(t *testing.T) {
 }
 
 func TestFinanceStepsDaysWeeksMonthsAndGoTo(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 100, 30)
 	h.login("1234")
@@ -354,6 +363,7 @@ func TestFinanceStepsDaysWeeksMonthsAndGoTo(t *testing.T) {
 }
 
 func TestFinanceDeskMayNotSeePastDays(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	if err := b.svc.AddStaff(ctx(), finance.OwnerActor("Mila"), "Olha", finance.RoleDesk, "5555"); err != nil {
 		t.Fatal(err)
@@ -370,6 +380,7 @@ func TestFinanceDeskMayNotSeePastDays(t *testing.T) {
 }
 
 func TestFinanceOpsPostingsAndExport(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	owner := finance.OwnerActor("Mila")
 	cl, err := b.svc.CreateClient(ctx(), owner, finance.NewClient{Name: "Anna Kovalenko", Phone: "0671234567"})
@@ -428,6 +439,7 @@ func TestFinanceOpsPostingsAndExport(t *testing.T) {
 }
 
 func TestBookingsSyncStaffAuditScreens(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 100, 30)
 	h.login("1234")
@@ -463,6 +475,7 @@ func TestBookingsSyncStaffAuditScreens(t *testing.T) {
 }
 
 func TestBookingCancelAndRefundToDeposit(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	owner := finance.OwnerActor("Mila")
 	ev := finance.ProviderEvent{ID: "evt_1", Provider: "stripe", Type: finance.EventPaymentSucceeded, RawType: "payment_intent.succeeded",
@@ -503,6 +516,7 @@ func TestBookingCancelAndRefundToDeposit(t *testing.T) {
 }
 
 func TestChangesFromAnotherDeskRefreshTheScreen(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 80, 24)
 	h.login("1234")
@@ -515,6 +529,7 @@ func TestChangesFromAnotherDeskRefreshTheScreen(t *testing.T) {
 }
 
 func TestEveryScreenFitsTheTerminal(t *testing.T) {
+	t.Parallel()
 	b := newBooks(t, true)
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
 		h := newHarness(t, b, Deps{}, size[0], size[1])

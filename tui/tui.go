@@ -571,7 +571,7 @@ func (m *Model) header() string {
 	st := m.base.Settings
 	loc := m.base.Loc
 	now := m.base.Now().In(loc)
-	info := components.HeaderInfo{Location: st.Location, Clock: now.Format("15:04:05"), Staff: m.c.Actor.Staff}
+	info := components.HeaderInfo{Location: st.Location, Clock: now.Format("15:04"), Staff: m.c.Actor.Staff}
 	if m.state == stateSetup || st.Location == "" {
 		info.Location = "paydesk"
 		info.Date = ""
@@ -593,15 +593,15 @@ func (m *Model) header() string {
 func (m *Model) syncBadge(now time.Time) (text string, bad, off bool) {
 	switch {
 	case !m.base.SyncConfigured:
-		return "sync: not configured", false, true
+		return "sync off", false, true
 	case m.statsErr != nil:
 		return "sync: " + common.ErrText(m.statsErr), true, false
 	case m.stats.Failed > 0:
-		return fmt.Sprintf("sync: %d failing (5 Sync)", m.stats.Failed), true, false
+		return fmt.Sprintf("sync: %d failing, see 5", m.stats.Failed), true, false
 	case m.stats.LastReceived.IsZero():
-		return "sync: live, no events yet", false, false
+		return "sync live, no events yet", false, false
 	}
-	return "sync: live, last event " + ago(now.Sub(m.stats.LastReceived)), false, false
+	return "sync live, last " + ago(now.Sub(m.stats.LastReceived)), false, false
 }
 
 func ago(d time.Duration) string {

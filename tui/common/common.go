@@ -181,7 +181,7 @@ func KindName(k finance.OpKind) string {
 	case finance.OpReversal:
 		return "reversal"
 	case finance.OpOnlinePrepayment:
-		return "online prepayment"
+		return "prepayment"
 	case finance.OpRefund:
 		return "refund"
 	case finance.OpRefundToDeposit:

@@ -44,7 +44,7 @@ type (
 func New(c common.Common) *Model {
 	m := &Model{c: c}
 	m.tbl = components.NewTable(c.Styles,
-		components.Column{Title: "Received", Width: 14},
+		components.Column{Title: "Received", Width: 15},
 		components.Column{Title: "Event", Width: 26},
 		components.Column{Title: "Status", Width: 8},
 		components.Column{Title: "Tries", Width: 5, Right: true},
