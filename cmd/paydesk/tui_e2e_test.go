@@ -1,0 +1,216 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxDesk drives the real binary's full-screen TUI inside a private tmux
+// server: keys in with send-keys, the screen out with capture-pane.
+type tmuxDesk struct {
+	t      *testing.T
+	socket string
+	name   string
+}
+
+func (m *tmuxDesk) tmux(args ...string) (string, error) {
+	out, err := exec.Command("tmux", append([]string{"-S", m.socket}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+func (m *tmuxDesk) screen() string {
+	out, err := m.tmux("capture-pane", "-p", "-t", m.name)
+	if err != nil {
+		m.t.Fatalf("capture-pane: %v: %s", err, out)
+	}
+	return out
+}
+
+// keys sends tmux key names ("Enter", "Escape", "C-u", "Down") one by one.
+func (m *tmuxDesk) keys(keys ...string) {
+	m.t.Helper()
+	for _, k := range keys {
+		if out, err := m.tmux("send-keys", "-t", m.name, k); err != nil {
+			m.t.Fatalf("send-keys %s: %v: %s", k, err, out)
+		}
+	}
+}
+
+// text types literal text.
+func (m *tmuxDesk) text(s string) {
+	m.t.Helper()
+	if out, err := m.tmux("send-keys", "-t", m.name, "-l", s); err != nil {
+		m.t.Fatalf("send-keys -l %q: %v: %s", s, err, out)
+	}
+}
+
+// waitFor polls the screen until it shows every string (the TUI answers in
+// milliseconds; the deadline only stops a broken run from hanging).
+func (m *tmuxDesk) waitFor(want ...string) string {
+	m.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := m.screen()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("the screen never showed %q:\n%s", missing, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// TestTUIEndToEnd runs first-run setup, a new client, a top-up, a
+// partial-balance checkout and a reversal through the real binary's screen,
+// then checks the Finance tab against `paydesk totals --json`.
+func TestTUIEndToEnd(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install tmux; .ci/run installs it): skipping the TUI end-to-end test")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the TUI end-to-end test")
+	}
+	d := newDesk(t)
+	sock := filepath.Join(t.TempDir(), "tmux.sock")
+	m := &tmuxDesk{t: t, socket: sock, name: "paydesk"}
+	env := append([]string{"env", "-i", "TERM=xterm-256color", "NO_COLOR=1", "COLUMNS=120", "LINES=40"}, d.env...)
+	for i := range env[1:] {
+		env[1+i] = shellQuote(env[1+i])
+	}
+	cmd := strings.Join(env, " ") + " " + shellQuote(binary) + " --db " + shellQuote(d.db) + " --config " + shellQuote(d.config)
+	if out, err := m.tmux("new-session", "-d", "-s", m.name, "-x", "120", "-y", "40", cmd); err != nil {
+		t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+	t.Cleanup(func() { m.tmux("kill-server") })
+
+	// First run: the form is filled from the config's [setup]; add the owner.
+	m.waitFor("Welcome to paydesk", "Studio Mila", "EUR")
+	m.keys("Enter", "Enter", "Enter", "Enter", "Enter")
+	m.text("Owner")
+	m.keys("Enter")
+	m.text("1234")
+	m.keys("Enter")
+	m.text("1234")
+	m.keys("Enter", "Enter") // demo data: no
+	m.waitFor("Studio Mila is set up", "Owner (admin)", "No clients yet")
+
+	// New client.
+	m.keys("n")
+	m.waitFor("New client")
+	m.text("Anna Test")
+	m.keys("Enter")
+	m.text("0671234567")
+	m.keys("Enter", "Enter", "Enter")
+	m.waitFor("Client Anna Test added", "+380671234567", "Balance €0.00")
+
+	// Top-up 100 into the cash drawer.
+	m.keys("t")
+	m.waitFor("Top up Anna Test's deposit")
+	m.text("100")
+	m.keys("Enter", "Enter", "Enter")
+	m.waitFor("Top up Anna Test's deposit by €100.00 into Cash drawer?")
+	m.keys("y")
+	m.waitFor("Top-up of €100.00 posted as operation #1", "Balance €100.00")
+
+	// Checkout of 150: 100 from the deposit (the default), 50 cash.
+	m.keys("c")
+	m.waitFor("Checkout · Anna Test", "available €100.00")
+	m.text("Haircut")
+	m.keys("Enter")
+	m.text("150")
+	m.keys("Enter")
+	m.waitFor("Total €150.00")
+	m.keys("Enter")
+	m.waitFor("Due       €150.00", "Covered.")
+	m.keys("Enter", "Enter", "Enter", "Enter")
+	s := m.waitFor("Check out Anna Test for €150.00?")
+	for _, want := range []string{"Revenue", "−€150.00", "Deposit of Anna Test", "+€100.00", "Cash drawer", "+€50.00"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("confirmation lacks %q:\n%s", want, s)
+		}
+	}
+	m.keys("y")
+	m.waitFor("Receipt", "Checkout of €150.00 posted as operation #2")
+
+	// Reverse the checkout from the client's history (newest first).
+	m.keys("1")
+	m.waitFor("Anna Test", "#2", "checkout")
+	m.keys("r")
+	m.waitFor("Reverse operation #2 (checkout)")
+	m.text("wrong service")
+	m.keys("Enter")
+	m.waitFor("Reverse operation #2 (checkout)?")
+	m.keys("y")
+	m.waitFor("Reversal of €150.00 posted as operation #3", "REVERSED by #3", "Balance €100.00")
+
+	// Finance: today's cash drawer: in 100 + 50, out 50 (the reversal).
+	m.keys("4")
+	fin := m.waitFor("Finance ·", "(today)", "Cash drawer", "All registers")
+	shown := map[string][]string{}
+	for _, line := range strings.Split(fin, "\n") {
+		for _, reg := range []string{"Cash drawer", "Card terminal", "Stripe", "Bank"} {
+			trimmed := strings.TrimLeft(line, "> ")
+			if _, seen := shown[reg]; !seen && strings.HasPrefix(trimmed, reg+" ") {
+				shown[reg] = strings.Fields(strings.TrimPrefix(trimmed, reg))
+			}
+		}
+	}
+	if got := shown["Cash drawer"]; strings.Join(got, " ") != "€0.00 €150.00 €50.00 €100.00" {
+		t.Fatalf("cash drawer row %v, want opening €0.00 in €150.00 out €50.00 closing €100.00:\n%s", got, fin)
+	}
+
+	// Quit, then ask the CLI: the screen and `paydesk totals --json` agree.
+	m.keys("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := m.tmux("has-session", "-t", m.name); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("paydesk did not quit on q:\n%s", m.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var totals struct {
+		Registers []struct {
+			Name        string `json:"name"`
+			Opening     int64  `json:"opening"`
+			In          int64  `json:"in"`
+			Out         int64  `json:"out"`
+			Closing     int64  `json:"closing"`
+			OpeningText string `json:"opening_text"`
+			InText      string `json:"in_text"`
+			OutText     string `json:"out_text"`
+			ClosingText string `json:"closing_text"`
+		} `json:"registers"`
+	}
+	d.json(&totals, "totals")
+	if len(totals.Registers) == 0 {
+		t.Fatal("totals --json lists no registers")
+	}
+	for _, r := range totals.Registers {
+		want := []string{r.OpeningText, r.InText, r.OutText, r.ClosingText}
+		if got := shown[r.Name]; strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: screen %v, totals --json %v", r.Name, got, want)
+		}
+		if r.Name == "Cash drawer" && (r.Opening != 0 || r.In != 15000 || r.Out != 5000 || r.Closing != 10000) {
+			t.Errorf("cash drawer totals %+v", r)
+		}
+	}
+	if out := d.ok("check"); !strings.Contains(out, "ok") {
+		t.Fatalf("check: %s", out)
+	}
+}
