@@ -241,7 +241,7 @@ func TestIdempotentKeys(t *testing.T) {
 		t.Errorf("checkout retry posted again: %s, %s", c1, c2)
 	}
 	r := d.run("deposit", "--client", id, "--amount", "90", "--register", "cash", "--key", "k-1")
-	if r.code != 1 || !strings.Contains(r.err, "conflict") {
+	if r.code != 1 || !strings.Contains(r.err, "already used for another request") {
 		t.Errorf("same key, other request: exit %d %q", r.code, r.err)
 	}
 	var c clientOut
@@ -345,7 +345,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"reverse", "4242", "--reason", "x"}, 1, "not found"},
 		{[]string{"transfer", "--from", "cash", "--to", "cash", "--amount", "5"}, 1, ""},
 		{[]string{"paid-out", "--register", "cash", "--amount", "5"}, 2, "--reason is required"},
-		{[]string{"client", "add", "--name", "Other", "--phone", "0501112233"}, 1, "conflict"},
+		{[]string{"client", "add", "--name", "Other", "--phone", "0501112233"}, 1, "already belongs to"},
 		{[]string{"client", "add", "--name", "Other", "--phone", "12"}, 1, "phone"},
 		{[]string{"client", "add", "--phone", "0501112234"}, 2, "--name is required"},
 		{[]string{"client", "show", "77"}, 1, "not found"},
