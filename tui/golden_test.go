@@ -9,7 +9,7 @@ import (
 
 // goldenBooks is a small, fixed set of books: two clients, a top-up, a
 // partial-balance checkout, a reversal, and a prepaid booking from Stripe.
-func goldenBooks(t *testing.T) *books {
+func goldenBooks(t testing.TB) *books {
 	t.Helper()
 	b := newBooks(t, true)
 	owner := finance.OwnerActor("Mila")

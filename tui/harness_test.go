@@ -35,7 +35,7 @@ type books struct {
 	dir   string
 }
 
-func newBooks(t *testing.T, setUp bool) *books {
+func newBooks(t testing.TB, setUp bool) *books {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(context.Background(), filepath.Join(dir, "paydesk.db"), store.Options{})
@@ -69,14 +69,14 @@ func testSettings() finance.Settings {
 // harness drives a root model synchronously: every command runs at once and
 // its message goes back through Update, as the Bubble Tea runtime would.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	m     *Model
 	b     *books
 	quit  bool
 	steps int
 }
 
-func newHarness(t *testing.T, b *books, d Deps, w, h int) *harness {
+func newHarness(t testing.TB, b *books, d Deps, w, h int) *harness {
 	t.Helper()
 	d.Renderer = lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.Ascii))
 	d.Now = b.clock.now
