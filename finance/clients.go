@@ -88,7 +88,7 @@ func (s *Service) SearchClients(ctx context.Context, q string, limit int) ([]Cli
 	limit = min(limit, maxSearchLimit)
 	var out []ClientSummary
 	err := s.view(ctx, func(tx ReadTx) error {
-		cs, err := tx.SearchClients(strings.TrimSpace(q), limit)
+		cs, err := tx.SearchClients(searchQuery(tx, q), limit)
 		if err != nil {
 			return err
 		}
@@ -103,6 +103,38 @@ func (s *Service) SearchClients(ctx context.Context, q string, limit int) ([]Cli
 		return nil
 	})
 	return out, err
+}
+
+// searchQuery turns a whole phone number typed the local way ("07911 123456")
+// into its international digits, because phones are indexed in E.164 and a
+// trunk prefix is not a substring of it. Anything else is searched as typed.
+func searchQuery(tx ReadTx, q string) string {
+	q = strings.TrimSpace(q)
+	if !looksLikePhone(q) {
+		return q
+	}
+	st, err := tx.Settings()
+	if err != nil {
+		return q
+	}
+	if e164, err := NormalizePhone(q, st.PhoneRegion); err == nil {
+		return e164
+	}
+	return q
+}
+
+func looksLikePhone(q string) bool {
+	digits := 0
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+-() .", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 7
 }
 
 // ClientView is a client, what they have, and one page of history, newest first.

@@ -87,3 +87,22 @@ func TestClientHistoryPages(t *testing.T) {
 	_, err = f.svc.ClientView(f.ctx, 404, finance.Page{})
 	wantErr(t, err, finance.ErrNotFound)
 }
+
+// A whole number typed the local way finds the client even where the trunk
+// prefix is not part of the international digits (GB: 07911 vs 447911).
+func TestSearchClientsByLocalPhone(t *testing.T) {
+	f := newBareFixture(t)
+	st := testSettings()
+	st.PhoneRegion = "GB"
+	must(t, f.svc.Setup(f.ctx, st, "Olena", adminPIN))
+	admin := finance.Actor{Staff: "Olena", Role: finance.RoleAdmin}
+	c, err := f.svc.CreateClient(f.ctx, admin, finance.NewClient{Name: "Amelia Hart", Phone: "+44 7911 123456"})
+	must(t, err)
+	for _, q := range []string{"07911 123456", "(07911) 123-456", "+44 7911 123456", "123456", "amelia"} {
+		got, err := f.svc.SearchClients(f.ctx, q, 10)
+		must(t, err)
+		if len(got) != 1 || got[0].ID != c.ID {
+			t.Errorf("search %q: %+v", q, got)
+		}
+	}
+}
