@@ -7,7 +7,7 @@ func BenchmarkView(b *testing.B) {
 	for _, tab := range []string{"1", "2", "4", "7"} {
 		b.Run("tab"+tab, func(b *testing.B) {
 			h := newHarness(b, goldenBooks(b), Deps{SyncConfigured: true}, 120, 40)
-			h.login("1234")
+			h.enter(owner)
 			h.press(tab)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

@@ -93,9 +93,7 @@ func TestSetupOffersDemoOnlyWhenAvailable(t *testing.T) {
 func TestLoginRefusesWrongPINAndLocksOnSwitchUser(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
-	if err := b.svc.AddStaff(ctx(), finance.OwnerActor("Mila"), "Olha", finance.RoleDesk, "5555"); err != nil {
-		t.Fatal(err)
-	}
+	withStaff(t, b, "Mila", "admin", "1234", "Olha", "desk", "5555")
 	h := newHarness(t, b, Deps{}, 80, 24)
 	if h.m.state != stateLogin {
 		t.Fatalf("state %v, want login", h.m.state)
@@ -127,7 +125,7 @@ func TestIdleLock(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{IdleLock: 5 * 60 * 1e9}, 80, 24)
-	h.login("1234")
+	h.enter(owner)
 	h.send(tickMsg(testNow.Add(4 * 60 * 1e9)))
 	if h.m.state != stateMain {
 		t.Fatal("locked too early")
@@ -153,7 +151,7 @@ func TestNewClientFormValidatesInline(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 80, 24)
-	h.login("1234")
+	h.enter(owner)
 	h.press("n")
 	h.contains("New client")
 	h.press("enter", "enter", "enter", "enter")
@@ -182,7 +180,7 @@ func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 100, 30)
-	h.login("1234")
+	h.enter(owner)
 	addClient(h, "Anna Kovalenko", "0671234567")
 
 	// Top-up 50 into the cash drawer: form, confirmation with the postings, post.
@@ -270,7 +268,7 @@ func TestRefusedCashOutKeepsTheFormAndItsKey(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 80, 24)
-	h.login("1234")
+	h.enter(owner)
 	addClient(h, "Anna Kovalenko", "0671234567")
 	h.press("o")
 	h.press("ctrl+u")
@@ -292,7 +290,7 @@ func TestWalkInCheckoutSplitOverTwoRegisters(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 100, 30)
-	h.login("1234")
+	h.enter(owner)
 	h.press("2")
 	h.press("ctrl+w")
 	h.typ("Manicure")
@@ -334,7 +332,7 @@ func TestFinanceStepsDaysWeeksMonthsAndGoTo(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 100, 30)
-	h.login("1234")
+	h.enter(owner)
 	h.press("4")
 	steps := []struct {
 		keys []string
@@ -365,12 +363,8 @@ func TestFinanceStepsDaysWeeksMonthsAndGoTo(t *testing.T) {
 func TestFinanceDeskMayNotSeePastDays(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
-	if err := b.svc.AddStaff(ctx(), finance.OwnerActor("Mila"), "Olha", finance.RoleDesk, "5555"); err != nil {
-		t.Fatal(err)
-	}
 	h := newHarness(t, b, Deps{}, 100, 30)
-	h.press("down")
-	h.login("5555")
+	h.enter(finance.Actor{Staff: "Olha", Role: finance.RoleDesk})
 	h.press("4")
 	h.contains("Fri 14 Mar 2025 (today)", "Cash drawer")
 	h.press("left")
@@ -395,7 +389,7 @@ func TestFinanceOpsPostingsAndExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, b, Deps{}, 100, 30)
-	h.login("1234")
+	h.enter(owner)
 	h.press("4", "enter")
 	h.contains("Cash drawer · Fri 14 Mar 2025", "#1", "REVERSED by #2", "#2", "reverses #1")
 	h.press("enter")
@@ -441,15 +435,16 @@ func TestFinanceOpsPostingsAndExport(t *testing.T) {
 func TestBookingsSyncStaffAuditScreens(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
+	withStaff(t, b, "Mila", "admin", "1234")
 	h := newHarness(t, b, Deps{}, 100, 30)
-	h.login("1234")
+	h.enter(owner)
 	h.press("3")
 	h.contains("No bookings yet", "not configured")
 	h.press("5")
 	h.contains("Payment sync", "not configured", "The inbox is empty")
 
 	h.press("6")
-	h.contains("Staff", "Mila", "admin", "active")
+	h.contains("Staff", "Mila", "admin", "active") // withStaff above
 	h.press("a")
 	h.typ("Olha")
 	h.press("enter", "enter")
@@ -489,7 +484,7 @@ func TestBookingCancelAndRefundToDeposit(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, b, Deps{SyncConfigured: true}, 100, 30)
-	h.login("1234")
+	h.enter(owner)
 	h.press("3")
 	h.contains("bk_1", "Coloring", "prepaid")
 	h.press("R")
@@ -519,7 +514,7 @@ func TestChangesFromAnotherDeskRefreshTheScreen(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t, true)
 	h := newHarness(t, b, Deps{}, 80, 24)
-	h.login("1234")
+	h.enter(owner)
 	h.contains("No clients yet")
 	if _, err := b.svc.CreateClient(ctx(), finance.OwnerActor("other desk"), finance.NewClient{Name: "Bohdan", Phone: "0501112233"}); err != nil {
 		t.Fatal(err)
@@ -534,7 +529,7 @@ func TestEveryScreenFitsTheTerminal(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
 		h := newHarness(t, b, Deps{}, size[0], size[1])
 		h.sized(size[0], size[1])
-		h.login("1234")
+		h.enter(owner)
 		for _, tab := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 			h.press(tab)
 			h.sized(size[0], size[1])

@@ -40,7 +40,7 @@ func goldenBooks(t testing.TB) *books {
 	_, err = b.svc.RecordEvent(ctx(), ev)
 	must(err)
 	must(b.svc.ApplyEvent(ctx(), "evt_1"))
-	must(b.svc.AddStaff(ctx(), owner, "Olha", finance.RoleDesk, "5555"))
+	withStaff(t, b, "Mila", "admin", "1234", "Olha", "desk", "5555")
 	return b
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/store"
+	"github.com/paydesk/paydesk/tui/common"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -46,7 +47,9 @@ func newBooks(t testing.TB, setUp bool) *books {
 	c := &clock{t: testNow}
 	b := &books{svc: finance.NewService(db, finance.WithClock(c.now)), clock: c, dir: dir}
 	if setUp {
-		if err := b.svc.Setup(context.Background(), testSettings(), "Mila", "1234"); err != nil {
+		// No owner here: hashing a PIN costs real time under -race, so
+		// only the tests about PINs add staff (withStaff).
+		if err := b.svc.Setup(context.Background(), testSettings(), "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -183,6 +186,28 @@ func (h *harness) lacks(bad ...string) {
 		if strings.Contains(v, w) {
 			h.t.Fatalf("screen shows %q:\n%s", w, v)
 		}
+	}
+}
+
+// owner is who most tests act as, without the PIN screen.
+var owner = finance.Actor{Staff: "Mila", Role: finance.RoleAdmin}
+
+// withStaff adds staff members with PINs (name, role, PIN triples).
+func withStaff(t testing.TB, b *books, people ...string) {
+	t.Helper()
+	for i := 0; i+2 < len(people); i += 3 {
+		if err := b.svc.AddStaff(context.Background(), finance.OwnerActor("owner"), people[i], finance.Role(people[i+1]), people[i+2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// enter logs a person in without the PIN screen (what a good PIN leads to).
+func (h *harness) enter(a finance.Actor) {
+	h.t.Helper()
+	h.send(common.LoggedInMsg{Actor: a})
+	if h.m.state != stateMain {
+		h.t.Fatalf("not in the main screen:\n%s", h.view())
 	}
 }
 
