@@ -193,8 +193,17 @@ func (a *app) execute(ctx context.Context, args []string, global *flag.FlagSet) 
 		fmt.Fprintln(a.stderr, "paydesk: paydesk serve is already running on this database")
 		return exitRefused
 	}
+	// While `paydesk serve` holds the database, it runs the command: asked
+	// first when its socket is there (no wait for the file lock), and again
+	// if the lock turns up anyway.
+	forwardable := !a.inServer && cmd.name != "serve"
+	if forwardable {
+		if code, ok := a.forward(ctx); ok {
+			return code
+		}
+	}
 	err := a.runAs(ctx, cmd, rest)
-	if errors.Is(err, finance.ErrLocked) && !a.inServer && cmd.name != "serve" {
+	if errors.Is(err, finance.ErrLocked) && forwardable {
 		if code, ok := a.forward(ctx); ok {
 			return code
 		}

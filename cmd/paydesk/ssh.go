@@ -293,7 +293,7 @@ func (a *app) forward(ctx context.Context) (code int, ok bool) {
 	if _, err := os.Lstat(sock); err != nil {
 		return 0, false
 	}
-	a.log.Info("database locked; running the command in paydesk serve", "socket", sock)
+	a.log.Info("paydesk serve holds the database; running the command there", "socket", sock)
 	code, err := deskserver.Forward(ctx, sock, absPathArgs(a.args), a.stdin, a.stdout, a.stderr)
 	if errors.Is(err, deskserver.ErrNoServer) {
 		return 0, false
