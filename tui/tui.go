@@ -57,6 +57,9 @@ type Deps struct {
 	SetupDefaults finance.Settings
 	// Demo, when set, is offered at first run to load demo data.
 	Demo func(ctx context.Context) error
+	// Staff is who this terminal belongs to (an SSH key's staff member),
+	// preselected on the PIN screen; the PIN is still asked.
+	Staff string
 }
 
 // New builds the root model for one terminal.
@@ -378,6 +381,9 @@ func (m *Model) applySettings(st finance.Settings, loc *time.Location) {
 // lock drops the main screens and shows the PIN screen.
 func (m *Model) lock(reason string) tea.Cmd {
 	prefer := m.c.Actor.Staff
+	if prefer == "" {
+		prefer = m.deps.Staff
+	}
 	m.state = stateLogin
 	m.tabs, m.full = nil, false
 	m.c = m.base

@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/internal/demo"
+	"github.com/paydesk/paydesk/payments"
 	"github.com/paydesk/paydesk/tui"
 )
 
@@ -25,6 +30,11 @@ func runTUI(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	refunder, stopSync, err := a.startTUISync(ctx, svc)
+	if err != nil {
+		return err
+	}
+	defer stopSync()
 	// The renderer reads this terminal's colour support; termenv honours
 	// NO_COLOR and CLICOLOR here.
 	renderer := lipgloss.NewRenderer(os.Stdout)
@@ -35,8 +45,9 @@ func runTUI(ctx context.Context, a *app) error {
 		Renderer:       renderer,
 		ExportDir:      a.cfg.ExportDir,
 		IdleLock:       a.cfg.IdleLock,
-		SyncConfigured: a.cfg.StripeSecretKey.IsSet(),
+		SyncConfigured: a.cfg.StripeSecretKey.IsSet() || a.cfg.StripeWebhookSecret.IsSet(),
 		Version:        a.version,
+		Refunder:       refunder,
 		Ctx:            ctx,
 		SetupDefaults:  setupDefaults,
 		Demo: func(ctx context.Context) error {
@@ -55,4 +66,57 @@ func runTUI(ctx context.Context, a *app) error {
 		return fmt.Errorf("tui: %w", err)
 	}
 	return nil
+}
+
+// startTUISync runs the payment sync inside the TUI's process when Stripe
+// keys are configured, as `paydesk serve` does headless: the worker, the
+// events poller (secret key) and the webhook receiver (endpoint secret).
+// stop ends them and waits, before the database closes.
+func (a *app) startTUISync(ctx context.Context, svc *finance.Service) (refunder tui.Refunder, stop func(), err error) {
+	if !a.cfg.StripeSecretKey.IsSet() && !a.cfg.StripeWebhookSecret.IsSet() {
+		return nil, func() {}, nil
+	}
+	prov, err := a.stripeProvider()
+	if err != nil {
+		return nil, nil, err
+	}
+	w := payments.NewWorker(svc, prov, payments.Options{Logger: a.log, PollEvery: a.cfg.PollInterval})
+	var srv *http.Server
+	var ln net.Listener
+	if a.cfg.StripeWebhookSecret.IsSet() {
+		srv = payments.NewServer(a.cfg.WebhookAddr, payments.NewReceiver(w))
+		if ln, err = net.Listen("tcp", srv.Addr); err != nil {
+			return nil, nil, fmt.Errorf("webhook receiver: %w", err)
+		}
+	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = w.Run(workCtx) }()
+	if a.cfg.StripeSecretKey.IsSet() {
+		refunder = refunderFunc(func(ctx context.Context, key string) error { _, err := w.ExecuteRefund(ctx, key); return err })
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = w.RunPoller(workCtx) }()
+	}
+	if srv != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("webhook receiver", "err", err)
+			}
+		}()
+	}
+	a.log.Info("payment sync started in the TUI", "webhook_addr", a.cfg.WebhookAddr, "polling", a.cfg.StripeSecretKey.IsSet())
+	return refunder, func() {
+		if srv != nil {
+			shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := srv.Shutdown(shut); err != nil {
+				a.log.Warn("webhook receiver shutdown", "err", err)
+			}
+			cancel()
+		}
+		stopWork()
+		wg.Wait()
+	}, nil
 }
