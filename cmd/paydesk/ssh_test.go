@@ -28,6 +28,7 @@ import (
 type served struct {
 	sshAddr string
 	socket  string
+	stop    func() // SIGTERM, wait, check the socket is gone; once
 }
 
 // serve starts `paydesk serve` on the desk's database (SSH on a free port)
@@ -74,14 +75,10 @@ func (d *desk) serve() *served {
 			d.t.Errorf("serve left its socket behind: %v", err)
 		}
 	}
+	s.stop = stop
 	d.t.Cleanup(stop)
-	serveStops[s] = stop
 	return s
 }
-
-var serveStops = map[*served]func(){}
-
-func (s *served) stop() { serveStops[s]() }
 
 // While serve holds the database every CLI command still works, with the
 // same output and exit code as when it runs on its own.
