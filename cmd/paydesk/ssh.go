@@ -261,6 +261,7 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 			Refunder:       refunder,
 			Ctx:            s.Context,
 			SetupDefaults:  setup,
+			Staff:          s.Staff,
 		}), nil
 	}
 }
