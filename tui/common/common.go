@@ -30,11 +30,14 @@ type Backend interface {
 	CreateClient(ctx context.Context, a finance.Actor, nc finance.NewClient) (finance.Client, error)
 	SearchClients(ctx context.Context, q string, limit int) ([]finance.ClientSummary, error)
 	ClientView(ctx context.Context, id finance.ClientID, p finance.Page) (finance.ClientView, error)
+	UpdateClient(ctx context.Context, a finance.Actor, id finance.ClientID, u finance.ClientUpdate) (finance.Client, error)
 
 	TopUp(ctx context.Context, a finance.Actor, r finance.TopUpRequest) (finance.Operation, error)
 	Checkout(ctx context.Context, a finance.Actor, r finance.CheckoutRequest) (finance.Operation, error)
 	CashOut(ctx context.Context, a finance.Actor, r finance.CashOutRequest) (finance.Operation, error)
 	Reverse(ctx context.Context, a finance.Actor, r finance.ReverseRequest) (finance.Operation, error)
+	Transfer(ctx context.Context, a finance.Actor, r finance.TransferRequest) (finance.Operation, error)
+	MoveCash(ctx context.Context, a finance.Actor, r finance.CashMoveRequest) (finance.Operation, error)
 
 	Operation(ctx context.Context, id finance.OperationID) (finance.Operation, error)
 	DayOperations(ctx context.Context, a finance.Actor, d finance.Date, register string) ([]finance.Operation, error)
@@ -283,6 +286,16 @@ func (m *Money) Parse(s string) (int64, error) {
 // ParseAllowZero reads an amount that may be zero.
 func (m *Money) ParseAllowZero(s string) (int64, error) {
 	return finance.ParseAmountAllowZero(strings.TrimSpace(s), m.currency, m.locale)
+}
+
+// Add adds amounts for a preview; ok is false when the sum would not fit
+// (a typed amount may be as large as int64 allows, and the service refuses it).
+func Add(a, b int64) (sum int64, ok bool) {
+	sum = a + b
+	if (b > 0 && sum < a) || (b < 0 && sum > a) {
+		return 0, false
+	}
+	return sum, true
 }
 
 // Currency is the ISO code.

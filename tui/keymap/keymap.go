@@ -39,6 +39,7 @@ type KeyMap struct {
 	Reverse  key.Binding
 	NextPage key.Binding
 	PrevPage key.Binding
+	Edit     key.Binding
 
 	// checkout
 	WalkIn      key.Binding
@@ -56,6 +57,9 @@ type KeyMap struct {
 	GoTo       key.Binding
 	Export     key.Binding
 	ExportSpan key.Binding
+	Transfer   key.Binding
+	PaidIn     key.Binding
+	PaidOut    key.Binding
 
 	// bookings, sync, staff
 	CancelBooking key.Binding
@@ -103,6 +107,7 @@ func Default() *KeyMap {
 		Reverse:  b("r", "reverse op", "r"),
 		NextPage: b("]", "older", "]", "pgdown"),
 		PrevPage: b("[", "newer", "[", "pgup"),
+		Edit:     b("E", "edit", "E"),
 
 		WalkIn:      b("ctrl+w", "walk-in", "ctrl+w"),
 		DeleteLine:  b("ctrl+d", "delete line", "ctrl+d"),
@@ -118,6 +123,9 @@ func Default() *KeyMap {
 		GoTo:       b("g", "go to date", "g"),
 		Export:     b("e", "export day", "e"),
 		ExportSpan: b("E", "export range", "E"),
+		Transfer:   b("m", "transfer", "m"),
+		PaidIn:     b("i", "paid in", "i"),
+		PaidOut:    b("o", "paid out", "o"),
 
 		CancelBooking: b("x", "cancel booking", "x"),
 		Refund:        b("R", "refund", "R"),

@@ -36,6 +36,7 @@ const (
 	formTopUp
 	formCashOut
 	formReverse
+	formEdit
 )
 
 // Model is the Clients tab.
@@ -83,6 +84,11 @@ type (
 	createdMsg struct {
 		client finance.Client
 		err    error
+	}
+	updatedMsg struct {
+		client  finance.Client
+		changed []string
+		err     error
 	}
 	postedMsg struct {
 		what string
@@ -143,7 +149,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.filtering:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter/↓", "to the list")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}
 	case m.mode == modeDetail:
-		return []key.Binding{k.TopUp, k.Checkout, k.CashOut, k.Reverse, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "postings")), k.NextPage, k.PrevPage, k.Back}
+		return []key.Binding{k.TopUp, k.Checkout, k.CashOut, k.Reverse, m.editKey(), key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "postings")), k.NextPage, k.PrevPage, k.Back}
 	case m.mode == modeOp:
 		return []key.Binding{k.Reverse, k.Back}
 	}
@@ -154,7 +160,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
 	return [][]key.Binding{
 		{k.Filter, k.Up, k.Down, k.Enter, k.New},
-		{k.TopUp, k.Checkout, k.CashOut, k.Reverse},
+		{k.TopUp, k.Checkout, k.CashOut, k.Reverse, m.editKey()},
 		{k.NextPage, k.PrevPage, k.Back},
 	}
 }
@@ -239,20 +245,15 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.busy = false
 		if msg.err != nil {
 			// The service's words go under the field they are about.
-			text := common.ErrText(msg.err)
-			field := 0
-			if strings.Contains(strings.ToLower(text), "phone") {
-				field = 1
-			} else if strings.Contains(strings.ToLower(text), "mail") {
-				field = 2
-			}
-			m.form.SetError(field, text)
+			m.form.SetError(m.fieldFor(msg.err), common.ErrText(msg.err))
 			return common.Failed(msg.err)
 		}
 		m.closeForm()
 		m.filter.SetValue("")
 		return tea.Batch(common.Status(common.StatusOK, "Client %s added (%s).", msg.client.Name, msg.client.Phone),
 			m.search(), m.load(msg.client.ID, 0))
+	case updatedMsg:
+		return m.updated(msg)
 	case postedMsg:
 		m.busy = false
 		m.confirm, m.pending = nil, nil
@@ -386,6 +387,8 @@ func (m *Model) updateDetail(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Checkout):
 		cl := m.view.ClientSummary
 		return func() tea.Msg { return common.OpenCheckoutMsg{Client: &cl} }
+	case key.Matches(msg, k.Edit):
+		return m.openEdit()
 	case key.Matches(msg, k.Reverse):
 		if op, ok := m.selectedOp(); ok {
 			return m.openReverse(op)
@@ -475,36 +478,7 @@ func (m *Model) openNewClient() tea.Cmd {
 		return common.Status(common.StatusError, "%s", components.RightRefusal(m.c, finance.RightClients))
 	}
 	s := m.c.Styles
-	name := components.TextField(s, "Name", "first and last name", func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return fmt.Errorf("enter the client's name")
-		}
-		return nil
-	})
-	phone := components.TextField(s, "Phone", "+380 67 123 4567", func(v string) error {
-		digits := 0
-		for _, r := range v {
-			switch {
-			case r >= '0' && r <= '9':
-				digits++
-			case strings.ContainsRune("+ -().", r):
-			default:
-				return fmt.Errorf("a phone has digits, spaces, + - ( ) only")
-			}
-		}
-		if digits < 5 {
-			return fmt.Errorf("enter the client's phone number")
-		}
-		return nil
-	})
-	phone.Hint = "without +country it is read as a " + m.c.Settings.PhoneRegion + " number"
-	email := components.TextField(s, "Email", "optional", func(v string) error {
-		if v != "" && (!strings.Contains(v, "@") || strings.ContainsAny(v, " ,;")) {
-			return fmt.Errorf("that does not look like an email address")
-		}
-		return nil
-	})
-	note := components.TextField(s, "Note", "optional", nil)
+	name, phone, email, note := m.clientFields()
 	m.form = components.NewForm(s, m.c.Keys, name, phone, email, note)
 	m.form.Width = min(m.c.Width-6, 70)
 	m.formKind = formNewClient
@@ -675,6 +649,8 @@ func (m *Model) review() tea.Cmd {
 				return postedMsg{what: "Cash-out", op: op, err: err}
 			})
 		}
+	case formEdit:
+		return m.reviewEdit()
 	case formReverse:
 		op := m.revOp
 		req := finance.ReverseRequest{Key: m.formKey, OperationID: op.ID, Reason: f[0].Value()}
@@ -744,6 +720,8 @@ func (m *Model) formView() string {
 		title = "Cash out " + m.view.Name + "'s deposit"
 	case formReverse:
 		title = fmt.Sprintf("Reverse operation #%d (%s)", m.revOp.ID, common.KindName(m.revOp.Kind))
+	case formEdit:
+		title = fmt.Sprintf("Edit client #%d · %s", m.view.ID, m.view.Name)
 	}
 	return s.Title.Render(title) + "\n\n" + m.form.View() + "\n\n" +
 		s.Muted.Render("enter: next field, then review · esc: cancel")
@@ -753,13 +731,20 @@ func (m *Model) detailView() string {
 	s := m.c.Styles
 	v := m.view
 	var b strings.Builder
-	b.WriteString(s.Title.Render(v.Name) + s.Muted.Render(fmt.Sprintf("  %s · client #%d", v.Phone, v.ID)) + "\n")
+	contact := v.Phone
+	if v.Email != "" {
+		contact += " · " + v.Email
+	}
+	b.WriteString(s.Title.Render(v.Name) + s.Muted.Render(fmt.Sprintf("  %s · client #%d", contact, v.ID)) + "\n")
 	bal := s.Positive
 	if v.Balance < 0 {
 		bal = s.Negative
 	}
 	b.WriteString(s.Label.Render("Balance ") + bal.Render(m.c.Money.Format(v.Balance)) +
 		s.Label.Render("   Available ") + m.c.Money.Format(v.Available))
+	if v.CreditLimit != 0 {
+		b.WriteString(s.Label.Render("   Credit limit ") + m.c.Money.Format(v.CreditLimit))
+	}
 	if v.Note != "" {
 		b.WriteString(s.Muted.Render("   " + v.Note))
 	}

@@ -47,6 +47,15 @@ type Model struct {
 	prompt     *components.Form // go to date, or export range
 	promptKind int
 	busy       bool
+
+	// a register action (actions.go)
+	form    *components.Form
+	action  action
+	formKey string // idempotency key, made when the form opens
+	from    finance.Register
+	toRegs  []finance.Register
+	confirm *components.Confirm
+	pending func() tea.Cmd
 }
 
 const (
@@ -108,13 +117,20 @@ func (m *Model) SetSize(w, h int) {
 	m.regTbl.Height = max(1, len(m.c.Settings.Registers))
 	m.opsTbl.Width = w
 	m.opsTbl.Height = max(3, h-4)
+	if m.form != nil {
+		m.form.Width = min(w-6, 70)
+	}
 }
 
-func (m *Model) Capturing() bool { return m.prompt != nil }
+func (m *Model) Capturing() bool { return m.prompt != nil || m.form != nil || m.confirm != nil }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
+	case m.confirm != nil:
+		return []key.Binding{k.Confirm, k.Cancel}
+	case m.form != nil:
+		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
 	case m.prompt != nil:
 		return []key.Binding{k.NextFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), k.Back}
 	case m.mode == modeOps:
@@ -122,8 +138,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.mode == modeOp:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "reversal link")), k.Back}
 	}
-	return []key.Binding{k.DayBack, k.DayFwd, k.WeekBack, k.MonthBack, k.Today, k.GoTo,
-		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "day's ops")), k.Export}
+	// The register actions come early so a narrow footer still shows them.
+	out := append([]key.Binding{k.DayBack, k.DayFwd}, m.actionKeys()...)
+	return append(out, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "day's ops")),
+		k.WeekBack, k.MonthBack, k.Today, k.GoTo, k.Export)
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
@@ -132,7 +150,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.DayBack, k.DayFwd, k.WeekBack, k.WeekFwd},
 		{k.MonthBack, k.MonthFwd, k.Today, k.GoTo},
 		{k.Up, k.Down, k.Enter, k.Back},
-		{k.Export, k.ExportSpan},
+		append([]key.Binding{k.Export, k.ExportSpan}, m.actionKeys()...),
 	}
 }
 
@@ -236,6 +254,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.op, m.mode = msg.op, modeOp
 		return nil
+	case postedMsg:
+		return m.posted(msg)
 	case exportMsg:
 		m.busy = false
 		if msg.err != nil {
@@ -245,6 +265,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		if m.busy {
 			return nil
+		}
+		switch {
+		case m.confirm != nil:
+			return m.updateConfirm(msg)
+		case m.form != nil:
+			return m.updateAction(msg)
 		}
 		if m.prompt != nil {
 			return m.updatePrompt(msg)
@@ -358,6 +384,12 @@ func (m *Model) updateDay(msg tea.KeyMsg) tea.Cmd {
 		f := components.TextField(m.c.Styles, "Date", "YYYY-MM-DD", validDate)
 		f.Input.SetValue(string(m.date))
 		m.prompt, m.promptKind = components.NewForm(m.c.Styles, m.c.Keys, f), promptGoto
+	case key.Matches(msg, k.Transfer):
+		return m.openAction(actTransfer)
+	case key.Matches(msg, k.PaidIn):
+		return m.openAction(actPaidIn)
+	case key.Matches(msg, k.PaidOut):
+		return m.openAction(actPaidOut)
 	case key.Matches(msg, k.Export):
 		return m.export(m.date, m.date)
 	case key.Matches(msg, k.ExportSpan):
@@ -442,6 +474,12 @@ func (m *Model) updateOp(msg tea.KeyMsg) tea.Cmd {
 
 func (m *Model) View() string {
 	s := m.c.Styles
+	if m.confirm != nil {
+		return components.Center(s, m.c.Width, m.c.Height, m.confirm.View(s, m.c.Width))
+	}
+	if m.form != nil {
+		return m.actionView()
+	}
 	if m.prompt != nil {
 		title := "Go to date"
 		if m.promptKind == promptExport {

@@ -1,0 +1,359 @@
+package ledger
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/google/uuid"
+
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/tui/common"
+	"github.com/paydesk/paydesk/tui/components"
+)
+
+// The register actions of the Finance tab: a transfer from the selected
+// register to another, and a paid-in or paid-out with a reason. Each opens a
+// form with an idempotency key, asks for confirmation showing the exact
+// postings, and posts on today's business date.
+
+type action int
+
+const (
+	actNone action = iota
+	actTransfer
+	actPaidIn
+	actPaidOut
+)
+
+// postedMsg answers a register action.
+type postedMsg struct {
+	what string
+	op   finance.Operation
+	err  error
+}
+
+// right is what an action needs.
+func (a action) right() finance.Right {
+	if a == actTransfer {
+		return finance.RightTransfer
+	}
+	return finance.RightPaidInOut
+}
+
+// actionKeys are the register actions the person may take, for the help.
+func (m *Model) actionKeys() []key.Binding {
+	k := m.c.Keys
+	var out []key.Binding
+	if m.c.Allowed(finance.RightTransfer) {
+		out = append(out, k.Transfer)
+	}
+	if m.c.Allowed(finance.RightPaidInOut) {
+		out = append(out, k.PaidIn, k.PaidOut)
+	}
+	return out
+}
+
+// selectedRegister is the register the cursor is on, if the day is loaded.
+func (m *Model) selectedRegister() (finance.Register, bool) {
+	if len(m.totals) == 0 {
+		return finance.Register{}, false
+	}
+	id := m.register()
+	for _, r := range m.c.Settings.Registers {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return finance.Register{}, false
+}
+
+// todayClosing is what a register holds now, known only while today is shown.
+func (m *Model) todayClosing(register string) (int64, bool) {
+	if m.date != m.c.Today() {
+		return 0, false
+	}
+	for _, t := range m.totals {
+		if t.Register == register {
+			return t.Closing, true
+		}
+	}
+	return 0, false
+}
+
+func (m *Model) openAction(a action) tea.Cmd {
+	if !m.c.Allowed(a.right()) {
+		return common.Status(common.StatusError, "%s", components.RightRefusal(m.c, a.right()))
+	}
+	from, ok := m.selectedRegister()
+	if !ok {
+		return common.Status(common.StatusError, "the registers are not loaded yet; try again")
+	}
+	if !m.c.Backend.CanUseRegister(m.c.Actor, from.ID) {
+		return common.Status(common.StatusError, "%s", registerRefusal(m.c, from))
+	}
+	s := m.c.Styles
+	amount := components.TextField(s, "Amount", "0.00", func(v string) error {
+		_, err := m.c.Money.Parse(v)
+		return err
+	})
+	var fields []*components.Field
+	switch a {
+	case actTransfer:
+		m.toRegs = nil
+		for _, r := range m.c.Registers() {
+			if r.ID != from.ID {
+				m.toRegs = append(m.toRegs, r)
+			}
+		}
+		if len(m.toRegs) == 0 {
+			return common.Status(common.StatusError, "there is no other register you may transfer to")
+		}
+		names := make([]string, len(m.toRegs))
+		for i, r := range m.toRegs {
+			names[i] = r.Name
+		}
+		fields = []*components.Field{components.ChoiceField(s, "To", names, 0), amount,
+			components.TextField(s, "Note", "optional", nil)}
+	default:
+		reason := components.TextField(s, "Reason", "what the money is for", func(v string) error {
+			if strings.TrimSpace(v) == "" {
+				return fmt.Errorf("a paid-in or paid-out needs a reason")
+			}
+			return nil
+		})
+		fields = []*components.Field{amount, reason}
+	}
+	m.form = components.NewForm(s, m.c.Keys, fields...)
+	m.form.Width = min(m.c.Width-6, 70)
+	m.action, m.from = a, from
+	// The key lives as long as the form: a refusal keeps it, so fixing the
+	// amount and confirming again can never post twice.
+	m.formKey = uuid.NewString()
+	return nil
+}
+
+func registerRefusal(c common.Common, r finance.Register) string {
+	return fmt.Sprintf("%s (%s) may not use the %s register", c.Actor.Staff, c.Actor.Role, r.Name)
+}
+
+func (m *Model) closeAction() {
+	m.form, m.action, m.formKey, m.toRegs = nil, actNone, "", nil
+	m.confirm, m.pending = nil, nil
+}
+
+func (m *Model) updateAction(msg tea.KeyMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		m.closeAction()
+		return common.Status(common.StatusInfo, "canceled")
+	case "enter":
+		if !m.form.OnLast() {
+			m.form.FocusField(m.form.Focus + 1)
+			return nil
+		}
+		if !m.form.Validate() {
+			return nil
+		}
+		m.review()
+		return nil
+	}
+	return m.form.Update(msg)
+}
+
+func (m *Model) updateConfirm(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Confirm):
+		m.busy = true
+		return m.pending()
+	case key.Matches(msg, k.Cancel):
+		m.confirm, m.pending = nil, nil
+	}
+	return nil
+}
+
+// review turns a valid form into a confirmation of exactly what will post.
+func (m *Model) review() {
+	f := m.form.Fields
+	amtField := 0
+	if m.action == actTransfer {
+		amtField = 1
+	}
+	amount, err := m.c.Money.Parse(f[amtField].Value())
+	if err != nil {
+		m.form.SetError(amtField, common.ErrText(err))
+		return
+	}
+	// A register that could not hold the sum is refused here too: the books
+	// must never be asked to wrap around.
+	if why := m.overflows(m.action, amount); why != "" {
+		m.form.SetError(amtField, why)
+		return
+	}
+	b, c, a, idem, from := m.c.Backend, m.c, m.c.Actor, m.formKey, m.from
+	fromAcc := finance.RegisterAccount(from.ID)
+	var (
+		title, yes, what, busy string
+		ps                     []finance.Posting
+		extra                  []string
+		call                   func() (finance.Operation, error)
+	)
+	switch m.action {
+	case actTransfer:
+		to := m.toRegs[f[0].Choice]
+		req := finance.TransferRequest{Key: idem, From: from.ID, To: to.ID, Amount: amount, Note: f[2].Value()}
+		title = fmt.Sprintf("Transfer %s from %s to %s?", m.c.Money.Format(amount), from.Name, to.Name)
+		yes, what, busy = "post the transfer", "Transfer", "posting the transfer…"
+		ps = []finance.Posting{{Account: finance.RegisterAccount(to.ID), Amount: amount}, {Account: fromAcc, Amount: -amount}}
+		if req.Note != "" {
+			extra = append(extra, "  Note: "+req.Note)
+		}
+		call = func() (finance.Operation, error) {
+			ctx, cancel := c.Call()
+			defer cancel()
+			return b.Transfer(ctx, a, req)
+		}
+	default:
+		in := m.action == actPaidIn
+		req := finance.CashMoveRequest{Key: idem, Register: from.ID, Amount: amount, In: in, Reason: f[1].Value()}
+		if in {
+			title = fmt.Sprintf("Pay %s into %s?", m.c.Money.Format(amount), from.Name)
+			yes, what, busy = "post the paid-in", "Paid-in", "posting the paid-in…"
+			ps = []finance.Posting{{Account: fromAcc, Amount: amount}, {Account: finance.AccountPaidInOut, Amount: -amount}}
+		} else {
+			title = fmt.Sprintf("Pay %s out of %s?", m.c.Money.Format(amount), from.Name)
+			yes, what, busy = "post the paid-out", "Paid-out", "posting the paid-out…"
+			ps = []finance.Posting{{Account: fromAcc, Amount: -amount}, {Account: finance.AccountPaidInOut, Amount: amount}}
+		}
+		extra = append(extra, "  Reason: "+req.Reason)
+		call = func() (finance.Operation, error) {
+			ctx, cancel := c.Call()
+			defer cancel()
+			return b.MoveCash(ctx, a, req)
+		}
+	}
+	lines := append([]string{"  This posts:"}, components.PostingLines(m.c, ps, nil)...)
+	lines = append(lines, "")
+	lines = append(lines, extra...)
+	lines = append(lines, m.afterLines(ps)...)
+	if m.date != m.c.Today() {
+		lines = append(lines, fmt.Sprintf("  It posts on today, %s, not on the day shown.", m.c.Today()))
+	}
+	m.confirm = &components.Confirm{Title: title, Lines: lines, Yes: yes}
+	m.pending = func() tea.Cmd {
+		return tea.Batch(common.Busy(busy), func() tea.Msg {
+			op, err := call()
+			return postedMsg{what: what, op: op, err: err}
+		})
+	}
+}
+
+// overflows says why an amount is too large for a register shown today ("" if
+// it fits or today's balances are not on screen; the service checks anyway).
+func (m *Model) overflows(a action, amount int64) string {
+	check := func(r finance.Register, delta int64) string {
+		held, ok := m.todayClosing(r.ID)
+		if !ok {
+			return ""
+		}
+		if _, ok := common.Add(held, delta); !ok {
+			return "too large: " + r.Name + " holds " + m.c.Money.Format(held) + " and could not book it"
+		}
+		return ""
+	}
+	switch a {
+	case actTransfer:
+		if why := check(m.from, -amount); why != "" {
+			return why
+		}
+		return check(m.toRegs[m.form.Fields[0].Choice], amount)
+	case actPaidIn:
+		return check(m.from, amount)
+	}
+	return check(m.from, -amount)
+}
+
+// afterLines say what each register will hold, when today is on screen, and
+// warn before a cash drawer is booked below zero (the service allows it: the
+// drawer may really be short, but it is worth a second look).
+func (m *Model) afterLines(ps []finance.Posting) []string {
+	var out []string
+	for _, p := range ps {
+		id, ok := strings.CutPrefix(string(p.Account), "register/")
+		if !ok {
+			continue
+		}
+		held, ok := m.todayClosing(id)
+		if !ok {
+			continue
+		}
+		after, ok := common.Add(held, p.Amount)
+		if !ok {
+			continue // review refused it already
+		}
+		line := fmt.Sprintf("  %s after: %s", m.c.RegisterName(id), m.c.Money.Format(after))
+		if after < 0 && m.kindOf(id) == finance.RegisterCash {
+			line += " (below zero: count the drawer first)"
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (m *Model) kindOf(id string) finance.RegisterKind {
+	for _, r := range m.c.Settings.Registers {
+		if r.ID == id {
+			return r.Kind
+		}
+	}
+	return ""
+}
+
+func (m *Model) posted(msg postedMsg) tea.Cmd {
+	m.busy = false
+	m.confirm, m.pending = nil, nil
+	if msg.err != nil {
+		// The form stays open with the same key; the service's words say why.
+		return common.Status(common.StatusError, "%s refused: %s", msg.what, common.ErrText(msg.err))
+	}
+	m.closeAction()
+	// The operation is on today's books: show today with fresh totals.
+	m.date = m.c.Today()
+	return tea.Batch(common.Status(common.StatusOK, "%s of %s posted as operation #%d.", msg.what, m.c.Money.Format(opAmount(msg.op)), msg.op.ID),
+		m.reload())
+}
+
+// opAmount is the size of an operation: the sum of its debits.
+func opAmount(op finance.Operation) int64 {
+	var n int64
+	for _, p := range op.Postings {
+		if p.Amount > 0 {
+			n += p.Amount
+		}
+	}
+	return n
+}
+
+// FormKey is the idempotency key of the open register action ("" when none).
+func (m *Model) FormKey() string { return m.formKey }
+
+func (m *Model) actionView() string {
+	s := m.c.Styles
+	var title string
+	switch m.action {
+	case actTransfer:
+		title = "Transfer from " + m.from.Name
+	case actPaidIn:
+		title = "Paid in · " + m.from.Name
+	case actPaidOut:
+		title = "Paid out · " + m.from.Name
+	}
+	sub := "Posts on today, " + string(m.c.Today())
+	if held, ok := m.todayClosing(m.from.ID); ok {
+		sub += " · " + m.from.Name + " holds " + m.c.Money.Format(held)
+	}
+	return s.Title.Render(title) + "\n" + s.Muted.Render(sub) + "\n\n" + m.form.View() + "\n\n" +
+		s.Muted.Render("enter: next field, then review · esc: cancel")
+}
