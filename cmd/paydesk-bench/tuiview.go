@@ -146,7 +146,9 @@ func openToFirstFrame(ctx context.Context, open func() (*finance.Service, func()
 }
 
 // measureScreens logs in and times View() of every screen at 120x40.
-func measureScreens(ctx context.Context, books *finance.Service, busy finance.Client, n int) (map[string][]time.Duration, []string, error) {
+// after, if set, is called once each screen is measured.
+func measureScreens(ctx context.Context, books *finance.Service, busy finance.Client, n int,
+	after func(screen string)) (map[string][]time.Duration, []string, error) {
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d := newDriver(books, dctx)
@@ -198,6 +200,9 @@ func measureScreens(ctx context.Context, books *finance.Service, busy finance.Cl
 		}
 		out[s.name] = samples
 		order = append(order, s.name)
+		if after != nil {
+			after(s.name)
+		}
 	}
 	return out, order, nil
 }
