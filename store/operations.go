@@ -155,6 +155,14 @@ func (t *tx) AppendOperation(op *finance.Operation) error {
 			cur = getI64(bal.Get([]byte(p.Account)))
 		}
 		sum, ok := addInt64(cur, p.Amount)
+		if ok {
+			// Reads add a register's start balance, so the stored sum must
+			// leave room for it or the register's balance wraps around.
+			if reg, isReg := strings.CutPrefix(string(p.Account), registerPrefix); isReg {
+				start, _ := t.startBalance(reg)
+				_, ok = addInt64(sum, start)
+			}
+		}
 		if !ok {
 			return fmt.Errorf("%w: balance of %s would overflow", finance.ErrInvalid, p.Account)
 		}

@@ -59,6 +59,8 @@ func TestAppendOperationRefusals(t *testing.T) {
 	overflow := cashMove("o", "cash", math.MaxInt64, "2026-03-02")
 	sumOverflow := topUp("so", c.ID, "cash", 1, "2026-03-02")
 	sumOverflow.Postings = []finance.Posting{{Account: "revenue", Amount: math.MaxInt64}, {Account: "fees", Amount: math.MaxInt64}, {Account: "prepaid", Amount: 2}}
+	// Fits the stored sum (100 + this) but not once the 10000 start balance is added.
+	startOverflow := cashMove("sto", "cash", math.MaxInt64-200, "2026-03-02")
 	noClient := topUp("nc", 99, "cash", 100, "2026-03-02")
 	badDate := topUp("bd", c.ID, "cash", 100, "2026-13-40")
 	noKey := topUp("", c.ID, "cash", 100, "2026-03-02")
@@ -79,6 +81,7 @@ func TestAppendOperationRefusals(t *testing.T) {
 		{"nil", nil, finance.ErrInvalid},
 		{"balance overflow", overflow, finance.ErrInvalid},
 		{"sum overflow", sumOverflow, finance.ErrInvalid},
+		{"overflow with the start balance", startOverflow, finance.ErrInvalid},
 		{"unknown client", noClient, finance.ErrNotFound},
 		{"bad date", badDate, finance.ErrInvalid},
 		{"no key", noKey, finance.ErrInvalid},
