@@ -40,6 +40,9 @@ func (s *Service) checkSettings(st Settings) (Settings, error) {
 	if st.Locale = strings.TrimSpace(st.Locale); st.Locale == "" {
 		st.Locale = "en"
 	}
+	if err := ValidLocale(st.Locale); err != nil {
+		return Settings{}, err
+	}
 	if _, err := NewFormatter(st.Currency, st.Locale); err != nil {
 		return Settings{}, err
 	}

@@ -25,6 +25,8 @@ func TestSetupValidates(t *testing.T) {
 		pin  string
 	}{
 		{"unknown currency", func(s *finance.Settings) { s.Currency = "XXY" }, "1234"},
+		{"unknown locale", func(s *finance.Settings) { s.Locale = "xx" }, "1234"},
+		{"zone typed as locale", func(s *finance.Settings) { s.Locale = "Europe/Kyiv" }, "1234"},
 		{"bad zone", func(s *finance.Settings) { s.TimeZone = "Mars/Olympus" }, "1234"},
 		{"bad region", func(s *finance.Settings) { s.PhoneRegion = "QQ" }, "1234"},
 		{"duplicate register", func(s *finance.Settings) { s.Registers = append(s.Registers, s.Registers[0]) }, "1234"},
