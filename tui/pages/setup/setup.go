@@ -41,6 +41,10 @@ type Model struct {
 	demo     Demo
 	form     *components.Form
 	busy     bool
+	// untouched marks fields still holding the machine's guess: the first
+	// letter typed there replaces the guess rather than appending to it
+	// ("My salonStudio Mila"), as a preselected default does.
+	untouched map[int]bool
 }
 
 type doneMsg struct {
@@ -57,7 +61,7 @@ func New(c common.Common, defaults finance.Settings, demo Demo) *Model {
 	fields := []*components.Field{
 		components.TextField(s, "Location name", "Studio Mila", required("a location name")),
 		components.TextField(s, "Currency", "EUR", validCurrency),
-		components.TextField(s, "Locale", "en", required("a locale such as en, uk or pt-BR")),
+		components.TextField(s, "Locale", "en", finance.ValidLocale),
 		components.TextField(s, "Time zone", "Europe/Kyiv", validZone),
 		components.TextField(s, "Phone region", "UA", validRegion),
 		components.TextField(s, "Owner name", "your name", required("the owner's name")),
@@ -69,6 +73,12 @@ func New(c common.Common, defaults finance.Settings, demo Demo) *Model {
 	fields[fLocale].Input.SetValue(defaults.Locale)
 	fields[fZone].Input.SetValue(defaults.TimeZone)
 	fields[fRegion].Input.SetValue(defaults.PhoneRegion)
+	m.untouched = map[int]bool{}
+	for _, i := range []int{fLocation, fCurrency, fLocale, fZone, fRegion} {
+		m.untouched[i] = fields[i].Value() != ""
+	}
+	fields[fLocation].Hint = "typing replaces the suggestion; backspace edits it"
+	fields[fLocale].Hint = "how amounts are written: en, uk, de-DE, pt-BR"
 	fields[fCurrency].Hint = "ISO 4217 code; one currency per location"
 	fields[fZone].Hint = "IANA name; decides each day's business date"
 	fields[fRegion].Hint = "phones typed without +country are read as this region's"
@@ -171,9 +181,24 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			}
 			return m.submit()
 		}
+		m.replaceUntouched(msg)
 		return m.form.Update(msg)
 	}
 	return nil
+}
+
+// replaceUntouched clears a suggested value when the first letter is typed
+// over it; any other editing key (backspace, arrows) means "edit it" instead.
+func (m *Model) replaceUntouched(msg tea.KeyMsg) {
+	k := m.c.Keys
+	i := m.form.Focus
+	if !m.untouched[i] || key.Matches(msg, k.NextFld, k.PrevFld) {
+		return
+	}
+	m.untouched[i] = false
+	if msg.Type == tea.KeyRunes || msg.Type == tea.KeySpace {
+		m.form.Fields[i].Input.SetValue("")
+	}
 }
 
 func (m *Model) submit() tea.Cmd {

@@ -1,0 +1,45 @@
+package tui
+
+import (
+	"testing"
+)
+
+// A new user types the salon's name over the machine's suggestion: it must
+// replace it, not append to it ("My salonStudio Anna"), while backspace
+// edits the suggestion instead. A locale that is not a language is refused
+// inline (a time zone typed one field too early was once accepted).
+func TestSetupTypingReplacesSuggestionsAndChecksLocale(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, false)
+	defaults := testSettings()
+	defaults.Location = "My salon"
+	h := newHarness(t, b, Deps{SetupDefaults: defaults}, 120, 40)
+
+	h.typ("Studio Anna") // replaces "My salon"
+	h.press("enter")
+	h.press("backspace") // edits "EUR" into "EU" ...
+	h.typ("R")           // ... and back: no replacing once edited
+	h.press("enter")
+	h.typ("Europe/Kyiv") // a time zone in the locale field
+	h.press("tab")
+	h.contains("unknown locale")
+	h.press("shift+tab", "ctrl+u")
+	h.typ("en")
+	h.press("enter", "enter", "enter") // locale, zone, region as suggested
+	h.typ("Anna")
+	h.press("enter")
+	h.typ("1234")
+	h.press("enter")
+	h.typ("1234")
+	h.press("enter")
+	if h.m.state != stateMain {
+		t.Fatalf("not in the main screen after setup:\n%s", h.view())
+	}
+	st, err := b.svc.Settings(ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Location != "Studio Anna" || st.Currency != "EUR" || st.Locale != "en" {
+		t.Fatalf("settings location %q currency %q locale %q", st.Location, st.Currency, st.Locale)
+	}
+}
