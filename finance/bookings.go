@@ -937,7 +937,7 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 		switch b.Status {
 		case BookingCanceled:
 		case BookingRefunded:
-			return fmt.Errorf("%w: booking %s is refunded in full already", ErrRefundExceeds, b.ID)
+			return errf(ErrRefundExceeds, "booking %s is refunded in full already", b.ID)
 		default:
 			return fmt.Errorf("%w: booking %s is %s; only canceled bookings are refunded", ErrConflict, b.ID, b.Status)
 		}
@@ -951,7 +951,7 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 			amount = left
 		}
 		if amount <= 0 || amount > left {
-			return fmt.Errorf("%w: booking %s has %d left to refund, asked %d", ErrRefundExceeds, b.ID, max(left, 0), amount)
+			return errf(ErrRefundExceeds, "booking %s has %s left to refund; %s is more", b.ID, env.Fmt.Format(max(left, 0)), env.Fmt.Format(amount))
 		}
 		now := s.now()
 		out = Refund{Key: r.Key, BookingID: b.ID, Amount: amount, Reason: r.Reason, Staff: a.Staff,

@@ -1,6 +1,7 @@
 package finance_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -258,6 +259,10 @@ func TestRefundToDeposit(t *testing.T) {
 	before := f.snap(finance.AccountPrepaid)
 	_, err = f.svc.StartRefund(f.ctx, f.admin, over)
 	wantErr(t, err, finance.ErrRefundExceeds)
+	// Said in money, as the desk reads it, not in minor units.
+	if msg := finance.Message(err); !strings.Contains(msg, "€25.00 left") || !strings.Contains(msg, "€25.01") {
+		t.Errorf("refusal %q does not say the amounts in money", msg)
+	}
 	f.unchanged(before, finance.AccountPrepaid)
 
 	r, err := f.svc.StartRefund(f.ctx, f.admin, req)
