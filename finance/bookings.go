@@ -937,7 +937,7 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 		switch b.Status {
 		case BookingCanceled:
 		case BookingRefunded:
-			return errf(ErrRefundExceeds, "booking %s is refunded in full already", b.ID)
+			return fmt.Errorf("%w: booking %s is refunded in full already", ErrRefundExceeds, b.ID)
 		default:
 			return fmt.Errorf("%w: booking %s is %s; only canceled bookings are refunded", ErrConflict, b.ID, b.Status)
 		}
