@@ -42,6 +42,10 @@ type Config struct {
 
 	Setup  Setup          // what first-run setup and `paydesk init` start from
 	Rights finance.Rights // what config says; RightsTable merges the defaults in
+
+	// origin names the variable or flag that last set a setting (by its file
+	// key), so a bad value is blamed on where it was typed, not on the file.
+	origin map[string]string
 }
 
 // Setup holds the location defaults that first-run setup, `paydesk init` and
@@ -338,16 +342,20 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
-	for name, dst := range map[string]*string{
-		"PAYDESK_DB":           &c.DB,
-		"PAYDESK_LOG_LEVEL":    &c.LogLevel,
-		"PAYDESK_LOG_FILE":     &c.LogFile,
-		"PAYDESK_WEBHOOK_ADDR": &c.WebhookAddr,
-		"PAYDESK_SSH_ADDR":     &c.SSHAddr,
-		"PAYDESK_EXPORT_DIR":   &c.ExportDir,
+	for _, e := range []struct {
+		name, setting string
+		dst           *string
+	}{
+		{"PAYDESK_DB", "db", &c.DB},
+		{"PAYDESK_LOG_LEVEL", "log_level", &c.LogLevel},
+		{"PAYDESK_LOG_FILE", "log_file", &c.LogFile},
+		{"PAYDESK_WEBHOOK_ADDR", "webhook_addr", &c.WebhookAddr},
+		{"PAYDESK_SSH_ADDR", "ssh_addr", &c.SSHAddr},
+		{"PAYDESK_EXPORT_DIR", "export_dir", &c.ExportDir},
 	} {
-		if v := getenv(name); v != "" {
-			*dst = v
+		if v := getenv(e.name); v != "" {
+			*e.dst = v
+			c.setOrigin(e.setting, e.name)
 		}
 	}
 	if v := getenv("STRIPE_SECRET_KEY"); v != "" {
@@ -375,22 +383,40 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 
 func (c *Config) applyOverrides(o Overrides) {
 	for _, p := range []struct {
-		dst *string
-		v   string
+		setting, flag string
+		dst           *string
+		v             string
 	}{
-		{&c.DB, o.DB}, {&c.LogLevel, o.LogLevel}, {&c.WebhookAddr, o.WebhookAddr}, {&c.SSHAddr, o.SSHAddr},
+		{"db", "--db", &c.DB, o.DB}, {"log_level", "--log-level", &c.LogLevel, o.LogLevel},
+		{"webhook_addr", "--webhook-addr", &c.WebhookAddr, o.WebhookAddr}, {"ssh_addr", "--ssh-addr", &c.SSHAddr, o.SSHAddr},
 	} {
 		if p.v != "" {
 			*p.dst = p.v
+			c.setOrigin(p.setting, p.flag)
 		}
 	}
+}
+
+func (c *Config) setOrigin(setting, from string) {
+	if c.origin == nil {
+		c.origin = map[string]string{}
+	}
+	c.origin[setting] = from
 }
 
 // Validate checks every value, so a typo is caught at start rather than
 // when a desk first needs the setting.
 func (c *Config) Validate() error {
-	var problems []string
+	var problems, elsewhere []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	// badAt files a problem under the source of the setting's value.
+	badAt := func(setting, format string, args ...any) {
+		if from := c.origin[setting]; from != "" {
+			elsewhere = append(elsewhere, from+": "+fmt.Sprintf(format, args...))
+			return
+		}
+		bad(format, args...)
+	}
 	if c.DB == "" {
 		bad("db path is empty")
 	}
@@ -398,11 +424,11 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 		c.LogLevel = strings.ToLower(c.LogLevel)
 	default:
-		bad("log level %q is not one of debug, info, warn, error", c.LogLevel)
+		badAt("log_level", "log level %q is not one of debug, info, warn, error", c.LogLevel)
 	}
-	for name, addr := range map[string]string{"webhook_addr": c.WebhookAddr, "ssh_addr": c.SSHAddr} {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			bad("%s %q is not host:port", name, addr)
+	for _, a := range []struct{ name, addr string }{{"webhook_addr", c.WebhookAddr}, {"ssh_addr", c.SSHAddr}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			badAt(a.name, "%s %q is not host:port", a.name, a.addr)
 		}
 	}
 	if c.PollInterval < time.Second {
@@ -418,7 +444,10 @@ func (c *Config) Validate() error {
 		if c.File != "" {
 			where = c.File
 		}
-		return fmt.Errorf("%w: %s: %s", ErrInvalid, where, strings.Join(problems, "; "))
+		elsewhere = append(elsewhere, where+": "+strings.Join(problems, "; "))
+	}
+	if len(elsewhere) > 0 {
+		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(elsewhere, "; "))
 	}
 	return nil
 }

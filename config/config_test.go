@@ -252,3 +252,32 @@ func TestMachineSetup(t *testing.T) {
 		}
 	}
 }
+
+// A bad value typed on the command line or in the environment is blamed on
+// the flag or variable, not on a config file that never held it.
+func TestRefusalsNameWhereTheValueCameFrom(t *testing.T) {
+	p := writeFile(t, 0o600, "log_level = \"info\"\n")
+	tests := []struct {
+		name      string
+		env       []string
+		overrides Overrides
+		want      string
+	}{
+		{"flag level", nil, Overrides{Config: p, LogLevel: "loud"}, "--log-level: log level \"loud\""},
+		{"env level", []string{"PAYDESK_LOG_LEVEL", "loud"}, Overrides{Config: p}, "PAYDESK_LOG_LEVEL: log level \"loud\""},
+		{"flag addr", nil, Overrides{Config: p, WebhookAddr: "8085"}, "--webhook-addr: webhook_addr \"8085\""},
+		{"env addr", []string{"PAYDESK_SSH_ADDR", "2222"}, Overrides{Config: p}, "PAYDESK_SSH_ADDR: ssh_addr \"2222\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv, _ := env(t, tt.env...)
+			_, err := Load(Options{Getenv: getenv, Overrides: tt.overrides})
+			if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want ErrInvalid saying %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), p) {
+				t.Fatalf("err = %v blames the config file", err)
+			}
+		})
+	}
+}
