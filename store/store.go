@@ -81,12 +81,6 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	// Batch (the webhook inlet) waits this long for company before it
-	// commits. bbolt's 10 ms made every lone caller (the poller recording
-	// events one by one) wait 10 ms; a commit takes ~2-4 ms here anyway, and
-	// callers arriving during it fill the next batch, so 2 ms loses no
-	// throughput under load.
-	bdb.MaxBatchDelay = 2 * time.Millisecond
 	db := &DB{bolt: bdb, path: path, settings: &settingsCache{}}
 	if err := db.migrate(migs); err != nil {
 		_ = bdb.Close()
