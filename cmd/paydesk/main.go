@@ -406,6 +406,11 @@ func (a *app) open(ctx context.Context, create bool) (*finance.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
 	}
+	if fi, err := os.Stat(a.cfg.DB); err == nil && fi.IsDir() {
+		// Otherwise a folder reads as "not set up", and init fails on it.
+		return nil, fmt.Errorf("%w: %s is a folder; --db names the database file, such as %s",
+			finance.ErrInvalid, a.cfg.DB, filepath.Join(a.cfg.DB, "paydesk.db"))
+	}
 	if !create && !store.Exists(a.cfg.DB) {
 		return nil, a.errNotSetUp()
 	}

@@ -12,6 +12,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/internal/demo"
@@ -22,6 +23,9 @@ import (
 // runTUI opens the full-screen front desk on this terminal. A missing
 // database file is created so first-run setup can fill it.
 func runTUI(ctx context.Context, a *app) error {
+	if err := needTerminal(); err != nil {
+		return err
+	}
 	svc, err := a.open(ctx, true)
 	if errors.Is(err, finance.ErrLocked) {
 		return fmt.Errorf("%w\nopen the front desk through it with `%s` (an admin adds your SSH key with `paydesk ssh-key add`)",
@@ -66,6 +70,27 @@ func runTUI(ctx context.Context, a *app) error {
 		return fmt.Errorf("tui: %w", err)
 	}
 	return nil
+}
+
+// needTerminal refuses to start the full-screen desk without a terminal (a
+// cron job, a pipe, a script) before any file is made: Bubble Tea's own
+// complaint names /dev/tty and no way out.
+func needTerminal() error {
+	if term.IsTerminal(os.Stdout.Fd()) && (term.IsTerminal(os.Stdin.Fd()) || ttyOpens()) {
+		return nil
+	}
+	return errors.New("the front desk needs a terminal; in a script run one of the commands instead (`paydesk --help` lists them)")
+}
+
+// ttyOpens reports whether this process has a controlling terminal to read
+// keys from when stdin is redirected, as Bubble Tea then does.
+func ttyOpens() bool {
+	f, err := os.Open("/dev/tty")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
 }
 
 // startTUISync runs the payment sync inside the TUI's process when Stripe

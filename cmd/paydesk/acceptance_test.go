@@ -1,0 +1,36 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Found by walking the README as a new user: each case is one thing that
+// once answered in words a new user could not act on.
+
+func TestBarePaydeskWithoutTerminalSaysSoAndMakesNoFile(t *testing.T) {
+	d := newDesk(t)
+	r := d.run() // stdout is a buffer here, as in a cron job or a pipe
+	if r.code != exitRefused || !strings.Contains(r.err, "needs a terminal") || strings.Contains(r.err, "/dev/tty") {
+		t.Fatalf("exit %d, stderr %q; want 1 and a plain \"needs a terminal\"", r.code, r.err)
+	}
+	if _, err := os.Stat(d.db); !os.IsNotExist(err) {
+		t.Fatalf("a database file was made (%v)", err)
+	}
+}
+
+func TestDBFlagNamingAFolderIsRefusedAsAFolder(t *testing.T) {
+	d := newDesk(t)
+	dir := filepath.Join(d.home, "books")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"totals"}, {"init", "--location", "X"}, {"client", "list"}} {
+		r := d.runRaw(append([]string{"--db", dir, "--config", d.config}, args...)...)
+		if r.code != exitRefused || !strings.Contains(r.err, "is a folder") || !strings.Contains(r.err, filepath.Join(dir, "paydesk.db")) {
+			t.Errorf("paydesk --db DIR %s: exit %d, stderr %q; want a folder refusal", strings.Join(args, " "), r.code, r.err)
+		}
+	}
+}
