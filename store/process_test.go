@@ -64,6 +64,11 @@ func TestSecondProcessIsLockedOut(t *testing.T) {
 	if !strings.Contains(out, wantMsg) {
 		t.Errorf("message does not name the file; want %q in:\n%s", wantMsg, out)
 	}
+	// The usual holder is an open desk; the message must not send the user
+	// looking for a paydesk serve that is not running.
+	if !strings.Contains(out, "desk open") {
+		t.Errorf("message does not mention an open desk:\n%s", out)
+	}
 	// A generous bound: the lock wait is 1 s; this only catches a hang.
 	if took > 10*time.Second {
 		t.Errorf("second process took %v to give up", took)

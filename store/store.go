@@ -93,7 +93,9 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 type LockedError struct{ Path string }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("database %s is in use by another paydesk process (is \"paydesk serve\" running?)", e.Path)
+	// Most often a desk left open on another terminal; paydesk serve answers
+	// the CLI itself, so it rarely gets here.
+	return fmt.Sprintf("database %s is in use by another paydesk process (a desk open on another terminal, or paydesk serve)", e.Path)
 }
 
 func (e *LockedError) Unwrap() error { return finance.ErrLocked }
