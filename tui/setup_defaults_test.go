@@ -43,3 +43,17 @@ func TestSetupTypingReplacesSuggestionsAndChecksLocale(t *testing.T) {
 		t.Fatalf("settings location %q currency %q locale %q", st.Location, st.Currency, st.Locale)
 	}
 }
+
+// The CLI hands the desk its whole version line ("paydesk v1.2.3 commit …"):
+// the help title says the name once.
+func TestHelpTitleNamesPaydeskOnce(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"paydesk v1.2.3 commit abc", "v1.2.3"} {
+		b := newBooks(t, true)
+		h := newHarness(t, b, Deps{Version: v}, 120, 40)
+		h.enter(owner)
+		h.press("?")
+		h.contains("All keys · paydesk v1.2.3")
+		h.lacks("paydesk paydesk")
+	}
+}

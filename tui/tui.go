@@ -566,8 +566,12 @@ func (m *Model) fullHelp(page common.Component) string {
 	h := m.help
 	h.ShowAll = true
 	title := "All keys"
-	if m.deps.Version != "" {
-		title += " · paydesk " + m.deps.Version
+	if v := m.deps.Version; v != "" {
+		// The CLI's version line already starts with the name.
+		if !strings.HasPrefix(v, "paydesk ") {
+			v = "paydesk " + v
+		}
+		title += " · " + v
 	}
 	return s.Title.Render(title) + "\n\n" + h.View(components.KeyHelp{Full: groups}) + "\n\n" + s.Muted.Render("any key closes this")
 }
