@@ -34,3 +34,13 @@ func TestDBFlagNamingAFolderIsRefusedAsAFolder(t *testing.T) {
 		}
 	}
 }
+
+func TestBackupOverAnExistingFileNamesForce(t *testing.T) {
+	d := newDesk(t)
+	d.ok("init")
+	p := filepath.Join(d.home, "monday.db")
+	d.ok("backup", p)
+	if r := d.run("backup", p); r.code != exitRefused || !strings.Contains(r.err, "--force") {
+		t.Fatalf("exit %d, stderr %q; want a refusal that names --force", r.code, r.err)
+	}
+}

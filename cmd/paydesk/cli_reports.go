@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -340,6 +341,9 @@ func cmdBackup(ctx context.Context, a *app, args []string) error {
 		backup = a.db.BackupOverwrite
 	}
 	if err := backup(ctx, pos[0]); err != nil {
+		if errors.Is(err, finance.ErrConflict) && !*force {
+			return fmt.Errorf("%w, or add --force to replace it", err)
+		}
 		return err
 	}
 	size := ""
