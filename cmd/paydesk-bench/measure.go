@@ -133,12 +133,15 @@ func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, erro
 	if err != nil {
 		return nil, err
 	}
-	views, order, err := measureScreens(ctx, books, busy.Client, n.views, nil)
+	views, order, cpu, err := measureScreens(ctx, books, busy.Client, n.views, nil)
 	if err != nil {
 		return nil, err
 	}
 	for _, name := range order {
 		rows = append(rows, durations("TUI View(): "+name, views[name], under(4, "p99 < 4 ms")))
+	}
+	if len(cpu) > 0 {
+		rows = append(rows, durations("TUI View(), all screens, thread CPU time", cpu, nil))
 	}
 
 	logf("writes: top-up end to end, webhook inlet (load average %s)", loadAvg())
@@ -407,7 +410,7 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 		}
 	}
 	trace("first frame")
-	if _, _, err := measureScreens(ctx, books, v.Client, 3, trace); err != nil {
+	if _, _, _, err := measureScreens(ctx, books, v.Client, 3, trace); err != nil {
 		return fail(err)
 	}
 	for i := range 50 {
