@@ -44,3 +44,16 @@ func TestBackupOverAnExistingFileNamesForce(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want a refusal that names --force", r.code, r.err)
 	}
 }
+
+// init makes no staff, and the desk opens only with a PIN: init says how to
+// get in, and prints the settings as stored (an empty locale is "en").
+func TestInitSaysHowToOpenTheDesk(t *testing.T) {
+	d := newDesk(t)
+	out := d.ok("init", "--locale", "")
+	if !strings.Contains(out, "paydesk staff add --name NAME --role admin") || !strings.Contains(out, "EUR, en, UTC") {
+		t.Fatalf("init said:\n%s", out)
+	}
+	if r := d.run("init", "--locale", "Europe/Kyiv"); r.code != exitRefused || !strings.Contains(r.err, "locale") {
+		t.Fatalf("a second init with a bad locale: exit %d %q", r.code, r.err)
+	}
+}

@@ -41,7 +41,12 @@ func cmdInit(ctx context.Context, a *app, args []string) error {
 	for i, r := range st.Registers {
 		regs[i] = fmt.Sprintf("%s (%s)", r.Name, r.ID)
 	}
-	_, err = fmt.Fprintf(a.stdout, "set up %s for %s: %s, %s, %s, phone region %s\nregisters: %s\n",
+	if saved, err := a.svc.Settings(ctx); err == nil {
+		st = saved // as stored: an empty locale reads "en"
+	}
+	// The desk opens with a PIN, and init made no one who has one.
+	_, err = fmt.Fprintf(a.stdout, "set up %s for %s: %s, %s, %s, phone region %s\nregisters: %s\n"+
+		"commands work now; to open the desk, add yourself first: paydesk staff add --name NAME --role admin\n",
 		a.cfg.DB, st.Location, st.Currency, st.Locale, st.TimeZone, st.PhoneRegion, strings.Join(regs, ", "))
 	return err
 }
