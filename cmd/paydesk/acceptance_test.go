@@ -19,6 +19,10 @@ func TestBarePaydeskWithoutTerminalSaysSoAndMakesNoFile(t *testing.T) {
 	if _, err := os.Stat(d.db); !os.IsNotExist(err) {
 		t.Fatalf("a database file was made (%v)", err)
 	}
+	d.ok("init")
+	if r := d.run(); r.code != exitRefused || !strings.Contains(r.err, "needs a terminal") {
+		t.Fatalf("on a set-up database: exit %d, stderr %q", r.code, r.err)
+	}
 }
 
 func TestDBFlagNamingAFolderIsRefusedAsAFolder(t *testing.T) {

@@ -17,14 +17,19 @@ import (
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/internal/demo"
 	"github.com/paydesk/paydesk/payments"
+	"github.com/paydesk/paydesk/store"
 	"github.com/paydesk/paydesk/tui"
 )
 
 // runTUI opens the full-screen front desk on this terminal. A missing
 // database file is created so first-run setup can fill it.
 func runTUI(ctx context.Context, a *app) error {
-	if err := needTerminal(); err != nil {
-		return err
+	// Without a terminal nothing is made; an existing database is still
+	// opened first, so a user whose books paydesk serve holds learns the way
+	// in through it.
+	noTerm := needTerminal()
+	if noTerm != nil && !store.Exists(a.cfg.DB) {
+		return noTerm
 	}
 	svc, err := a.open(ctx, true)
 	if errors.Is(err, finance.ErrLocked) {
@@ -33,6 +38,9 @@ func runTUI(ctx context.Context, a *app) error {
 	}
 	if err != nil {
 		return err
+	}
+	if noTerm != nil {
+		return noTerm
 	}
 	refunder, stopSync, err := a.startTUISync(ctx, svc)
 	if err != nil {
