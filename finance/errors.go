@@ -3,6 +3,7 @@ package finance
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Every error returned by this package wraps exactly one of
@@ -55,7 +56,16 @@ func Message(err error) string {
 	if err == nil {
 		return ""
 	}
-	return err.Error()
+	msg := err.Error()
+	// fmt.Errorf("%w: ...", ErrInvalid) elsewhere puts the sentinel's bare
+	// category in front ("invalid input: no register ..."); the words after
+	// it already say what is wrong.
+	for _, s := range []error{ErrInvalid, ErrNotFound, ErrConflict} {
+		if rest, ok := strings.CutPrefix(msg, s.Error()+": "); ok && errors.Is(err, s) && rest != "" {
+			return rest
+		}
+	}
+	return msg
 }
 
 // domainError is a refusal in plain words that still matches its sentinel
