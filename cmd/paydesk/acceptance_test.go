@@ -61,3 +61,15 @@ func TestInitSaysHowToOpenTheDesk(t *testing.T) {
 		t.Fatalf("a second init with a bad locale: exit %d %q", r.code, r.err)
 	}
 }
+
+// 0 is a number; it is just no id.
+func TestZeroIsNoIDInWords(t *testing.T) {
+	d := newDesk(t)
+	d.ok("init")
+	for _, args := range [][]string{{"reverse", "0", "--reason", "x"}, {"client", "show", "0"}} {
+		r := d.run(args...)
+		if r.code != exitRefused || strings.Contains(r.err, "not a number") || !strings.Contains(r.err, "number from 1") {
+			t.Errorf("paydesk %s: exit %d, stderr %q", strings.Join(args, " "), r.code, r.err)
+		}
+	}
+}

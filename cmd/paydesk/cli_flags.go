@@ -80,7 +80,7 @@ func keyOrNew(k string) string {
 func parseClientID(s string) (finance.ClientID, error) {
 	n, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(s), "#"), 10, 64)
 	if err != nil || n == 0 {
-		return 0, fmt.Errorf("%w: client id %q is not a number (see `paydesk client list`)", finance.ErrInvalid, s)
+		return 0, fmt.Errorf("%w: %q is not a client id, which is a number from 1 (see `paydesk client list`)", finance.ErrInvalid, s)
 	}
 	return finance.ClientID(n), nil
 }
@@ -88,7 +88,7 @@ func parseClientID(s string) (finance.ClientID, error) {
 func parseOpID(s string) (finance.OperationID, error) {
 	n, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(s), "#"), 10, 64)
 	if err != nil || n == 0 {
-		return 0, fmt.Errorf("%w: operation id %q is not a number (see `paydesk ops`)", finance.ErrInvalid, s)
+		return 0, fmt.Errorf("%w: %q is not an operation id, which is a number from 1 (see `paydesk ops`)", finance.ErrInvalid, s)
 	}
 	return finance.OperationID(n), nil
 }
