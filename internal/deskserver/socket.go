@@ -219,6 +219,11 @@ func (s *SocketServer) handle(ctx context.Context, conn *net.UnixConn) {
 	uid, err := peerUID(conn)
 	if err != nil || uid != s.uid {
 		s.log.Warn("socket connection refused", "peer_uid", uid, "err", err)
+		// Take the request the client is already sending before answering:
+		// closing on unread data resets the connection, and the client would
+		// see a broken pipe instead of the reason.
+		_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, _, _ = readFrame(conn)
 		_ = rm.send(frameStderr, []byte("paydesk: only the owner of the database may run commands through the server\n"))
 		_ = rm.send(frameExit, uint32Payload(ExitRefused))
 		return
