@@ -106,6 +106,7 @@ type BookingFilter struct {
 	RefundDue bool // canceled with money left to refund
 	ClientID  ClientID
 	Limit     int
+	Newest    bool // latest start first (default: earliest first)
 }
 
 // InboxStats summarises the inbox for the header badge.

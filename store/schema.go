@@ -14,21 +14,22 @@ import (
 var (
 	bMeta         = []byte("meta")
 	bSettings     = []byte("settings")
-	bClients      = []byte("clients")        // id -> client JSON
-	bClientPhone  = []byte("clients_phone")  // E.164 -> id
-	bClientName   = []byte("clients_name")   // sort name 0 id -> phone digits
-	bClientWord   = []byte("clients_word")   // name word 0 id -> search value
-	bClientDigits = []byte("clients_digits") // phone digit suffix 0 id -> search value
-	bOps          = []byte("ops")            // id -> operation JSON
-	bOpKey        = []byte("ops_key")        // idempotency key -> id
-	bOpClient     = []byte("ops_client")     // client id, op id -> nil
-	bOpDay        = []byte("ops_day")        // date, op id -> nil
-	bOpBooking    = []byte("ops_booking")    // booking id 0 op id -> nil
-	bBalances     = []byte("balances")       // account -> int64
-	bRegDays      = []byte("register_days")  // register 0 date -> day aggregate
-	bBookings     = []byte("bookings")       // id -> booking JSON
-	bBookStatus   = []byte("bookings_status")
-	bBookClient   = []byte("bookings_client")
+	bClients      = []byte("clients")         // id -> client JSON
+	bClientPhone  = []byte("clients_phone")   // E.164 -> id
+	bClientName   = []byte("clients_name")    // sort name 0 id -> phone digits
+	bClientWord   = []byte("clients_word")    // name word 0 id -> search value
+	bClientDigits = []byte("clients_digits")  // phone digit suffix 0 id -> search value
+	bOps          = []byte("ops")             // id -> operation JSON
+	bOpKey        = []byte("ops_key")         // idempotency key -> id
+	bOpClient     = []byte("ops_client")      // client id, op id -> operation JSON (schema 3)
+	bOpDay        = []byte("ops_day")         // date, op id -> nil
+	bOpBooking    = []byte("ops_booking")     // booking id 0 op id -> nil
+	bBalances     = []byte("balances")        // account -> int64
+	bRegDays      = []byte("register_days")   // register 0 date -> day aggregate
+	bBookings     = []byte("bookings")        // id -> booking JSON
+	bBookStatus   = []byte("bookings_status") // status 0 start nanos, id -> nil (schema 2)
+	bBookClient   = []byte("bookings_client") // client id, start nanos, id -> status (schema 2)
+	bBookStart    = []byte("bookings_start")  // start nanos, id -> status (schema 2)
 	bRefunds      = []byte("refunds")         // key -> refund JSON
 	bRefBooking   = []byte("refunds_booking") // booking id 0 key -> nil
 	bStaff        = []byte("staff")           // name -> staff JSON
@@ -55,13 +56,16 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{version: 1, name: "initial buckets", apply: createBuckets},
+		{version: 2, name: "booking indexes by start time", apply: rebuildBookingIndexes},
+		{version: 3, name: "client history entries hold their operation", apply: copyOpsIntoClientHistory},
 	}
 }
 
 func allBuckets() [][]byte {
 	return [][]byte{bMeta, bSettings, bClients, bClientPhone, bClientName, bClientWord, bClientDigits,
 		bOps, bOpKey, bOpClient, bOpDay, bOpBooking, bBalances, bRegDays, bBookings, bBookStatus,
-		bBookClient, bRefunds, bRefBooking, bStaff, bAudit, bAuditTime, bInbox, bInboxRecv, bInboxDue, bCursors}
+		bBookClient, bRefunds, bRefBooking, bStaff, bAudit, bAuditTime, bInbox, bInboxRecv, bInboxDue, bCursors,
+		bBookStart}
 }
 
 func createBuckets(tx *bolt.Tx) error {

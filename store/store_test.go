@@ -124,14 +124,16 @@ func TestMigrationsRunInOrderOnce(t *testing.T) {
 	}
 	db.Close()
 
+	// Versions after the real ones, so the test holds whatever schema is current.
+	n := SchemaVersion()
 	var ran []uint64
 	migs := append(migrations(),
-		migration{version: 2, name: "two", apply: func(tx *bolt.Tx) error {
-			ran = append(ran, 2)
+		migration{version: n + 1, name: "two", apply: func(tx *bolt.Tx) error {
+			ran = append(ran, n+1)
 			return tx.Bucket(bCursors).Put([]byte("m2"), []byte("x"))
 		}},
-		migration{version: 3, name: "three", apply: func(tx *bolt.Tx) error {
-			ran = append(ran, 3)
+		migration{version: n + 2, name: "three", apply: func(tx *bolt.Tx) error {
+			ran = append(ran, n+2)
 			if string(tx.Bucket(bCursors).Get([]byte("m2"))) != "x" {
 				return errors.New("migration 2 not visible to 3")
 			}
@@ -148,13 +150,13 @@ func TestMigrationsRunInOrderOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if len(ran) != 2 || ran[0] != 2 || ran[1] != 3 {
-		t.Errorf("migrations ran %v, want [2 3] once", ran)
+	if len(ran) != 2 || ran[0] != n+1 || ran[1] != n+2 {
+		t.Errorf("migrations ran %v, want [%d %d] once", ran, n+1, n+2)
 	}
 	var v uint64
 	_ = db.bolt.View(func(tx *bolt.Tx) error { v = getU64(tx.Bucket(bMeta).Get(keySchema)); return nil })
-	if v != 3 {
-		t.Errorf("schema = %d, want 3", v)
+	if v != n+2 {
+		t.Errorf("schema = %d, want %d", v, n+2)
 	}
 }
 
@@ -165,11 +167,12 @@ func TestFailedMigrationChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+	n := SchemaVersion()
 	migs := append(migrations(),
-		migration{version: 2, name: "writes", apply: func(tx *bolt.Tx) error {
+		migration{version: n + 1, name: "writes", apply: func(tx *bolt.Tx) error {
 			return tx.Bucket(bCursors).Put([]byte("m2"), []byte("x"))
 		}},
-		migration{version: 3, name: "fails", apply: func(*bolt.Tx) error { return errors.New("boom") }},
+		migration{version: n + 2, name: "fails", apply: func(*bolt.Tx) error { return errors.New("boom") }},
 	)
 	if _, err := open(context.Background(), path, Options{}, migs); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("open = %v, want the migration's error", err)

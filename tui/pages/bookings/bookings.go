@@ -15,7 +15,10 @@ import (
 	"github.com/paydesk/paydesk/tui/components"
 )
 
-const listLimit = 500
+// listLimit is how many bookings the list holds, newest start first: years
+// of bookings are never read for one screen (the store walks its index and
+// stops here).
+const listLimit = 200
 
 // Model is the Bookings tab.
 type Model struct {
@@ -92,7 +95,7 @@ func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp(
 
 func (m *Model) load() tea.Cmd {
 	b, c := m.c.Backend, m.c
-	f := finance.BookingFilter{RefundDue: m.refundDue, Limit: listLimit}
+	f := finance.BookingFilter{RefundDue: m.refundDue, Limit: listLimit, Newest: true}
 	return func() tea.Msg {
 		ctx, cancel := c.Call()
 		defer cancel()
