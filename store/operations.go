@@ -1,12 +1,16 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/paydesk/paydesk/finance"
 )
@@ -52,33 +56,41 @@ func (t *tx) ForEachOperation(fn func(finance.Operation) error) error {
 
 // ClientOperations lists a client's operations newest first, at most
 // p.Limit (<= 0: all) with IDs below p.Before (0: from the newest).
+//
+// Each ops_client entry holds a copy of the operation (the very bytes stored
+// under its id), so a page is read from adjacent keys: a client's operations
+// are spread over years of the ops bucket, and loading each by id costs a
+// page fault apiece on a desk that has not read those pages yet.
 func (t *tx) ClientOperations(id finance.ClientID, p finance.Page) ([]finance.Operation, error) {
 	c := t.b(bOpClient).Cursor()
 	prefix := u64(uint64(id))
-	var k []byte
+	var k, v []byte
 	if p.Before == 0 {
 		// Seek past this client's last entry, then step back.
 		if k, _ = c.Seek(u64(uint64(id) + 1)); k == nil || uint64(id) == ^uint64(0) {
-			k, _ = c.Last()
+			k, v = c.Last()
 		} else {
-			k, _ = c.Prev()
+			k, v = c.Prev()
 		}
 	} else {
 		k, _ = c.Seek(idID(uint64(id), uint64(p.Before)))
 		if k == nil {
-			k, _ = c.Last()
+			k, v = c.Last()
 		} else {
-			k, _ = c.Prev()
+			k, v = c.Prev()
 		}
 	}
 	var out []finance.Operation
-	for ; k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
+	for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
 		if p.Limit > 0 && len(out) >= p.Limit {
 			break
 		}
-		op, err := t.Operation(finance.OperationID(tail8(k)))
-		if err != nil {
-			return nil, fmt.Errorf("client index: %w", err)
+		if len(v) == 0 {
+			return nil, fmt.Errorf("client %d's history entry for operation %d has no copy of it (damaged file?)", id, tail8(k))
+		}
+		var op finance.Operation
+		if err := getJSON(v, &op); err != nil {
+			return nil, fmt.Errorf("client history: %w", err)
 		}
 		out = append(out, op)
 	}
@@ -175,8 +187,12 @@ func (t *tx) AppendOperation(op *finance.Operation) error {
 		return fmt.Errorf("numbering operation: %w", err)
 	}
 	op.ID = finance.OperationID(seq)
-	if err := putJSON(ops.Put, u64(seq), op); err != nil {
+	raw, err := json.Marshal(op)
+	if err != nil {
 		op.ID = 0
+		return fmt.Errorf("encoding operation: %w", err)
+	}
+	if err := ops.Put(u64(seq), raw); err != nil {
 		return err
 	}
 	for acc, v := range newBal {
@@ -188,7 +204,7 @@ func (t *tx) AppendOperation(op *finance.Operation) error {
 		return err
 	}
 	for _, c := range clients {
-		if err := t.b(bOpClient).Put(idID(uint64(c), seq), nil); err != nil {
+		if err := t.b(bOpClient).Put(idID(uint64(c), seq), raw); err != nil {
 			return err
 		}
 	}
@@ -201,6 +217,114 @@ func (t *tx) AppendOperation(op *finance.Operation) error {
 		}
 	}
 	return t.addToDays(op)
+}
+
+// MarkReversed links an original operation to its reversal. Marking the same
+// pair twice is a no-op; marking an already reversed original again is refused.
+// The client history copies of the original are rewritten with it.
+func (t *tx) MarkReversed(original, reversal finance.OperationID) error {
+	orig, err := t.Operation(original)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Operation(reversal); err != nil {
+		return err
+	}
+	if original == reversal {
+		return fmt.Errorf("%w: operation %d cannot reverse itself", finance.ErrInvalid, original)
+	}
+	switch orig.ReversedBy {
+	case reversal:
+		return nil
+	case 0:
+	default:
+		return fmt.Errorf("%w: operation %d was already reversed by operation %d", finance.ErrAlreadyReversed, original, orig.ReversedBy)
+	}
+	orig.ReversedBy = reversal
+	raw, err := json.Marshal(orig)
+	if err != nil {
+		return fmt.Errorf("encoding operation: %w", err)
+	}
+	if err := t.b(bOps).Put(u64(uint64(original)), raw); err != nil {
+		return err
+	}
+	clients, err := t.opClients(&orig)
+	if err != nil {
+		return err
+	}
+	for _, c := range clients {
+		if err := t.b(bOpClient).Put(idID(uint64(c), uint64(original)), raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyOpsIntoClientHistory is schema 3: client history entries, until then
+// keys only, get a copy of their operation. The index's membership is kept
+// as it is; only values are filled in.
+func copyOpsIntoClientHistory(btx *bolt.Tx) error {
+	ops, hist := btx.Bucket(bOps), btx.Bucket(bOpClient)
+	if ops == nil || hist == nil {
+		return fmt.Errorf("%w: missing operations buckets", finance.ErrInvalid)
+	}
+	// Keys are gathered in chunks and written after: a put moves the cursor.
+	const chunk = 10_000
+	var from []byte
+	for {
+		var keys [][]byte
+		c := hist.Cursor()
+		k, _ := c.First()
+		if from != nil {
+			if k, _ = c.Seek(from); k != nil && bytes.Equal(k, from) {
+				k, _ = c.Next()
+			}
+		}
+		for ; k != nil && len(keys) < chunk; k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		for _, k := range keys {
+			v := ops.Get(u64(tail8(k)))
+			if len(k) != 16 || v == nil {
+				return fmt.Errorf("%w: client history entry %x names no operation (damaged file?)", finance.ErrInvalid, k)
+			}
+			if err := hist.Put(k, bytes.Clone(v)); err != nil {
+				return err
+			}
+		}
+		from = keys[len(keys)-1]
+	}
+}
+
+// checkClientHistory reports client history entries that differ from the
+// operation they copy, or that point at no operation. A copy is written in
+// the same transaction as its original, so any difference is damage.
+func (t *tx) checkClientHistory(report func(error) bool) {
+	ops := t.b(bOps)
+	c := t.b(bOpClient).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 16 {
+			if !report(fmt.Errorf("client history key %x is not a client and operation id", k)) {
+				return
+			}
+			continue
+		}
+		client, id := getU64(k), tail8(k)
+		orig := ops.Get(u64(id))
+		switch {
+		case orig == nil:
+			if !report(fmt.Errorf("client %d's history lists operation %d, which does not exist", client, id)) {
+				return
+			}
+		case !bytes.Equal(orig, v):
+			if !report(fmt.Errorf("client %d's history copy of operation %d differs from the operation", client, id)) {
+				return
+			}
+		}
+	}
 }
 
 func validateOp(op *finance.Operation) error {
