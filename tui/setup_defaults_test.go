@@ -2,6 +2,8 @@ package tui
 
 import (
 	"testing"
+
+	"github.com/paydesk/paydesk/tui/common"
 )
 
 // A new user types the salon's name over the machine's suggestion: it must
@@ -56,4 +58,25 @@ func TestHelpTitleNamesPaydeskOnce(t *testing.T) {
 		h.contains("All keys · paydesk v1.2.3")
 		h.lacks("paydesk paydesk")
 	}
+}
+
+// A refused post answers fast: its result can reach the status line before
+// the spinner its own key press asked for. The late spinner must not spin
+// over the refusal for good (seen on a real terminal: "posting the
+// reversal…" forever after a refused reversal).
+func TestLateSpinnerDoesNotHideTheResult(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{}, 120, 40)
+	h.enter(owner)
+	h.press("1")
+	h.send(common.StatusMsg{Kind: common.StatusError, Text: "Reversal refused: the deposit would go below zero"})
+	h.send(common.StatusMsg{Kind: common.StatusBusy, Text: "posting the reversal…"})
+	h.contains("Reversal refused")
+	h.lacks("posting the reversal")
+
+	// The next press's spinner shows as usual.
+	h.press("1")
+	h.send(common.StatusMsg{Kind: common.StatusBusy, Text: "loading…"})
+	h.contains("loading…")
 }

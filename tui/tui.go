@@ -100,6 +100,13 @@ type Model struct {
 	full    bool // `?` full help shown
 	spinner spinner.Model
 
+	// A screen's command is tea.Batch(common.Busy(…), work): both run at
+	// once, and a quick refusal can report before the spinner arrives. keys
+	// counts key presses and settled is keys when a result last reached the
+	// status line; a spinner for a press that has settled already is late
+	// and dropped, or it would spin over the result for good.
+	keys, settled int
+
 	status     common.StatusMsg
 	setup      *setup.Model
 	login      *login.Model
@@ -158,7 +165,7 @@ func newModel(d Deps, b common.Backend, static bool) *Model {
 	}
 	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.Status.Busy))
 	m := &Model{deps: d, base: base, c: base, help: components.NewHelp(st), spinner: sp,
-		width: minWidth, height: minHeight, lastInput: d.Now()}
+		width: minWidth, height: minHeight, lastInput: d.Now(), settled: -1}
 	if b == nil {
 		m.state, m.fatal = stateFatal, "no database service"
 	}
@@ -290,6 +297,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.LoggedInMsg:
 		return m, m.enter(msg.Actor)
 	case common.StatusMsg:
+		if msg.Kind == common.StatusBusy && m.settled == m.keys {
+			return m, nil
+		}
+		if msg.Kind != common.StatusBusy {
+			m.settled = m.keys
+		}
 		m.status = msg
 		if msg.Kind == common.StatusBusy && !m.base.Static && !m.spinActive {
 			m.spinActive = true
@@ -335,6 +348,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		m.lastInput = m.c.Now()
+		m.keys++
 		return m, m.onKey(msg)
 	}
 	// Anything else answers some screen's command: every screen sees it and
