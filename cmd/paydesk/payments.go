@@ -207,6 +207,9 @@ func cmdBookingShow(ctx context.Context, a *app, args []string) error {
 	}
 	w := a.stdout
 	fmt.Fprintf(w, "booking %s  %s\n", b.ID, b.Status)
+	if !b.StartsAt.IsZero() {
+		fmt.Fprintf(w, "starts    %s\n", b.StartsAt.In(v.loc).Format("2006-01-02 15:04"))
+	}
 	fmt.Fprintf(w, "service   %s\nclient    %d\ntotal     %s\npaid      %s\nrefunded  %s\nleft      %s\n",
 		b.Service, b.ClientID, out.TotalText, out.PaidText, out.RefundedText, v.f.Format(out.RefundLeft))
 	if b.Flag != "" {

@@ -207,6 +207,9 @@ func TestServeWebhookBookingRefund(t *testing.T) {
 	}
 	stopped = true
 
+	if out := d.ok("booking", "show", "bk_cli1"); !strings.Contains(out, "starts    2030-01-02 10:00") {
+		t.Errorf("booking show does not say when it starts:\n%s", out)
+	}
 	var ops []opOut
 	d.json(&ops, "ops")
 	if k := kinds(ops); k["online_prepayment"] != 1 || k["provider_fee"] != 1 || len(ops) != 2 {
