@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paydesk/paydesk/store"
 )
 
 // Found by walking the README as a new user: each case is one thing that
@@ -71,5 +74,21 @@ func TestZeroIsNoIDInWords(t *testing.T) {
 		if r.code != exitRefused || strings.Contains(r.err, "not a number") || !strings.Contains(r.err, "number from 1") {
 			t.Errorf("paydesk %s: exit %d, stderr %q", strings.Join(args, " "), r.code, r.err)
 		}
+	}
+}
+
+// A second desk on a file another desk holds (no paydesk serve) is told to
+// close that desk, not sent to an SSH server that is not there.
+func TestSecondDeskWithoutServeIsToldToCloseTheFirst(t *testing.T) {
+	d := newDesk(t)
+	d.ok("init")
+	db, err := store.Open(context.Background(), d.db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r := d.run()
+	if r.code != exitRefused || !strings.Contains(r.err, "close that desk first") || !strings.Contains(r.err, "in use") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.err)
 	}
 }

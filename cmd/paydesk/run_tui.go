@@ -16,6 +16,7 @@ import (
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/internal/demo"
+	"github.com/paydesk/paydesk/internal/deskserver"
 	"github.com/paydesk/paydesk/payments"
 	"github.com/paydesk/paydesk/store"
 	"github.com/paydesk/paydesk/tui"
@@ -33,6 +34,11 @@ func runTUI(ctx context.Context, a *app) error {
 	}
 	svc, err := a.open(ctx, true)
 	if errors.Is(err, finance.ErrLocked) {
+		if _, serr := os.Lstat(deskserver.SocketPath(a.cfg.DB)); serr != nil {
+			// No paydesk serve: another desk has the file, and SSH leads nowhere.
+			return fmt.Errorf("%w\nclose that desk first; for several desks at once, run `paydesk serve` and open each with `%s`",
+				err, sshHint(a.cfg.SSHAddr, "NAME"))
+		}
 		return fmt.Errorf("%w\nopen the front desk through it with `%s` (an admin adds your SSH key with `paydesk ssh-key add`)",
 			err, sshHint(a.cfg.SSHAddr, "NAME"))
 	}
