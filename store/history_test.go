@@ -83,9 +83,9 @@ func TestClientHistoryCopiesFollowReversals(t *testing.T) {
 
 func TestVerifyFindsDivergentClientHistory(t *testing.T) {
 	tests := []struct {
-		name  string
+		name   string
 		damage func(hist *bolt.Bucket, a finance.ClientID, op finance.OperationID) error
-		want  string
+		want   string
 	}{
 		{"stale copy", func(hist *bolt.Bucket, a finance.ClientID, op finance.OperationID) error {
 			return hist.Put(idID(uint64(a), uint64(op)), []byte(`{"id":1}`))
