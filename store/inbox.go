@@ -1,17 +1,74 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paydesk/paydesk/finance"
 )
 
-var keyInboxStats = []byte("inbox_stats")
+// The inbox is on the webhook path, whose budget is a few thousand events a
+// second under bbolt's one write lock, so its records are cheap to read and
+// rewrite:
+//
+//   - an event is a compact binary record (inboxCodec), not JSON: the worker
+//     reads each event three times and rewrites it once;
+//   - the raw webhook body lives apart in bInboxRaw as plain bytes, written
+//     when the event is recorded and never again while only its state changes;
+//   - the counts behind the header badge are fixed-width integers in meta.
+//
+// Files written before this layout keep JSON records (with the body inside,
+// base64) and JSON counts; both are still read, and rewritten in the new form
+// the first time they change, so no migration is needed.
 
-// inboxCounts is kept in meta and updated on every put, so the header badge
-// never walks the inbox.
-type inboxCounts struct {
+// bInboxRaw holds each event's raw body (event id -> body as received). It is
+// made by the first write that needs it, so files from before it open as
+// they are; readers treat a missing bucket as no bodies.
+var bInboxRaw = []byte("inbox_raw")
+
+var (
+	keyInboxStats     = []byte("inbox_stats")      // older files: JSON counts
+	keyInboxCounts    = []byte("inbox_counts")     // inboxSlots big-endian uint64s
+	keyInboxLastError = []byte("inbox_last_error") // the newest failure's text
+)
+
+// Counter slots in keyInboxCounts: the total, then one per status. A status
+// this store does not know (never written by finance) counts as other.
+const (
+	slotTotal = iota
+	slotPending
+	slotApplied
+	slotIgnored
+	slotFailed
+	slotFlagged
+	slotOther
+	inboxSlots
+)
+
+func statusSlot(s finance.InboxStatus) int {
+	switch s {
+	case finance.InboxPending:
+		return slotPending
+	case finance.InboxApplied:
+		return slotApplied
+	case finance.InboxIgnored:
+		return slotIgnored
+	case finance.InboxFailed:
+		return slotFailed
+	case finance.InboxFlagged:
+		return slotFlagged
+	}
+	return slotOther
+}
+
+type inboxCounts [inboxSlots]int64
+
+// oldInboxCounts is the JSON form files written before keyInboxCounts keep.
+type oldInboxCounts struct {
 	Total     int                         `json:"total"`
 	ByStatus  map[finance.InboxStatus]int `json:"by_status"`
 	LastError string                      `json:"last_error,omitempty"`
@@ -20,16 +77,39 @@ type inboxCounts struct {
 func due(s finance.InboxStatus) bool { return s == finance.InboxPending || s == finance.InboxFailed }
 
 func (t *tx) InboxEvent(id string) (finance.ProviderEvent, error) {
-	var e finance.ProviderEvent
 	if id == "" {
-		return e, fmt.Errorf("event with no id %w", finance.ErrNotFound)
+		return finance.ProviderEvent{}, fmt.Errorf("event with no id %w", finance.ErrNotFound)
 	}
-	v := t.b(bInbox).Get([]byte(id))
-	if v == nil {
-		return e, fmt.Errorf("event %s %w", id, finance.ErrNotFound)
+	e, ok, err := t.inboxEvent([]byte(id), true)
+	if err == nil && !ok {
+		err = fmt.Errorf("event %s %w", id, finance.ErrNotFound)
 	}
-	err := getJSON(v, &e)
 	return e, err
+}
+
+// inboxEvent reads one event; ok is false when there is none. withRaw adds
+// the raw body, a copy that outlives the transaction.
+func (t *tx) inboxEvent(id []byte, withRaw bool) (e finance.ProviderEvent, ok bool, err error) {
+	v := t.b(bInbox).Get(id)
+	if v == nil {
+		return e, false, nil
+	}
+	if len(v) > 0 && v[0] == '{' {
+		// Written before the binary layout: the body is inside the JSON.
+		err = getJSON(v, &e)
+		return e, true, err
+	}
+	if e, err = decodeInboxEvent(v); err != nil {
+		return e, true, fmt.Errorf("decoding stored event %s (damaged record?): %w", id, err)
+	}
+	if withRaw {
+		if rb := t.b(bInboxRaw); rb != nil {
+			if raw := rb.Get(id); raw != nil {
+				e.Raw = bytes.Clone(raw)
+			}
+		}
+	}
+	return e, true, nil
 }
 
 // PutInboxEvent stores or replaces an event and moves it between the
@@ -42,20 +122,31 @@ func (t *tx) PutInboxEvent(e finance.ProviderEvent) error {
 	if err != nil {
 		return err
 	}
-	old, err := t.InboxEvent(e.ID)
-	switch {
-	case err == nil:
+	id := []byte(e.ID)
+	// The old state only: its body, if any, is not needed to replace it.
+	old, existed, err := t.inboxEvent(id, false)
+	if err != nil {
+		return err
+	}
+	if existed {
 		if err := t.b(bInboxRecv).Delete(timeStrKey(old.Received, old.ID)); err != nil {
 			return err
 		}
 		if err := t.b(bInboxDue).Delete(timeStrKey(old.Created, old.ID)); err != nil {
 			return err
 		}
-		counts.ByStatus[old.Status]--
-	default:
-		counts.Total++
+		counts[statusSlot(old.Status)]--
+	} else {
+		counts[slotTotal]++
 	}
-	if err := putJSON(t.b(bInbox).Put, []byte(e.ID), e); err != nil {
+	v, err := encodeInboxEvent(e)
+	if err != nil {
+		return err
+	}
+	if err := t.b(bInbox).Put(id, v); err != nil {
+		return err
+	}
+	if err := t.putInboxRaw(id, e.Raw); err != nil {
 		return err
 	}
 	if err := t.b(bInboxRecv).Put(timeStrKey(e.Received, e.ID), nil); err != nil {
@@ -66,27 +157,119 @@ func (t *tx) PutInboxEvent(e finance.ProviderEvent) error {
 			return err
 		}
 	}
-	counts.ByStatus[e.Status]++
-	if e.Status == finance.InboxFailed && e.Error != "" {
-		counts.LastError = e.Error
+	counts[statusSlot(e.Status)]++
+	switch {
+	case counts[slotFailed] <= 0:
+		err = t.setInboxLastError("")
+	case e.Status == finance.InboxFailed && e.Error != "":
+		err = t.setInboxLastError(e.Error)
 	}
-	if counts.ByStatus[finance.InboxFailed] <= 0 {
-		counts.LastError = ""
+	if err != nil {
+		return err
 	}
-	return putJSON(t.b(bMeta).Put, keyInboxStats, counts)
+	return t.putInboxCounts(counts)
+}
+
+// putInboxRaw keeps the stored body equal to raw, writing only when it
+// differs: marking an event applied leaves its body's page alone.
+func (t *tx) putInboxRaw(id, raw []byte) error {
+	rb := t.b(bInboxRaw)
+	if len(raw) == 0 {
+		if rb == nil || rb.Get(id) == nil {
+			return nil
+		}
+		return rb.Delete(id)
+	}
+	if rb == nil {
+		var err error
+		if rb, err = t.btx.CreateBucketIfNotExists(bInboxRaw); err != nil {
+			return fmt.Errorf("creating bucket %s: %w", bInboxRaw, err)
+		}
+	}
+	if cur := rb.Get(id); cur != nil && bytes.Equal(cur, raw) {
+		return nil
+	}
+	return rb.Put(id, raw)
 }
 
 func (t *tx) inboxCounts() (inboxCounts, error) {
-	c := inboxCounts{ByStatus: map[finance.InboxStatus]int{}}
-	if v := t.b(bMeta).Get(keyInboxStats); v != nil {
-		if err := getJSON(v, &c); err != nil {
+	var c inboxCounts
+	meta := t.b(bMeta)
+	if v := meta.Get(keyInboxCounts); v != nil {
+		if len(v) != 8*inboxSlots {
+			return c, fmt.Errorf("decoding stored inbox counts (damaged record?): %d bytes", len(v))
+		}
+		for i := range c {
+			c[i] = int64(binary.BigEndian.Uint64(v[8*i:]))
+		}
+		return c, nil
+	}
+	if v := meta.Get(keyInboxStats); v != nil {
+		var old oldInboxCounts
+		if err := getJSON(v, &old); err != nil {
 			return c, err
 		}
-		if c.ByStatus == nil {
-			c.ByStatus = map[finance.InboxStatus]int{}
+		c[slotTotal] = int64(old.Total)
+		for s, n := range old.ByStatus {
+			c[statusSlot(s)] += int64(n)
 		}
 	}
 	return c, nil
+}
+
+// putInboxCounts writes the counts in the fixed form, retiring the JSON
+// counts of an older file (its last error moves along first).
+func (t *tx) putInboxCounts(c inboxCounts) error {
+	meta := t.b(bMeta)
+	if v := meta.Get(keyInboxStats); v != nil {
+		if meta.Get(keyInboxLastError) == nil && c[slotFailed] > 0 {
+			var old oldInboxCounts
+			if err := getJSON(v, &old); err != nil {
+				return err
+			}
+			if err := t.setInboxLastError(old.LastError); err != nil {
+				return err
+			}
+		}
+		if err := meta.Delete(keyInboxStats); err != nil {
+			return err
+		}
+	}
+	var b [8 * inboxSlots]byte
+	for i, n := range c {
+		binary.BigEndian.PutUint64(b[8*i:], uint64(n))
+	}
+	return meta.Put(keyInboxCounts, b[:])
+}
+
+func (t *tx) setInboxLastError(s string) error {
+	meta := t.b(bMeta)
+	cur := meta.Get(keyInboxLastError)
+	if s == "" {
+		if cur == nil {
+			return nil
+		}
+		return meta.Delete(keyInboxLastError)
+	}
+	if cur != nil && string(cur) == s {
+		return nil
+	}
+	return meta.Put(keyInboxLastError, []byte(s))
+}
+
+func (t *tx) inboxLastError() (string, error) {
+	meta := t.b(bMeta)
+	if v := meta.Get(keyInboxLastError); v != nil {
+		return string(v), nil
+	}
+	if v := meta.Get(keyInboxStats); v != nil {
+		var old oldInboxCounts
+		if err := getJSON(v, &old); err != nil {
+			return "", err
+		}
+		return old.LastError, nil
+	}
+	return "", nil
 }
 
 // Inbox lists events newest first by received time; limit <= 0 means all.
@@ -136,17 +319,214 @@ func (t *tx) InboxStats() (finance.InboxStats, error) {
 	if err != nil {
 		return finance.InboxStats{}, err
 	}
+	lastErr, err := t.inboxLastError()
+	if err != nil {
+		return finance.InboxStats{}, err
+	}
+	if counts[slotFailed] <= 0 {
+		lastErr = ""
+	}
 	st := finance.InboxStats{
-		Total:     counts.Total,
-		Pending:   counts.ByStatus[finance.InboxPending],
-		Failed:    counts.ByStatus[finance.InboxFailed],
-		Flagged:   counts.ByStatus[finance.InboxFlagged],
-		LastError: counts.LastError,
+		Total:     int(counts[slotTotal]),
+		Pending:   int(counts[slotPending]),
+		Failed:    int(counts[slotFailed]),
+		Flagged:   int(counts[slotFlagged]),
+		LastError: lastErr,
 	}
 	if k, _ := t.b(bInboxRecv).Cursor().Last(); len(k) > 9 {
-		if e, err := t.InboxEvent(string(k[9:])); err == nil {
+		if e, ok, err := t.inboxEvent(k[9:], false); err == nil && ok {
 			st.LastReceived = e.Received
 		}
 	}
 	return st, nil
+}
+
+// ---- the binary record
+
+// inboxFormat tags a binary inbox record; JSON records start with '{'.
+const inboxFormat byte = 1
+
+// encodeInboxEvent writes every field of e but Raw (kept in bInboxRaw), in
+// a fixed order. Decoding gives what a JSON round trip gave: times keep their
+// offset, empty lists and maps come back nil. A field added to
+// finance.ProviderEvent must be added here too (the tests check).
+func encodeInboxEvent(e finance.ProviderEvent) ([]byte, error) {
+	b := make([]byte, 0, 256+16*len(e.Metadata))
+	b = append(b, inboxFormat)
+	b = appendStr(b, e.ID)
+	b = appendStr(b, e.Provider)
+	b = appendStr(b, string(e.Type))
+	b = appendStr(b, e.RawType)
+	var err error
+	for _, tm := range []time.Time{e.Created, e.Received} {
+		if b, err = appendTime(b, tm); err != nil {
+			return nil, err
+		}
+	}
+	b = appendStr(b, string(e.Status))
+	b = binary.AppendVarint(b, int64(e.Attempts))
+	if b, err = appendTime(b, e.NextTry); err != nil {
+		return nil, err
+	}
+	b = appendStr(b, e.Error)
+	b = binary.AppendUvarint(b, uint64(e.Operation))
+	b = appendStr(b, e.ObjectID)
+	b = appendStr(b, e.PaymentRef)
+	b = binary.AppendVarint(b, e.Amount)
+	b = appendStr(b, e.Currency)
+	b = binary.AppendVarint(b, e.Fee)
+	b = binary.AppendUvarint(b, uint64(len(e.Refunds)))
+	for _, r := range e.Refunds {
+		b = appendStr(b, r.ID)
+		b = binary.AppendVarint(b, r.Amount)
+		b = appendStr(b, r.Status)
+		b = appendStr(b, r.Key)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Metadata)))
+	keys := make([]string, 0, len(e.Metadata))
+	for k := range e.Metadata {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // the same event always encodes to the same bytes
+	for _, k := range keys {
+		b = appendStr(b, k)
+		b = appendStr(b, e.Metadata[k])
+	}
+	b = appendStr(b, e.FailureText)
+	return b, nil
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendTime(b []byte, t time.Time) ([]byte, error) {
+	tb, err := t.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("%w: event time %v cannot be stored: %v", finance.ErrInvalid, t, err)
+	}
+	b = append(b, byte(len(tb)))
+	return append(b, tb...), nil
+}
+
+var errShortRecord = errors.New("record ends early")
+
+// inboxReader reads a binary record; the first error sticks and every read
+// after it returns zero values, so decoding checks once at the end.
+type inboxReader struct {
+	b   []byte
+	err error
+}
+
+func (r *inboxReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+	r.b = nil
+}
+
+func (r *inboxReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail(errShortRecord)
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *inboxReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail(errShortRecord)
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *inboxReader) bytes() []byte {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail(errShortRecord)
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *inboxReader) str() string { return string(r.bytes()) }
+
+func (r *inboxReader) time() time.Time {
+	if len(r.b) == 0 {
+		r.fail(errShortRecord)
+		return time.Time{}
+	}
+	n := int(r.b[0])
+	if n > len(r.b)-1 {
+		r.fail(errShortRecord)
+		return time.Time{}
+	}
+	var t time.Time
+	if err := t.UnmarshalBinary(r.b[1 : 1+n]); err != nil {
+		r.fail(err)
+		return time.Time{}
+	}
+	r.b = r.b[1+n:]
+	if _, off := t.Zone(); off == 0 {
+		// JSON wrote such a time with "Z" and read it back as UTC.
+		t = t.UTC()
+	}
+	return t
+}
+
+func decodeInboxEvent(v []byte) (finance.ProviderEvent, error) {
+	var e finance.ProviderEvent
+	if len(v) == 0 || v[0] != inboxFormat {
+		return e, fmt.Errorf("unknown inbox record format")
+	}
+	r := &inboxReader{b: v[1:]}
+	e.ID = r.str()
+	e.Provider = r.str()
+	e.Type = finance.EventType(r.str())
+	e.RawType = r.str()
+	e.Created = r.time()
+	e.Received = r.time()
+	e.Status = finance.InboxStatus(r.str())
+	e.Attempts = int(r.varint())
+	e.NextTry = r.time()
+	e.Error = r.str()
+	e.Operation = finance.OperationID(r.uvarint())
+	e.ObjectID = r.str()
+	e.PaymentRef = r.str()
+	e.Amount = r.varint()
+	e.Currency = r.str()
+	e.Fee = r.varint()
+	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
+		e.Refunds = make([]finance.ProviderRefund, n)
+		for i := range e.Refunds {
+			e.Refunds[i] = finance.ProviderRefund{ID: r.str(), Amount: r.varint(), Status: r.str(), Key: r.str()}
+		}
+	} else if n > 0 {
+		r.fail(errShortRecord)
+	}
+	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
+		e.Metadata = make(map[string]string, n)
+		for range n {
+			k := r.str()
+			e.Metadata[k] = r.str()
+		}
+	} else if n > 0 {
+		r.fail(errShortRecord)
+	}
+	e.FailureText = r.str()
+	if r.err != nil {
+		return finance.ProviderEvent{}, r.err
+	}
+	if len(r.b) != 0 {
+		return finance.ProviderEvent{}, fmt.Errorf("%d bytes past the record's end", len(r.b))
+	}
+	return e, nil
 }
