@@ -21,7 +21,7 @@ func fullEvent() finance.ProviderEvent {
 		Status: finance.InboxFailed, Attempts: 3, NextTry: time.Date(2026, 3, 2, 11, 0, 0, 0, time.Local),
 		Error: "booking unknown", Operation: 42, ObjectID: "ch_1", PaymentRef: "pi_1", Amount: -12345, Currency: "eur",
 		Fee: 77, Refunds: []finance.ProviderRefund{{ID: "re_1", Amount: 100, Status: "succeeded", Key: "k1"}, {ID: "re_2"}},
-		Metadata: map[string]string{"booking_id": "bk_1", "client_name": "Łucja Zoë", "": "empty key"},
+		Metadata:    map[string]string{"booking_id": "bk_1", "client_name": "Łucja Zoë", "": "empty key"},
 		FailureText: "card declined", Raw: []byte(`{"id":"evt_1"}`),
 	}
 }
