@@ -404,9 +404,17 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	// PAYDESK_BENCH_PROBE_TRACE=1 shows where the memory goes, step by step.
+	// PAYDESK_BENCH_PROBE_DROP=1 unmaps the file's resident pages after each
+	// step, to measure how much of the peak is pages kept from earlier steps.
+	drop := os.Getenv(probeEnv+"_DROP") != ""
 	trace := func(step string) {
 		if os.Getenv(probeEnv+"_TRACE") != "" {
 			fmt.Fprintf(stderr, "%-28s %s\n", step, memLine())
+		}
+		if drop {
+			if err := dropMapped(path); err != nil {
+				fmt.Fprintln(stderr, "desk probe: dropping mapped pages:", err)
+			}
 		}
 	}
 	trace("first frame")
@@ -419,6 +427,9 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 			if _, err := books.SearchClients(ctx, string(name[:j]), 200); err != nil {
 				return fail(err)
 			}
+		}
+		if drop {
+			_ = dropMapped(path)
 		}
 	}
 	trace("50 names typed")

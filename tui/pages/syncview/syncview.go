@@ -14,7 +14,9 @@ import (
 	"github.com/paydesk/paydesk/tui/components"
 )
 
-const inboxLimit = 300
+// inboxLimit is how many recent events the list holds: a few screens' worth.
+// Each event carries its raw webhook body, so more is memory for nothing.
+const inboxLimit = 100
 
 // Model is the Sync tab.
 type Model struct {
