@@ -423,6 +423,36 @@ func (s *Service) Audit(ctx context.Context, a Actor, since time.Time, limit int
 	return out, err
 }
 
+// RecentAudit reads the newest entries at or after since, newest first, with
+// the same right and limits as Audit (which reads from since onwards: on a
+// busy desk its first entries are the oldest of the window, not the latest).
+func (s *Service) RecentAudit(ctx context.Context, a Actor, since time.Time, limit int) ([]AuditEntry, error) {
+	if err := s.require(a, RightPastTotals); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = defaultAuditLimit
+	}
+	limit = min(limit, maxAuditLimit)
+	var out []AuditEntry
+	err := s.view(ctx, func(tx ReadTx) error {
+		if t, ok := tx.(AuditTailReader); ok {
+			var err error
+			out, err = t.AuditNewest(since, limit)
+			return err
+		}
+		all, err := tx.Audit(since, 0)
+		if err != nil {
+			return err
+		}
+		for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
+			out = append(out, all[i])
+		}
+		return nil
+	})
+	return out, err
+}
+
 // RecordAudit appends an audit line for an action that is not an operation
 // (export, settings change, logout). Anyone may record their own action.
 func (s *Service) RecordAudit(ctx context.Context, a Actor, action, subject, reason string) error {

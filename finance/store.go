@@ -75,6 +75,13 @@ type ReadTx interface {
 	Cursor(name string) (string, error) // provider poll cursors; "" when unset
 }
 
+// AuditTailReader is a ReadTx that reads the audit log from its newest end,
+// so a screen of recent entries costs only those entries. Optional: without
+// it, RecentAudit reads from since and keeps the tail.
+type AuditTailReader interface {
+	AuditNewest(since time.Time, limit int) ([]AuditEntry, error) // newest first
+}
+
 // Tx is a read-write transaction.
 type Tx interface {
 	ReadTx

@@ -194,3 +194,29 @@ func (t *tx) Audit(since time.Time, limit int) ([]finance.AuditEntry, error) {
 	}
 	return out, nil
 }
+
+var _ finance.AuditTailReader = (*tx)(nil)
+
+// AuditNewest lists entries at or after since, newest first, walking the
+// time index from its end; limit <= 0 means all.
+func (t *tx) AuditNewest(since time.Time, limit int) ([]finance.AuditEntry, error) {
+	var out []finance.AuditEntry
+	c := t.b(bAuditTime).Cursor()
+	audit := t.b(bAudit)
+	from := timeKey(since)
+	for k, _ := c.Last(); k != nil && bytes.Compare(k, from) >= 0; k, _ = c.Prev() {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		v := audit.Get(u64(tail8(k)))
+		if v == nil {
+			return nil, fmt.Errorf("audit index points at missing entry %d (damaged file?)", tail8(k))
+		}
+		var e finance.AuditEntry
+		if err := getJSON(v, &e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -50,6 +50,7 @@ type Backend interface {
 	StaffList(ctx context.Context) ([]finance.Staff, error)
 	Login(ctx context.Context, name, pin string) (finance.Actor, error)
 	Audit(ctx context.Context, a finance.Actor, since time.Time, limit int) ([]finance.AuditEntry, error)
+	RecentAudit(ctx context.Context, a finance.Actor, since time.Time, limit int) ([]finance.AuditEntry, error)
 	RecordAudit(ctx context.Context, a finance.Actor, action, subject, reason string) error
 	Allowed(a finance.Actor, r finance.Right) bool
 	CanUseRegister(a finance.Actor, register string) bool

@@ -15,7 +15,7 @@ import (
 
 const (
 	window = 90 * 24 * time.Hour // how far back the screen reads
-	limit  = 2000
+	limit  = 500                 // the newest entries of the window; more is scrolling nobody does
 )
 
 // Model is the Audit tab.
@@ -67,7 +67,7 @@ func (m *Model) load() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := c.Call()
 		defer cancel()
-		e, err := b.Audit(ctx, a, since, limit)
+		e, err := b.RecentAudit(ctx, a, since, limit)
 		return listMsg{entries: e, err: err}
 	}
 }
@@ -83,11 +83,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.loadErr = common.ErrText(msg.err)
 			return nil
 		}
-		n := len(msg.entries)
-		m.entries = make([]finance.AuditEntry, n)
-		for i, e := range msg.entries {
-			m.entries[n-1-i] = e
-		}
+		m.entries = msg.entries
+		n := len(m.entries)
 		rows := make([]components.Row, n)
 		for i, e := range m.entries {
 			when := e.Time
