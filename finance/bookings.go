@@ -173,7 +173,7 @@ func (s *Service) ApplyEvent(ctx context.Context, id string) error {
 	missing := false
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		changes, missing, err = s.bkApplyIn(tx, id)
+		changes, missing, err = s.bkApplyIn(tx, &bkEnv{}, id)
 		return err
 	})
 	if err == nil {
@@ -210,8 +210,9 @@ func (s *Service) ApplyEvents(ctx context.Context, ids []string) error {
 	var changes []Change
 	err := s.store.Update(ctx, func(tx Tx) error {
 		changes = changes[:0]
+		env := &bkEnv{} // one per transaction, as post does: the batch agrees on "now"
 		for _, id := range ids {
-			c, _, err := s.bkApplyIn(tx, id)
+			c, _, err := s.bkApplyIn(tx, env, id)
 			if err != nil {
 				return err
 			}
@@ -237,9 +238,28 @@ func (s *Service) ApplyEvents(ctx context.Context, ids []string) error {
 	return first
 }
 
+// bkEnv is a transaction's postEnv, built on first use: settings, clock and
+// formatter are read once for a batch of events, not once per event, and not
+// at all when every event was applied already.
+type bkEnv struct {
+	env postEnv
+	ok  bool
+}
+
+func (s *Service) bkEnvIn(tx Tx, c *bkEnv) (postEnv, error) {
+	if !c.ok {
+		env, err := s.env(tx, SystemActor())
+		if err != nil {
+			return postEnv{}, err
+		}
+		c.env, c.ok = env, true
+	}
+	return c.env, nil
+}
+
 // bkApplyIn is one event's apply inside tx: the ledger operation, booking
 // and client updates and the inbox mark. missing reports an unknown id.
-func (s *Service) bkApplyIn(tx Tx, id string) (changes []Change, missing bool, err error) {
+func (s *Service) bkApplyIn(tx Tx, envc *bkEnv, id string) (changes []Change, missing bool, err error) {
 	e, err := tx.InboxEvent(id)
 	if err != nil {
 		return nil, errors.Is(err, ErrNotFound), err
@@ -248,7 +268,11 @@ func (s *Service) bkApplyIn(tx Tx, id string) (changes []Change, missing bool, e
 	case InboxApplied, InboxIgnored, InboxFlagged:
 		return nil, false, nil
 	}
-	res, err := s.bkApply(tx, e)
+	env, err := s.bkEnvIn(tx, envc)
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := s.bkApply(tx, env, e)
 	if err != nil {
 		return nil, false, err
 	}
@@ -320,11 +344,7 @@ type bkResult struct {
 	changes []Change
 }
 
-func (s *Service) bkApply(tx Tx, e ProviderEvent) (bkResult, error) {
-	env, err := s.env(tx, SystemActor())
-	if err != nil {
-		return bkResult{}, err
-	}
+func (s *Service) bkApply(tx Tx, env postEnv, e ProviderEvent) (bkResult, error) {
 	switch e.Type {
 	case EventPaymentSucceeded:
 		return s.bkApplyPayment(tx, env, e)
@@ -516,6 +536,16 @@ func (s *Service) bkApplyPayment(tx Tx, env postEnv, e ProviderEvent) (bkResult,
 
 // bkClientFor finds the client by phone or creates them.
 func (s *Service) bkClientFor(tx Tx, st Settings, name, phone string, now time.Time) (Client, error) {
+	// Booking widgets mostly send E.164 already, which is how phones are
+	// stored: a hit on it as typed is the client NormalizePhone would find
+	// (it returns E.164 unchanged), without parsing the number.
+	if p := strings.TrimSpace(phone); bkLooksE164(p) {
+		if c, err := tx.ClientByPhone(p); err == nil {
+			return c, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return Client{}, err
+		}
+	}
 	e164, err := NormalizePhone(phone, st.PhoneRegion)
 	if err != nil {
 		return Client{}, err
@@ -532,6 +562,20 @@ func (s *Service) bkClientFor(tx Tx, st Settings, name, phone string, now time.T
 		name = e164
 	}
 	return tx.CreateClient(Client{Name: name, Phone: e164, CreditLimit: st.CreditLimit, Created: now})
+}
+
+// bkLooksE164 reports whether p has E.164's shape: "+", then up to 15
+// digits, the first not 0.
+func bkLooksE164(p string) bool {
+	if len(p) < 3 || len(p) > 16 || p[0] != '+' || p[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // bkParseTime reads starts_at as RFC 3339 or Unix seconds, the two forms

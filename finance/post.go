@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,6 +26,7 @@ type postEnv struct {
 	Fmt      *Formatter // formats amounts for refusal messages
 
 	hooks *[]func(tx Tx, op Operation) error
+	plain *plainAmounts // the audit line's amount format, learnt on first use
 }
 
 // AfterAppend runs fn in the same transaction right after the operation is
@@ -70,7 +74,8 @@ func (s *Service) env(tx ReadTx, a Actor) (postEnv, error) {
 	}
 	now := s.now()
 	hooks := []func(Tx, Operation) error{}
-	return postEnv{Settings: st, Loc: loc, Today: DateOf(now, loc), Now: now, Actor: a, Fmt: f, hooks: &hooks}, nil
+	return postEnv{Settings: st, Loc: loc, Today: DateOf(now, loc), Now: now, Actor: a, Fmt: f, hooks: &hooks,
+		plain: &plainAmounts{}}, nil
 }
 
 // location is the settings' time zone; an empty zone is the machine's.
@@ -99,25 +104,129 @@ func (s *Service) require(a Actor, r Right) error {
 
 // requestHash identifies a request for idempotency: its Go type (so a top-up
 // and a cash-out with equal fields differ) and its JSON without the key
-// field, since the key is what is being looked up.
+// field, since the key is what is being looked up, with the remaining fields
+// in sorted order so the hash does not depend on field order.
+//
+// The bytes hashed are exactly those of the first version (JSON into a
+// map[string]json.RawMessage, keys deleted, JSON again), so keys stored
+// before still replay; sortedJSONFields gets them from one Marshal.
 func requestHash(req any) (string, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return "", errf(ErrInvalid, "request cannot be encoded: %v", err)
 	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(b, &fields) == nil && fields != nil {
-		delete(fields, "Key")
-		delete(fields, "key")
-		// Map keys marshal sorted, so the hash does not depend on field order.
-		if b, err = json.Marshal(fields); err != nil {
-			return "", errf(ErrInvalid, "request cannot be encoded: %v", err)
+	if sorted, ok := sortedJSONFields(b); ok {
+		b = sorted
+	} else {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(b, &fields) == nil && fields != nil {
+			delete(fields, "Key")
+			delete(fields, "key")
+			if b, err = json.Marshal(fields); err != nil {
+				return "", errf(ErrInvalid, "request cannot be encoded: %v", err)
+			}
 		}
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%T\n", req)
+	typ := "<nil>" // what %T prints
+	if t := reflect.TypeOf(req); t != nil {
+		typ = t.String()
+	}
+	h.Write([]byte(typ))
+	h.Write([]byte{'\n'})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sortedJSONFields rewrites a JSON object as Marshal wrote it (compact,
+// valid) with its top-level fields sorted by name and "Key"/"key" left out,
+// which is what re-marshalling it as a map gives. ok is false for anything
+// else (not an object, escaped or repeated names): the caller then takes
+// the long way.
+func sortedJSONFields(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '{' {
+		return nil, false
+	}
+	type field struct {
+		name string
+		raw  []byte // "name":value
+	}
+	var fields []field
+	i := 1
+	for i < len(b) && b[i] != '}' {
+		start := i
+		if b[i] != '"' {
+			return nil, false
+		}
+		j := i + 1
+		for j < len(b) && b[j] != '"' {
+			if b[j] == '\\' {
+				return nil, false
+			}
+			j++
+		}
+		if j+1 >= len(b) || b[j+1] != ':' {
+			return nil, false
+		}
+		name := string(b[i+1 : j])
+		end, ok := jsonValueEnd(b, j+2)
+		if !ok {
+			return nil, false
+		}
+		if name != "Key" && name != "key" {
+			fields = append(fields, field{name: name, raw: b[start:end]})
+		}
+		i = end
+		if i < len(b) && b[i] == ',' {
+			i++
+		}
+	}
+	if i != len(b)-1 {
+		return nil, false
+	}
+	slices.SortFunc(fields, func(x, y field) int { return strings.Compare(x.name, y.name) })
+	out := make([]byte, 0, len(b))
+	out = append(out, '{')
+	for k, f := range fields {
+		if k > 0 {
+			if f.name == fields[k-1].name {
+				return nil, false
+			}
+			out = append(out, ',')
+		}
+		out = append(out, f.raw...)
+	}
+	return append(out, '}'), true
+}
+
+// jsonValueEnd is the index just past the compact JSON value starting at i.
+func jsonValueEnd(b []byte, i int) (int, bool) {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(b) {
+				return 0, false
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i, true // the end of the enclosing object
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				return i, true
+			}
+		}
+	}
+	return 0, false
 }
 
 func checkKey(key string) (string, error) {
@@ -238,7 +347,7 @@ func (s *Service) postIn(tx Tx, env postEnv, key string, req any,
 		Action:  string(o.Kind),
 		Subject: opSubject(o),
 		Reason:  o.Comment,
-		Detail:  postingsDetail(o.Postings, env.Fmt),
+		Detail:  postingsDetail(o.Postings, env.Fmt, env.plain),
 	}); err != nil {
 		return Operation{}, false, err
 	}
@@ -307,7 +416,7 @@ func opSubject(o Operation) string {
 	return s
 }
 
-func postingsDetail(ps []Posting, f *Formatter) string {
+func postingsDetail(ps []Posting, f *Formatter, plain *plainAmounts) string {
 	parts := make([]string, 0, len(ps))
 	for _, p := range ps {
 		sign := "+"
@@ -317,11 +426,71 @@ func postingsDetail(ps []Posting, f *Formatter) string {
 		}
 		v := fmt.Sprint(amt)
 		if f != nil {
-			v = f.Plain(amt)
+			v = plain.format(f, amt)
 		}
 		parts = append(parts, string(p.Account)+" "+sign+v)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// plainAmounts writes amounts as f.Plain does, without CLDR's formatter
+// (which builds a string replacer on every call) once one probe has shown
+// what Plain makes of a number in this locale: ASCII digits, one decimal
+// separator, nothing around them. Locales that write other digits keep
+// f.Plain. It lives in a postEnv, so it is learnt once per transaction.
+type plainAmounts struct {
+	learnt bool
+	ok     bool
+	sep    string
+}
+
+const plainProbe = 1234567890123
+
+func (p *plainAmounts) format(f *Formatter, amt int64) string {
+	if p == nil || amt < 0 {
+		return f.Plain(amt)
+	}
+	if !p.learnt {
+		p.learnt = true
+		p.sep, p.ok = plainSeparator(f.Plain(plainProbe), f.Digits())
+	}
+	if !p.ok {
+		return f.Plain(amt)
+	}
+	return plainDigits(amt, p.sep, f.Digits())
+}
+
+// plainSeparator reads the decimal separator off Plain(plainProbe); ok is
+// false unless the rest is exactly plainProbe's digits.
+func plainSeparator(got string, digits int) (string, bool) {
+	want := strconv.FormatInt(plainProbe, 10)
+	if digits < 0 || digits >= len(want) {
+		return "", false
+	}
+	if digits == 0 {
+		return "", got == want
+	}
+	whole, frac := want[:len(want)-digits], want[len(want)-digits:]
+	if !strings.HasPrefix(got, whole) || !strings.HasSuffix(got, frac) || len(got) <= len(whole)+len(frac) {
+		return "", false
+	}
+	sep := got[len(whole) : len(got)-len(frac)]
+	if strings.ContainsAny(sep, "0123456789") {
+		return "", false
+	}
+	return sep, true
+}
+
+// plainDigits writes amt minor units with digits decimals after sep.
+func plainDigits(amt int64, sep string, digits int) string {
+	s := strconv.FormatInt(amt, 10)
+	if digits == 0 {
+		return s
+	}
+	if len(s) <= digits {
+		s = strings.Repeat("0", digits-len(s)+1) + s
+	}
+	return s[:len(s)-digits] + sep + s[len(s)-digits:]
 }
 
 // addInt64 adds without wrapping; ok is false on overflow.
