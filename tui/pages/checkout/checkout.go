@@ -723,7 +723,7 @@ func (m *Model) bookingLine() string {
 	}
 	b := m.selectedBooking()
 	if b == nil {
-		return s.Muted.Render(fmt.Sprintf("%d prepaid booking(s) · ctrl+b to serve one", len(m.bookings))) + "\n"
+		return s.Muted.Render(common.Count(len(m.bookings), "prepaid booking", "prepaid bookings")+" · ctrl+b to serve one") + "\n"
 	}
 	when := b.StartsAt
 	if m.c.Loc != nil {

@@ -261,7 +261,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return common.Status(common.StatusError, "Export failed: %s", common.ErrText(msg.err))
 		}
-		return common.Status(common.StatusOK, "Exported %d postings to %s", msg.rows, msg.path)
+		return common.Status(common.StatusOK, "Exported %s to %s", common.Count(msg.rows, "posting", "postings"), msg.path)
 	case tea.KeyMsg:
 		if m.busy {
 			return nil
@@ -555,7 +555,7 @@ func (m *Model) dayView() string {
 		}
 		b.WriteString(strings.Join(parts, " · "))
 	}
-	b.WriteString(s.Muted.Render(fmt.Sprintf("  (%d postings)", sel.Count)))
+	b.WriteString(s.Muted.Render("  (" + common.Count(sel.Count, "posting", "postings") + ")"))
 	used := strings.Count(b.String(), "\n") + 1
 	if h := m.c.Height - used - 4; h >= 2 {
 		b.WriteString("\n\n" + m.chartView(sel.Register, min(h, 8)))

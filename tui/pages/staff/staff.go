@@ -116,7 +116,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			case s.LockedUntil.After(now):
 				status = "locked until " + s.LockedUntil.In(m.loc()).Format("15:04")
 			case s.FailedPINs > 0:
-				status = fmt.Sprintf("active, %d wrong PIN(s)", s.FailedPINs)
+				status = "active, " + common.Count(s.FailedPINs, "wrong PIN", "wrong PINs")
 			}
 			rows[i] = components.Row{Cells: []string{s.Name, string(s.Role), status, s.Created.In(m.loc()).Format("2006-01-02")}, Dim: s.Disabled}
 		}

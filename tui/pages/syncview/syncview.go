@@ -168,8 +168,8 @@ func (m *Model) View() string {
 	if !m.c.SyncConfigured {
 		b.WriteString(s.Muted.Render("not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or the config file) to sync Stripe"))
 	} else {
-		b.WriteString(s.Muted.Render(fmt.Sprintf("%d events · %d pending · %d failed · %d flagged",
-			m.stats.Total, m.stats.Pending, m.stats.Failed, m.stats.Flagged)))
+		b.WriteString(s.Muted.Render(fmt.Sprintf("%s · %d pending · %d failed · %d flagged",
+			common.Count(m.stats.Total, "event", "events"), m.stats.Pending, m.stats.Failed, m.stats.Flagged)))
 		if m.stats.LastError != "" {
 			b.WriteString("\n" + s.Status.Error.Render("Last error: "+m.stats.LastError))
 		}
