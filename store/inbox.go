@@ -128,12 +128,24 @@ func (t *tx) PutInboxEvent(e finance.ProviderEvent) error {
 	if err != nil {
 		return err
 	}
+	recvKey, dueKey := timeStrKey(e.Received, e.ID), timeStrKey(e.Created, e.ID)
+	// Index entries that stay as they are are not touched: a page left
+	// alone is a page the commit does not write.
+	keepRecv, keepDue := false, false
 	if existed {
-		if err := t.b(bInboxRecv).Delete(timeStrKey(old.Received, old.ID)); err != nil {
-			return err
+		oldRecv, oldDue := timeStrKey(old.Received, old.ID), timeStrKey(old.Created, old.ID)
+		keepRecv = bytes.Equal(oldRecv, recvKey)
+		if !keepRecv {
+			if err := t.b(bInboxRecv).Delete(oldRecv); err != nil {
+				return err
+			}
 		}
-		if err := t.b(bInboxDue).Delete(timeStrKey(old.Created, old.ID)); err != nil {
-			return err
+		keepDue = due(old.Status) && due(e.Status) && bytes.Equal(oldDue, dueKey) &&
+			bytes.Equal(t.b(bInboxDue).Get(oldDue), timeKey(e.NextTry))
+		if !keepDue {
+			if err := t.b(bInboxDue).Delete(oldDue); err != nil {
+				return err
+			}
 		}
 		counts[statusSlot(old.Status)]--
 	} else {
@@ -149,11 +161,13 @@ func (t *tx) PutInboxEvent(e finance.ProviderEvent) error {
 	if err := t.putInboxRaw(id, e.Raw); err != nil {
 		return err
 	}
-	if err := t.b(bInboxRecv).Put(timeStrKey(e.Received, e.ID), nil); err != nil {
-		return err
+	if !keepRecv {
+		if err := t.b(bInboxRecv).Put(recvKey, nil); err != nil {
+			return err
+		}
 	}
-	if due(e.Status) {
-		if err := t.b(bInboxDue).Put(timeStrKey(e.Created, e.ID), timeKey(e.NextTry)); err != nil {
+	if due(e.Status) && !keepDue {
+		if err := t.b(bInboxDue).Put(dueKey, timeKey(e.NextTry)); err != nil {
 			return err
 		}
 	}

@@ -247,3 +247,53 @@ func TestInboxOlderFile(t *testing.T) {
 	})
 	wantStats(finance.InboxStats{Total: 2})
 }
+
+// TestInboxIndexesFollowState walks one event through the states the worker
+// moves it through and checks both indexes hold exactly what they should.
+func TestInboxIndexesFollowState(t *testing.T) {
+	db := openTest(t)
+	e := finance.ProviderEvent{ID: "evt_1", Type: finance.EventPaymentSucceeded, Status: finance.InboxPending,
+		Created: t0, Received: t0.Add(time.Second)}
+	check := func(step string, e finance.ProviderEvent) {
+		t.Helper()
+		err := db.bolt.View(func(btx *bolt.Tx) error {
+			var recv, dueKeys [][]byte
+			var dueVals [][]byte
+			_ = btx.Bucket(bInboxRecv).ForEach(func(k, _ []byte) error { recv = append(recv, k); return nil })
+			_ = btx.Bucket(bInboxDue).ForEach(func(k, v []byte) error {
+				dueKeys, dueVals = append(dueKeys, k), append(dueVals, v)
+				return nil
+			})
+			if len(recv) != 1 || !bytes.Equal(recv[0], timeStrKey(e.Received, e.ID)) {
+				t.Errorf("%s: received index %q", step, recv)
+			}
+			switch {
+			case !due(e.Status) && len(dueKeys) != 0:
+				t.Errorf("%s: %s event still in the due index", step, e.Status)
+			case due(e.Status) && (len(dueKeys) != 1 || !bytes.Equal(dueKeys[0], timeStrKey(e.Created, e.ID)) ||
+				!bytes.Equal(dueVals[0], timeKey(e.NextTry))):
+				t.Errorf("%s: due index %q -> %q", step, dueKeys, dueVals)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	put := func(step string, change func(*finance.ProviderEvent)) {
+		t.Helper()
+		change(&e)
+		update(t, db, func(tx finance.Tx) error { return tx.PutInboxEvent(e) })
+		check(step, e)
+	}
+	put("recorded", func(*finance.ProviderEvent) {})
+	put("payload filled in", func(e *finance.ProviderEvent) { e.Amount = 5 })
+	put("failed", func(e *finance.ProviderEvent) {
+		e.Status, e.Attempts, e.Error, e.NextTry = finance.InboxFailed, 1, "x", t0.Add(time.Minute)
+	})
+	put("retry now", func(e *finance.ProviderEvent) { e.NextTry = time.Time{} })
+	put("created corrected", func(e *finance.ProviderEvent) { e.Created = t0.Add(-time.Hour) })
+	put("received again", func(e *finance.ProviderEvent) { e.Received = t0.Add(time.Hour) })
+	put("applied", func(e *finance.ProviderEvent) { e.Status, e.Error, e.Operation = finance.InboxApplied, "", 3 })
+	put("applied again", func(*finance.ProviderEvent) {})
+}
