@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/text/unicode/norm"
@@ -95,6 +96,11 @@ func (t *tx) phoneFree(phone string, self finance.ClientID) error {
 //	clients_name:   sortName 0 id            -> digits
 //	clients_word:   word 0 id                -> sortName 0 digits
 //	clients_digits: digit suffix 0 id        -> sortName 0 digits
+//	clients_prefix: prefix 0 sortName 0 id   -> digits (schema 4)
+//
+// clients_prefix holds, once per client, each distinct first 1..namePrefixLen
+// letters of its name words, so the clients a short prefix matches (the
+// many that the first keystrokes match) are listed already in name order.
 
 func (t *tx) indexClient(c finance.Client) error {
 	id := uint64(c.ID)
@@ -118,6 +124,12 @@ func (t *tx) indexClient(c finance.Client) error {
 	db := t.b(bClientDigits)
 	for _, s := range digitSuffixes(digits) {
 		if err := db.Put(strID(s, id), val); err != nil {
+			return err
+		}
+	}
+	pb := t.b(bClientPrefix)
+	for _, p := range namePrefixes(words) {
+		if err := pb.Put(prefixKey(p, sortName, id), []byte(digits)); err != nil {
 			return err
 		}
 	}
@@ -147,7 +159,90 @@ func (t *tx) unindexClient(c finance.Client) error {
 			return err
 		}
 	}
+	for _, p := range namePrefixes(words) {
+		if err := t.b(bClientPrefix).Delete(prefixKey(p, sortName, id)); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// namePrefixLen is the longest word prefix clients_prefix keeps, in letters.
+// Longer query words are looked up under their first namePrefixLen letters
+// and tested against the whole word.
+const namePrefixLen = 3
+
+// namePrefixes lists the distinct first 1..namePrefixLen letters of words.
+func namePrefixes(words []string) []string {
+	var out []string
+	for _, w := range words {
+		n := 0 // letters before byte i
+		for i := range w {
+			if n > 0 {
+				out = appendNew(out, w[:i])
+			}
+			if n++; n > namePrefixLen {
+				break
+			}
+		}
+		if n <= namePrefixLen {
+			out = appendNew(out, w)
+		}
+	}
+	return out
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// leadPrefix is the clients_prefix entry a name term is looked up under,
+// and whether it is the whole term (so every entry under it matches).
+func leadPrefix(text []byte) ([]byte, bool) {
+	n := 0
+	for i := range string(text) {
+		if n++; n > namePrefixLen {
+			return text[:i], false
+		}
+	}
+	return text, true
+}
+
+func prefixKey(prefix, sortName string, id uint64) []byte {
+	k := make([]byte, 0, len(prefix)+len(sortName)+10)
+	k = append(k, prefix...)
+	k = append(k, 0)
+	k = append(k, sortName...)
+	k = append(k, 0)
+	return append(k, u64(id)...)
+}
+
+// indexClientPrefixes is schema 4: it fills clients_prefix for the clients
+// already stored.
+func indexClientPrefixes(btx *bolt.Tx) error {
+	pb, err := btx.CreateBucketIfNotExists(bClientPrefix)
+	if err != nil {
+		return err
+	}
+	return btx.Bucket(bClients).ForEach(func(k, v []byte) error {
+		var c finance.Client
+		if err := getJSON(v, &c); err != nil {
+			return err
+		}
+		sortName, words := normalizeName(c.Name)
+		digits := phoneDigits(c.Phone)
+		for _, p := range namePrefixes(words) {
+			if err := pb.Put(prefixKey(p, sortName, getU64(k)), []byte(digits)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // normalizeName lower-cases a name and strips accents, returning the words
@@ -417,7 +512,73 @@ func (t *tx) countRange(q term, max int) int {
 	return n
 }
 
+// smallRange is the most word or digit index entries walked whole (and
+// sorted) for a query with a name term; past it, a name term's prefix range is
+// walked in name order instead, stopping at limit matches.
+const smallRange = 500
+
+// searchTerms picks how to answer a query. A query with a name word uses
+// clients_prefix unless one of its terms has a small range in the word or
+// digit index; a phones-only query uses the digit index.
 func (t *tx) searchTerms(terms []term, limit int) []hit {
+	lead, leadRunes := -1, 0
+	for i, q := range terms {
+		if n := utf8.RuneCount(q.text); !q.phone && n > leadRunes {
+			lead, leadRunes = i, n
+		}
+	}
+	if lead < 0 {
+		return t.searchDigits(terms, limit)
+	}
+	best, bestN := -1, smallRange+1
+	for i, q := range terms {
+		if !q.phone && utf8.RuneCount(q.text) <= namePrefixLen {
+			continue // its prefix range is what walkPrefix reads; counting it costs as much
+		}
+		n := t.countRange(q, bestN-1)
+		if n == 0 {
+			return nil
+		}
+		if n < bestN {
+			best, bestN = i, n
+		}
+	}
+	if best >= 0 {
+		return t.walkRange(terms, best, limit)
+	}
+	return t.walkPrefix(terms, lead, limit)
+}
+
+// walkPrefix walks the clients whose words start with the lead term's first
+// letters, in name order, keeping those that match every term, until limit.
+// Each client is listed once per prefix, so no match is counted twice.
+func (t *tx) walkPrefix(terms []term, lead, limit int) []hit {
+	p, whole := leadPrefix(terms[lead].text)
+	skip := -1
+	if whole {
+		skip = lead
+	}
+	p = append(p[:len(p):len(p)], 0)
+	hits := []hit{}
+	c := t.b(bClientPrefix).Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		if len(k) < len(p)+9 {
+			continue
+		}
+		sortName := k[len(p) : len(k)-9]
+		if !matchAll(terms, skip, sortName, v) {
+			continue
+		}
+		hits = append(hits, hit{sortName: sortName, id: tail8(k)})
+		if limit > 0 && len(hits) >= limit {
+			break
+		}
+	}
+	return hits
+}
+
+// searchDigits answers a query of phone digits only.
+func (t *tx) searchDigits(terms []term, limit int) []hit {
 	best, bestN := 0, candidateCap+1
 	for i, q := range terms {
 		n := t.countRange(q, bestN-1)

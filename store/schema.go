@@ -19,6 +19,7 @@ var (
 	bClientName   = []byte("clients_name")    // sort name 0 id -> phone digits
 	bClientWord   = []byte("clients_word")    // name word 0 id -> search value
 	bClientDigits = []byte("clients_digits")  // phone digit suffix 0 id -> search value
+	bClientPrefix = []byte("clients_prefix")  // word prefix 0 sort name 0 id -> phone digits (schema 4)
 	bOps          = []byte("ops")             // id -> operation JSON
 	bOpKey        = []byte("ops_key")         // idempotency key -> id
 	bOpClient     = []byte("ops_client")      // client id, op id -> operation JSON (schema 3)
@@ -58,6 +59,7 @@ func migrations() []migration {
 		{version: 1, name: "initial buckets", apply: createBuckets},
 		{version: 2, name: "booking indexes by start time", apply: rebuildBookingIndexes},
 		{version: 3, name: "client history entries hold their operation", apply: copyOpsIntoClientHistory},
+		{version: 4, name: "client search by word prefix in name order", apply: indexClientPrefixes},
 	}
 }
 
@@ -65,7 +67,7 @@ func allBuckets() [][]byte {
 	return [][]byte{bMeta, bSettings, bClients, bClientPhone, bClientName, bClientWord, bClientDigits,
 		bOps, bOpKey, bOpClient, bOpDay, bOpBooking, bBalances, bRegDays, bBookings, bBookStatus,
 		bBookClient, bRefunds, bRefBooking, bStaff, bAudit, bAuditTime, bInbox, bInboxRecv, bInboxDue, bCursors,
-		bBookStart}
+		bBookStart, bClientPrefix}
 }
 
 func createBuckets(tx *bolt.Tx) error {
