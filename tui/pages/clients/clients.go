@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	searchLimit = 200
+	searchLimit = 50 // more than the list shows at 120x40; each row costs a client load
 	pageSize    = 20
 )
 
