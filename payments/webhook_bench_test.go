@@ -197,6 +197,7 @@ func BenchmarkWebhookHTTP(b *testing.B) {
 	var sendErr error
 	b.ResetTimer()
 	start := time.Now()
+	cpu0 := cpuTime(b)
 	for range senders {
 		wg.Add(1)
 		go func() {
@@ -234,7 +235,11 @@ func BenchmarkWebhookHTTP(b *testing.B) {
 		time.Sleep(time.Millisecond)
 	}
 	applied := time.Since(start)
+	cpu := cpuTime(b) - cpu0
 	b.StopTimer()
+	// Senders included: cores busy is what the run got of the machine.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/op")
+	b.ReportMetric(cpu.Seconds()/applied.Seconds(), "cores-busy")
 	b.ReportMetric(float64(b.N)/applied.Seconds(), "applied/s")
 	b.ReportMetric(float64(b.N)/acked.Seconds(), "acked/s")
 }
