@@ -1,9 +1,17 @@
 package tui
 
 import (
+	"io"
+	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
 	"github.com/paydesk/paydesk/tui/common"
+	"github.com/paydesk/paydesk/tui/components"
+	"github.com/paydesk/paydesk/tui/styles"
 )
 
 // Counts read as words: "1 posting", not "1 postings" or "1 booking(s)".
@@ -26,4 +34,74 @@ func TestCountsAgreeWithTheirNouns(t *testing.T) {
 
 	h.send(common.SwitchTabMsg{Tab: common.TabSync}) // the item field would take a typed 5
 	h.contains("1 event · 0 pending")
+}
+
+// At 80 columns a line too long for the screen ends in "…" where whole
+// words (or whole kinds, whole keys) were left out: never a stray "(" or a
+// word cut without a mark. The count of postings always shows.
+func TestLongLinesEndInAnEllipsisAt80Columns(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, goldenBooks(t), Deps{SyncConfigured: true}, 80, 24)
+	h.enter(owner)
+	h.press("4", "down")
+	kinds := line(t, h, "Card terminal by kind")
+	if !strings.HasSuffix(kinds, " · …  (3 postings)") || !strings.Contains(kinds, "checkout +€10.00") {
+		t.Errorf("by-kind line %q: want whole kinds, then \" · …\", then the count", kinds)
+	}
+
+	h.send(common.StatusMsg{Kind: common.StatusError, Text: "the books are open on another desk\nclose that desk first; for several desks at once, run paydesk serve and open each over SSH"})
+	status := line(t, h, "✗ the books")
+	if !strings.HasSuffix(status, "…") || !strings.Contains(status, "another desk close that desk") {
+		t.Errorf("status line %q: want the message on one line, cut with …", status)
+	}
+
+	for i, l := range strings.Split(h.view(), "\n") {
+		if w := lipgloss.Width(l); w > 80 {
+			t.Errorf("line %d is %d cells wide: %q", i, w, l)
+		}
+		if strings.HasSuffix(strings.TrimRight(l, " "), "(") {
+			t.Errorf("line %d ends in a stray (: %q", i, l)
+		}
+	}
+}
+
+// line is the screen's line that holds s.
+func line(t *testing.T, h *harness, s string) string {
+	t.Helper()
+	for _, l := range strings.Split(h.view(), "\n") {
+		if strings.Contains(l, s) {
+			return strings.TrimRight(l, " ")
+		}
+	}
+	t.Fatalf("no line holds %q:\n%s", s, h.view())
+	return ""
+}
+
+func TestShortHelpDropsWholeKeys(t *testing.T) {
+	t.Parallel()
+	st := styles.New(lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.Ascii)))
+	h := components.NewHelp(st)
+	keys := []key.Binding{
+		key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "alpha")),
+		key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "beta")),
+		key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "gamma"), key.WithDisabled()),
+		key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delta")),
+	}
+	for _, c := range []struct {
+		width int
+		want  string
+	}{
+		{100, "a alpha · b beta · d delta"},
+		{26, "a alpha · b beta · d delta"},
+		{25, "a alpha · b beta …"},
+		{18, "a alpha · b beta …"},
+		{17, "a alpha …"},
+		{9, "a alpha …"},
+		{8, " …"},
+		{1, ""},
+	} {
+		if got := components.ShortHelp(h, keys, c.width); got != c.want {
+			t.Errorf("width %d: %q, want %q", c.width, got, c.want)
+		}
+	}
 }

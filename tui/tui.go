@@ -560,7 +560,7 @@ func (m *Model) View() string {
 	b.WriteString("\n")
 	b.WriteString(fit(content, w, m.contentHeight()) + "\n")
 	b.WriteString(fit(m.statusLine(), w, 1) + "\n")
-	b.WriteString(fit(" "+m.help.View(hk), w, 1))
+	b.WriteString(fit(" "+components.ShortHelp(m.help, hk.ShortHelp(), w-1), w, 1))
 	return b.String()
 }
 
@@ -643,6 +643,9 @@ func ago(d time.Duration) string {
 func (m *Model) statusLine() string {
 	s := m.base.Styles
 	st := m.status
+	// One line: a message of several (an error's hint) is cut with "…" as
+	// a whole, not at its first line break without a mark.
+	st.Text = strings.ReplaceAll(st.Text, "\n", " ")
 	switch st.Kind {
 	case common.StatusBusy:
 		return " " + m.spinner.View() + " " + s.Status.Busy.Render(st.Text)
@@ -654,8 +657,9 @@ func (m *Model) statusLine() string {
 	return " " + s.Status.Info.Render(st.Text)
 }
 
-// fit makes a block exactly w×h: long lines cut, missing lines added, so
-// the footer never moves.
+// fit makes a block exactly w×h: long lines cut with "…" (never a
+// half-printed word without a mark), missing lines added, so the footer
+// never moves.
 func fit(block string, w, h int) string {
 	lines := strings.Split(block, "\n")
 	if len(lines) > h {
@@ -663,7 +667,7 @@ func fit(block string, w, h int) string {
 	}
 	for i, l := range lines {
 		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "")
+			lines[i] = ansi.Truncate(l, w, "…")
 		}
 	}
 	for len(lines) < h {

@@ -95,3 +95,38 @@ type KeyHelp struct {
 
 func (k KeyHelp) ShortHelp() []key.Binding  { return k.Short }
 func (k KeyHelp) FullHelp() [][]key.Binding { return k.Full }
+
+// ShortHelp is the footer's key help on at most width cells: keys that do
+// not fit give way whole to "…". (bubbles' own cut adds one key too many
+// when the ellipsis has no room left, and a frame's cut then breaks a word.)
+func ShortHelp(h help.Model, keys []key.Binding, width int) string {
+	sep := h.Styles.ShortSeparator.Inline(true).Render(h.ShortSeparator)
+	items := make([]string, 0, len(keys))
+	widths := make([]int, 0, len(keys))
+	total := 0
+	for _, k := range keys {
+		if !k.Enabled() {
+			continue
+		}
+		item := h.Styles.ShortKey.Inline(true).Render(k.Help().Key) + " " + h.Styles.ShortDesc.Inline(true).Render(k.Help().Desc)
+		if len(items) > 0 {
+			item = sep + item
+		}
+		w := lipgloss.Width(item)
+		items, widths, total = append(items, item), append(widths, w), total+w
+	}
+	if total <= width {
+		return strings.Join(items, "")
+	}
+	tail := " " + h.Styles.Ellipsis.Inline(true).Render(h.Ellipsis)
+	room := width - lipgloss.Width(tail)
+	if room < 0 {
+		return ""
+	}
+	used, n := 0, 0
+	for n < len(items) && used+widths[n] <= room {
+		used += widths[n]
+		n++
+	}
+	return strings.Join(items[:n], "") + tail
+}

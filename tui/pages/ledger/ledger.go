@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/tui/common"
@@ -540,27 +541,45 @@ func (m *Model) dayView() string {
 		components.Pad(m.c.Money.Format(cl), ws[4], true)))
 	b.WriteString("\n\n")
 	sel := m.totals[min(m.regTbl.Cursor, len(m.totals)-1)]
-	b.WriteString(s.Subtitle.Render(m.c.RegisterName(sel.Register)+" by kind") + "  ")
-	if len(sel.ByKind) == 0 {
-		b.WriteString(s.Muted.Render("no operations"))
-	} else {
-		kinds := make([]string, 0, len(sel.ByKind))
-		for k := range sel.ByKind {
-			kinds = append(kinds, string(k))
-		}
-		sort.Strings(kinds)
-		parts := make([]string, 0, len(kinds))
-		for _, k := range kinds {
-			parts = append(parts, common.KindName(finance.OpKind(k))+" "+m.c.Money.Signed(sel.ByKind[finance.OpKind(k)]))
-		}
-		b.WriteString(strings.Join(parts, " · "))
-	}
-	b.WriteString(s.Muted.Render("  (" + common.Count(sel.Count, "posting", "postings") + ")"))
+	b.WriteString(m.kindsLine(sel))
 	used := strings.Count(b.String(), "\n") + 1
 	if h := m.c.Height - used - 4; h >= 2 {
 		b.WriteString("\n\n" + m.chartView(sel.Register, min(h, 8)))
 	}
 	return b.String()
+}
+
+// kindsLine is a register's day split by kind, on one line of the screen's
+// width. Kinds that do not fit give way whole to "…", so no amount shows
+// half-printed, and the count of postings always shows.
+func (m *Model) kindsLine(t finance.DayTotals) string {
+	s := m.c.Styles
+	head := s.Subtitle.Render(m.c.RegisterName(t.Register)+" by kind") + "  "
+	tail := s.Muted.Render("  (" + common.Count(t.Count, "posting", "postings") + ")")
+	if len(t.ByKind) == 0 {
+		return head + s.Muted.Render("no operations") + tail
+	}
+	kinds := make([]string, 0, len(t.ByKind))
+	for k := range t.ByKind {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	parts := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		parts = append(parts, common.KindName(finance.OpKind(k))+" "+m.c.Money.Signed(t.ByKind[finance.OpKind(k)]))
+	}
+	kindsText := strings.Join(parts, " · ")
+	room := m.c.Width - lipgloss.Width(head) - lipgloss.Width(tail)
+	if m.c.Width > 0 && lipgloss.Width(kindsText) > room {
+		kindsText = "…"
+		for n := len(parts) - 1; n > 0; n-- {
+			if cut := strings.Join(parts[:n], " · ") + " · …"; lipgloss.Width(cut) <= room {
+				kindsText = cut
+				break
+			}
+		}
+	}
+	return head + kindsText + tail
 }
 
 func (m *Model) chartView(register string, height int) string {
