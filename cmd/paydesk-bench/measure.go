@@ -18,12 +18,13 @@ import (
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/store"
+	"github.com/paydesk/paydesk/tui/common"
 )
 
 // counts is how many samples each measurement takes at this scale.
 type counts struct {
-	searchNames, days, charts, history, busy, views, topUps, opens int
-	rawSingle, rawGoroutines, rawPer, webhook, senders             int
+	searchNames, deskNames, days, charts, history, busy, views, topUps, opens int
+	rawSingle, rawGoroutines, rawPer, webhook, senders                        int
 }
 
 func countsFor(o options) counts {
@@ -36,10 +37,10 @@ func countsFor(o options) counts {
 
 func countsBase(o options) counts {
 	if o.Quick {
-		return counts{searchNames: 20, days: 300, charts: 100, history: 200, busy: 50, views: 20, topUps: 20,
+		return counts{searchNames: 20, deskNames: 3, days: 300, charts: 100, history: 200, busy: 50, views: 20, topUps: 20,
 			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 300, senders: 32}
 	}
-	return counts{searchNames: 300, days: 3000, charts: 1000, history: 2000, busy: 500, views: 200, topUps: 200,
+	return counts{searchNames: 300, deskNames: 50, days: 3000, charts: 1000, history: 2000, busy: 500, views: 200, topUps: 200,
 		opens: 20, rawSingle: 300, rawGoroutines: 128, rawPer: 200, webhook: 20_000, senders: 128}
 }
 
@@ -101,7 +102,7 @@ func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, erro
 		opens = append(opens, d)
 	}
 	rows = append(rows, durations("open database to first frame (PIN screen)", opens, under(200, "< 200 ms")))
-	pr, err := runProbe(ctx, path, b.Busiest)
+	pr, err := runProbe(ctx, path, b.Busiest, n.deskNames)
 	if err != nil {
 		return nil, fmt.Errorf("desk process: %w", err)
 	}
@@ -350,7 +351,7 @@ type probeResult struct {
 	RssAnonKB    float64 `json:"rss_anon_kb"` // heap and stacks at the end, without the mapped file
 }
 
-func runProbe(ctx context.Context, path string, busiest finance.ClientID) (probeResult, error) {
+func runProbe(ctx context.Context, path string, busiest finance.ClientID, names int) (probeResult, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return probeResult{}, err
@@ -359,7 +360,8 @@ func runProbe(ctx context.Context, path string, busiest finance.ClientID) (probe
 	if !strings.HasSuffix(exe, ".test") {
 		cmd = exec.CommandContext(ctx, exe)
 	}
-	cmd.Env = append(os.Environ(), probeEnv+"="+path, probeEnv+"_BUSY="+strconv.FormatUint(uint64(busiest), 10))
+	cmd.Env = append(os.Environ(), probeEnv+"="+path, probeEnv+"_BUSY="+strconv.FormatUint(uint64(busiest), 10),
+		probeEnv+"_NAMES="+strconv.Itoa(names))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -382,7 +384,14 @@ func lastLine(b []byte) []byte {
 func probeMain(path string, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	fail := func(err error) int { fmt.Fprintln(stderr, "desk probe:", err); return 1 }
+	if os.Getenv(probeEnv+"_TRACE") != "" {
+		fmt.Fprintf(stderr, "%-28s %s\n", "before open (the binary)", memLine())
+	}
 	busy, _ := strconv.ParseUint(os.Getenv(probeEnv+"_BUSY"), 10, 64)
+	names, err := strconv.Atoi(os.Getenv(probeEnv + "_NAMES"))
+	if err != nil {
+		names = 50 // run by hand: the full-scale session
+	}
 	var books *finance.Service
 	var closeDB func() error
 	first, err := openToFirstFrame(ctx, func() (*finance.Service, func() error, error) {
@@ -421,18 +430,12 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 	if _, _, _, err := measureScreens(ctx, books, v.Client, 3, trace); err != nil {
 		return fail(err)
 	}
-	for i := range 50 {
-		name := []rune(clientName(i * 37))
-		for j := 1; j <= len(name); j++ {
-			if _, err := books.SearchClients(ctx, string(name[:j]), 200); err != nil {
-				return fail(err)
-			}
-		}
+	typeNames(ctx, books, names, func() {
 		if drop {
 			_ = dropMapped(path)
 		}
-	}
-	trace("50 names typed")
+	})
+	trace(fmt.Sprintf("%d names typed", names))
 	hwm, err := vmHWM()
 	if err != nil {
 		return fail(err)
@@ -441,6 +444,30 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 	out, _ := json.Marshal(probeResult{FirstFrameMS: float64(first) / float64(time.Millisecond), VmHWMKB: hwm, RssAnonKB: anon})
 	fmt.Fprintln(stdout, string(out))
 	return 0
+}
+
+// typeNames types n client names into the clients screen's filter letter by
+// letter, as a person at the desk does, each keystroke's results arriving
+// before the next key; esc clears the filter between names. Going through
+// the screen means the search asks exactly what the screen asks (its
+// result limit), whatever that becomes. after runs after each name.
+func typeNames(ctx context.Context, books *finance.Service, n int, after func()) {
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d := newDriver(books, dctx)
+	d.settleDown(5 * time.Second)
+	d.send(common.LoggedInMsg{Actor: actorAdmin})
+	d.settleDown(5 * time.Second)
+	for i := range n {
+		d.key("/")
+		for _, r := range clientName(i * 37) {
+			d.key(string(r))
+			d.settleDown(2 * time.Second)
+		}
+		d.key("esc")
+		d.settleDown(2 * time.Second)
+		after()
+	}
 }
 
 // memLine is the resident set split into heap (anon) and mapped file.
