@@ -137,7 +137,7 @@ func TestIdleLock(t *testing.T) {
 	h.contains("Locked after 5m0s")
 }
 
-// addClient adds a client through the n form.
+// addClient adds a client through the n form and its review.
 func addClient(h *harness, name, phone string) {
 	h.t.Helper()
 	h.press("1", "n")
@@ -145,6 +145,8 @@ func addClient(h *harness, name, phone string) {
 	h.press("enter")
 	h.typ(phone)
 	h.press("enter", "enter", "enter")
+	h.contains("as a new client?")
+	h.press("y")
 }
 
 func TestNewClientFormValidatesInline(t *testing.T) {
@@ -165,6 +167,8 @@ func TestNewClientFormValidatesInline(t *testing.T) {
 	h.contains("that does not look like an email address")
 	h.press("ctrl+u")
 	h.press("enter", "enter")
+	h.contains("Add Anna Kovalenko as a new client?", "Phone  +380671234567")
+	h.press("y")
 	h.contains("Client Anna Kovalenko added", "+380671234567", "Balance €0.00")
 
 	// The same phone again: the service's refusal lands under the phone field.

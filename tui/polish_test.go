@@ -105,3 +105,40 @@ func TestShortHelpDropsWholeKeys(t *testing.T) {
 		}
 	}
 }
+
+// The new-client form says "then review": the review shows the client as
+// they will be stored (the phone in international form, the name tidied),
+// n goes back to the form as typed, and a phone the service would refuse is
+// marked under its field before any review.
+func TestNewClientIsReviewedAsStored(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{}, 80, 24)
+	h.enter(owner)
+	h.press("n")
+	h.contains("enter: next field, then review")
+	h.typ("Anna   Kovalenko")
+	h.press("enter")
+	h.typ("067 123 45")
+	h.press("enter", "enter", "enter")
+	h.contains("not a valid phone number in UA", "New client")
+	h.lacks("as a new client?")
+
+	h.typ("67")
+	h.press("tab")
+	h.typ("anna@example.com")
+	h.press("enter", "enter")
+	h.contains("Add Anna Kovalenko as a new client?", "Name   Anna Kovalenko", "Phone  +380671234567",
+		"Email  anna@example.com", "add the client")
+	if n, _ := b.svc.SearchClients(ctx(), "", 10); len(n) != 0 {
+		t.Fatalf("%d clients before the review was confirmed", len(n))
+	}
+	h.press("n")
+	h.contains("New client", "067 123 4567")
+	h.press("enter")
+	h.press("y")
+	h.contains("Client Anna Kovalenko added (+380671234567)")
+	if n, _ := b.svc.SearchClients(ctx(), "", 10); len(n) != 1 {
+		t.Fatalf("%d clients, want 1", len(n))
+	}
+}

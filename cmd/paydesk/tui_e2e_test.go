@@ -114,6 +114,8 @@ func TestTUIEndToEnd(t *testing.T) {
 	m.keys("Enter")
 	m.text("0671234567")
 	m.keys("Enter", "Enter", "Enter")
+	m.waitFor("Add Anna Test as a new client?", "+380671234567")
+	m.keys("y")
 	m.waitFor("Client Anna Test added", "+380671234567", "Balance €0.00")
 
 	// Top-up 100 into the cash drawer.

@@ -243,6 +243,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case createdMsg:
 		m.busy = false
+		m.confirm, m.pending = nil, nil
 		if msg.err != nil {
 			// The service's words go under the field they are about.
 			m.form.SetError(m.fieldFor(msg.err), common.ErrText(msg.err))
@@ -599,14 +600,7 @@ func (m *Model) review() tea.Cmd {
 	f := m.form.Fields
 	switch m.formKind {
 	case formNewClient:
-		nc := finance.NewClient{Name: f[0].Value(), Phone: f[1].Value(), Email: f[2].Value(), Note: f[3].Value()}
-		m.busy = true
-		return tea.Batch(common.Busy("adding the client…"), func() tea.Msg {
-			ctx, cancel := c.Call()
-			defer cancel()
-			cl, err := b.CreateClient(ctx, a, nc)
-			return createdMsg{client: cl, err: err}
-		})
+		return m.reviewNewClient()
 	case formTopUp, formCashOut:
 		amount, err := m.c.Money.Parse(f[0].Value())
 		if err != nil {

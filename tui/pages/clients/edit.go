@@ -198,6 +198,40 @@ func (m *Model) reviewEdit() tea.Cmd {
 	return nil
 }
 
+// reviewNewClient shows the client as the service will store them: the
+// phone in international form (a local number read in the location's
+// region), spaces in the name tidied. A phone the service would refuse is
+// marked under its field instead.
+func (m *Model) reviewNewClient() tea.Cmd {
+	f := m.form.Fields
+	nc := finance.NewClient{Name: f[0].Value(), Phone: f[1].Value(), Email: f[2].Value(), Note: f[3].Value()}
+	phone, err := finance.NormalizePhone(nc.Phone, m.c.Settings.PhoneRegion)
+	if err != nil {
+		m.form.SetError(1, common.ErrText(err))
+		return nil
+	}
+	name := strings.Join(strings.Fields(nc.Name), " ")
+	row := func(label, v string) string { return "  " + components.Pad(label, len(lblEmail), false) + "  " + v }
+	lines := []string{row(lblName, name), row(lblPhone, phone)}
+	if nc.Email != "" {
+		lines = append(lines, row(lblEmail, nc.Email))
+	}
+	if nc.Note != "" {
+		lines = append(lines, row(lblNote, nc.Note))
+	}
+	b, c, a := m.c.Backend, m.c, m.c.Actor
+	m.confirm = &components.Confirm{Title: "Add " + name + " as a new client?", Lines: lines, Yes: "add the client"}
+	m.pending = func() tea.Cmd {
+		return tea.Batch(common.Busy("adding the client…"), func() tea.Msg {
+			ctx, cancel := c.Call()
+			defer cancel()
+			cl, err := b.CreateClient(ctx, a, nc)
+			return createdMsg{client: cl, err: err}
+		})
+	}
+	return nil
+}
+
 func (m *Model) updated(msg updatedMsg) tea.Cmd {
 	m.busy = false
 	m.confirm, m.pending = nil, nil
