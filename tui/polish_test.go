@@ -142,3 +142,35 @@ func TestNewClientIsReviewedAsStored(t *testing.T) {
 		t.Fatalf("%d clients, want 1", len(n))
 	}
 }
+
+// The note typed at checkout is stored with the operation for good, so the
+// confirmation shows it with the postings (a top-up's note too).
+func TestConfirmationsShowTheNote(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{}, 80, 24)
+	h.enter(owner)
+	h.press("2", "ctrl+w")
+	h.typ("Manicure")
+	h.press("enter")
+	h.typ("30")
+	h.press("enter", "enter")          // the line, then to payment
+	h.press("enter", "enter", "enter") // from balance, cash, card: as filled
+	h.typ("paid with the gift voucher #12")
+	h.press("enter")
+	h.contains("Check out walk-in for €30.00?", "Note: paid with the gift voucher #12")
+	h.press("y")
+	op, err := b.svc.Operation(ctx(), 1)
+	if err != nil || op.Comment != "paid with the gift voucher #12" {
+		t.Fatalf("operation %+v, %v", op, err)
+	}
+
+	h.send(common.SwitchTabMsg{Tab: common.TabClients})
+	addClient(h, "Anna Kovalenko", "0671234567")
+	h.press("t")
+	h.typ("50")
+	h.press("enter", "enter")
+	h.typ("first visit")
+	h.press("enter")
+	h.contains("Top up Anna Kovalenko's deposit by €50.00", "Note: first visit")
+}

@@ -643,6 +643,10 @@ func (m *Model) review() tea.Cmd {
 	}
 	lines = append(lines, "", "  Posts:")
 	lines = append(lines, components.PostingLines(m.c, ps, names)...)
+	if m.req.Note != "" {
+		// The note is stored with the operation for good: it is confirmed too.
+		lines = append(lines, "", "  Note: "+m.req.Note)
+	}
 	m.confirm = &components.Confirm{
 		Title: fmt.Sprintf("Check out %s for %s?", who, m.c.Money.Format(total)),
 		Lines: lines,

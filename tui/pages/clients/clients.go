@@ -615,7 +615,7 @@ func (m *Model) review() tea.Cmd {
 			ps := []finance.Posting{{Account: finance.RegisterAccount(reg.ID), Amount: amount}, {Account: acc, Amount: -amount}}
 			m.confirm = &components.Confirm{
 				Title: fmt.Sprintf("Top up %s's deposit by %s into %s?", m.view.Name, m.c.Money.Format(amount), reg.Name),
-				Lines: append(components.PostingLines(m.c, ps, names), "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(m.view.Balance+amount))),
+				Lines: withNote(append(components.PostingLines(m.c, ps, names), "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(m.view.Balance+amount))), req.Note),
 				Yes:   "post the top-up",
 			}
 			m.pending = func() tea.Cmd {
@@ -632,7 +632,7 @@ func (m *Model) review() tea.Cmd {
 		ps := []finance.Posting{{Account: acc, Amount: amount}, {Account: finance.RegisterAccount(reg.ID), Amount: -amount}}
 		m.confirm = &components.Confirm{
 			Title: fmt.Sprintf("Pay %s out of %s's deposit from %s?", m.c.Money.Format(amount), m.view.Name, reg.Name),
-			Lines: append(components.PostingLines(m.c, ps, names), "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(m.view.Balance-amount))),
+			Lines: withNote(append(components.PostingLines(m.c, ps, names), "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(m.view.Balance-amount))), req.Note),
 			Yes:   "post the cash-out",
 		}
 		m.pending = func() tea.Cmd {
@@ -663,6 +663,15 @@ func (m *Model) review() tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// withNote adds the note to a confirmation: it is stored with the
+// operation for good, so it is confirmed with the postings.
+func withNote(lines []string, note string) []string {
+	if note == "" {
+		return lines
+	}
+	return append(lines, "  Note: "+note)
 }
 
 // ---- view
