@@ -174,3 +174,29 @@ func TestConfirmationsShowTheNote(t *testing.T) {
 	h.press("enter")
 	h.contains("Top up Anna Kovalenko's deposit by €50.00", "Note: first visit")
 }
+
+// In setup, Enter checks the field it leaves as Tab does: a bad value is
+// marked under its field and the focus stays there.
+func TestSetupEnterValidatesTheFieldItLeaves(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, newBooks(t, false), Deps{SetupDefaults: testSettings()}, 80, 24)
+	h.press("ctrl+u", "enter")
+	h.contains("> Location name", "✗ enter a location name")
+
+	h.typ("Studio Anna")
+	h.press("enter")
+	h.contains("> Currency")
+	h.lacks("enter a location name")
+	h.press("ctrl+u")
+	h.typ("EURO")
+	h.press("enter")
+	h.contains("> Currency", `✗ "EURO" is not an ISO 4217 currency code`)
+	h.press("backspace", "enter")
+	h.contains("> Locale")
+
+	h.press("enter", "enter") // locale, zone as suggested
+	h.press("ctrl+u")
+	h.typ("U")
+	h.press("enter")
+	h.contains("> Phone region", "✗ two letters")
+}

@@ -111,6 +111,18 @@ func (f *Form) FocusField(i int) { f.setFocus(i) }
 // OnLast reports whether the last field has focus.
 func (f *Form) OnLast() bool { return f.Focus == len(f.Fields)-1 }
 
+// Next checks the focused field as leaving it with Tab does, and moves on
+// only when it is valid: Enter must not carry a bad value past its field.
+// It reports whether focus moved.
+func (f *Form) Next() bool {
+	fl := f.Focused()
+	if fl == nil || !f.validateOne(fl) {
+		return false
+	}
+	f.setFocus(f.Focus + 1)
+	return true
+}
+
 // Update moves between fields and edits the focused one. Enter is left to
 // the owner, which decides whether it submits or moves on.
 func (f *Form) Update(msg tea.Msg) tea.Cmd {

@@ -157,7 +157,8 @@ func (m *Model) ShortHelp() []key.Binding {
 
 func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
 
-// Update handles typing, and Enter: next field, or create on the last one.
+// Update handles typing, and Enter: the next field once this one is valid,
+// or create on the last one.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case doneMsg:
@@ -176,7 +177,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.Type == tea.KeyEnter {
 			if !m.form.OnLast() {
-				m.form.FocusField(m.form.Focus + 1)
+				m.form.Next() // a bad value stays marked under its field
 				return nil
 			}
 			return m.submit()
