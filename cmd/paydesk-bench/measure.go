@@ -260,8 +260,8 @@ func measureReads(ctx context.Context, db *store.DB, books *finance.Service, b b
 			}
 		}
 		name := fmt.Sprintf("client search per keystroke (%d results)", limit)
-		if limit == 200 {
-			name += ", as the clients screen asks"
+		if limit == 50 {
+			name += ", as the clients screen asks" // tui/pages/clients searchLimit
 		}
 		rows = append(rows, durations(name, search, under(2, "p99 < 2 ms")))
 	}
