@@ -67,7 +67,7 @@ func TestSetupOffersDemoOnlyWhenAvailable(t *testing.T) {
 	h := newHarness(t, b, Deps{SetupDefaults: testSettings()}, 80, 24)
 	h.lacks("Demo data")
 	called := false
-	h2 := newHarness(t, newBooks(t, false), Deps{SetupDefaults: testSettings(), Demo: func(context.Context) error { called = true; return nil }}, 80, 24)
+	h2 := newHarness(t, newBooks(t, false), Deps{SetupDefaults: testSettings(), Demo: func(context.Context) ([]string, error) { called = true; return nil, nil }}, 80, 24)
 	h2.contains("Demo data")
 	for i := 0; i < 5; i++ {
 		h2.press("enter")

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/tui/common"
 	"github.com/paydesk/paydesk/tui/components"
 	"github.com/paydesk/paydesk/tui/styles"
@@ -199,4 +202,49 @@ func TestSetupEnterValidatesTheFieldItLeaves(t *testing.T) {
 	h.typ("U")
 	h.press("enter")
 	h.contains("> Phone region", "✗ two letters")
+}
+
+// Demo data makes demo staff whose PINs only the demo's notes hold: after
+// setup they show once, before the desk opens, and never again.
+func TestSetupShowsTheDemoStaffPINsOnce(t *testing.T) {
+	t.Parallel()
+	notes := []string{"staff Olena        admin    PIN 4821", "staff Taras        desk     PIN 0937",
+		"log in with these PINs; `paydesk staff reset-pin NAME` sets a new one"}
+	for _, c := range []struct {
+		name    string
+		err     error
+		status  string
+		stopped bool
+	}{
+		{"loaded", nil, "Studio Mila is set up. Welcome, Mila.", false},
+		{"stopped early", fmt.Errorf("demo history: %w", finance.ErrInvalid), "set up, but the demo data failed", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			demo := func(context.Context) ([]string, error) { return notes, c.err }
+			h := newHarness(t, newBooks(t, false), Deps{SetupDefaults: testSettings(), Demo: demo}, 80, 24)
+			h.press("enter", "enter", "enter", "enter", "enter")
+			h.typ("Mila")
+			h.press("enter")
+			h.typ("1234")
+			h.press("enter")
+			h.typ("1234")
+			h.press("enter", "right", "enter") // demo data: yes
+			h.contains("Studio Mila is set up with demo data", "only time the desk shows them",
+				"staff Olena        admin    PIN 4821", "staff Taras        desk     PIN 0937", "enter: open the desk as Mila")
+			if stopped := strings.Contains(h.view(), "The demo data stopped early"); stopped != c.stopped {
+				t.Errorf("the panel says the demo stopped early: %v, want %v", stopped, c.stopped)
+			}
+			h.press("q", "1", "esc") // only enter leaves the panel
+			if h.m.state != stateSetup {
+				t.Fatalf("left the PIN panel on a key other than enter: state %v", h.m.state)
+			}
+			h.press("enter")
+			if h.m.state != stateMain {
+				t.Fatalf("state %v after the PIN panel, want the desk:\n%s", h.m.state, h.view())
+			}
+			h.contains("Mila (admin)", c.status)
+			h.lacks("PIN 4821")
+		})
+	}
 }

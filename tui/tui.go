@@ -55,8 +55,11 @@ type Deps struct {
 	Ctx context.Context
 	// SetupDefaults seed the first-run form (from config and the machine).
 	SetupDefaults finance.Settings
-	// Demo, when set, is offered at first run to load demo data.
-	Demo func(ctx context.Context) error
+	// Demo, when set, is offered at first run to load demo data. notes are
+	// lines shown once after setup, before the desk opens: the demo staff's
+	// PINs are shown nowhere else. Notes returned with an error (staff made
+	// before a later step failed) are shown too.
+	Demo func(ctx context.Context) (notes []string, err error)
 	// Staff is who this terminal belongs to (an SSH key's staff member),
 	// preselected on the PIN screen; the PIN is still asked.
 	Staff string

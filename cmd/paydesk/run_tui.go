@@ -68,12 +68,13 @@ func runTUI(ctx context.Context, a *app) error {
 		Refunder:       refunder,
 		Ctx:            ctx,
 		SetupDefaults:  setupDefaults,
-		Demo: func(ctx context.Context) error {
+		Demo: func(ctx context.Context) ([]string, error) {
 			sum, err := demo.Fill(ctx, svc.Store(), demo.Options{Settings: setupDefaults, Staff: "demo", Rights: rights})
 			if err == nil {
 				a.log.Info("demo data loaded", "clients", sum.Clients, "operations", sum.Operations)
 			}
-			return err
+			// The notes hold the demo staff's PINs, which the desk shows once.
+			return sum.Notes, err
 		},
 	})
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))

@@ -19,8 +19,9 @@ import (
 	"github.com/paydesk/paydesk/tui/components"
 )
 
-// Demo loads demo data into a freshly set-up database (nil: not offered).
-type Demo func(ctx context.Context) error
+// Demo loads demo data into a freshly set-up database (nil: not offered);
+// notes are lines for the person who set up, shown once (demo staff PINs).
+type Demo func(ctx context.Context) (notes []string, err error)
 
 const (
 	fLocation = iota
@@ -45,13 +46,17 @@ type Model struct {
 	// letter typed there replaces the guess rather than appending to it
 	// ("My salonStudio Mila"), as a preselected default does.
 	untouched map[int]bool
+	// done holds a finished setup while its demo notes are on screen; Enter
+	// goes on to the desk, and the notes are never shown again.
+	done *doneMsg
 }
 
 type doneMsg struct {
-	settings finance.Settings
-	actor    finance.Actor
-	demoErr  error
-	err      error
+	settings  finance.Settings
+	actor     finance.Actor
+	demoNotes []string
+	demoErr   error
+	err       error
 }
 
 // New builds the setup form, filled with the machine's defaults.
@@ -152,6 +157,9 @@ func (m *Model) Capturing() bool { return true }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
+	if m.done != nil {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the desk")), k.ForceQuit}
+	}
 	return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / create")), k.ForceQuit}
 }
 
@@ -166,13 +174,19 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return common.Failed(msg.err)
 		}
-		done := func() tea.Msg { return common.SetupDoneMsg{Settings: msg.settings, Actor: msg.actor} }
-		if msg.demoErr != nil {
-			return tea.Batch(done, common.Status(common.StatusError, "set up, but the demo data failed: %s", common.ErrText(msg.demoErr)))
+		if len(msg.demoNotes) > 0 {
+			m.done = &msg
+			return common.Status(common.StatusInfo, "Demo data loaded. Note the PINs, then enter opens the desk.")
 		}
-		return tea.Batch(done, common.Status(common.StatusOK, "%s is set up. Welcome, %s.", msg.settings.Location, msg.actor.Staff))
+		return finish(msg)
 	case tea.KeyMsg:
 		if m.busy {
+			return nil
+		}
+		if m.done != nil {
+			if msg.Type == tea.KeyEnter {
+				return finish(*m.done)
+			}
 			return nil
 		}
 		if msg.Type == tea.KeyEnter {
@@ -186,6 +200,15 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return m.form.Update(msg)
 	}
 	return nil
+}
+
+// finish hands the set-up books and the logged-in owner to the root.
+func finish(msg doneMsg) tea.Cmd {
+	done := func() tea.Msg { return common.SetupDoneMsg{Settings: msg.settings, Actor: msg.actor} }
+	if msg.demoErr != nil {
+		return tea.Batch(done, common.Status(common.StatusError, "set up, but the demo data failed: %s", common.ErrText(msg.demoErr)))
+	}
+	return tea.Batch(done, common.Status(common.StatusOK, "%s is set up. Welcome, %s.", msg.settings.Location, msg.actor.Staff))
 }
 
 // replaceUntouched clears a suggested value when the first letter is typed
@@ -240,14 +263,15 @@ func (m *Model) submit() tea.Cmd {
 		if err != nil {
 			saved = st
 		}
+		var demoNotes []string
 		var demoErr error
 		if wantDemo {
 			// Demo data can be large; it gets its own, longer deadline.
 			dctx, dcancel := context.WithTimeout(c.Ctx, 2*time.Minute)
-			demoErr = demo(dctx)
+			demoNotes, demoErr = demo(dctx)
 			dcancel()
 		}
-		return doneMsg{settings: saved, actor: actor, demoErr: demoErr}
+		return doneMsg{settings: saved, actor: actor, demoNotes: demoNotes, demoErr: demoErr}
 	})
 }
 
@@ -263,6 +287,9 @@ func DefaultRegisters() []finance.Register {
 
 func (m *Model) View() string {
 	s := m.c.Styles
+	if m.done != nil {
+		return m.notesView()
+	}
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Welcome to paydesk") + "\n")
 	b.WriteString(s.Muted.Render("No database yet. Tell paydesk about the location and its owner.") + "\n\n")
@@ -277,5 +304,22 @@ func (m *Model) View() string {
 		}
 	}
 	b.WriteString("\n\n" + s.Muted.Render("Registers: "+strings.Join(regs, ", ")))
+	return b.String()
+}
+
+// notesView is the one-time panel after demo data: its notes (the demo
+// staff and their PINs), which no other screen shows.
+func (m *Model) notesView() string {
+	s := m.c.Styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render(m.done.settings.Location+" is set up with demo data") + "\n\n")
+	b.WriteString(s.Strong.Render("Write these down: this is the only time the desk shows them.") + "\n\n")
+	for _, n := range m.done.demoNotes {
+		b.WriteString("  " + n + "\n")
+	}
+	if m.done.demoErr != nil {
+		b.WriteString("\n" + s.Status.Error.Render("The demo data stopped early: "+common.ErrText(m.done.demoErr)) + "\n")
+	}
+	b.WriteString("\n" + s.Muted.Render("enter: open the desk as "+m.done.actor.Staff+" · ctrl+l later switches to a demo person"))
 	return b.String()
 }
