@@ -388,6 +388,9 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%-28s %s\n", "before open (the binary)", memLine())
 	}
 	busy, _ := strconv.ParseUint(os.Getenv(probeEnv+"_BUSY"), 10, 64)
+	if busy == 0 {
+		busy = 1 // run by hand: client 1 is the busiest in the tool's books
+	}
 	names, err := strconv.Atoi(os.Getenv(probeEnv + "_NAMES"))
 	if err != nil {
 		names = 50 // run by hand: the full-scale session
