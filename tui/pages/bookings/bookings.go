@@ -33,9 +33,7 @@ type Model struct {
 	formKind int
 	formKey  string
 	target   finance.Booking
-	confirm  *components.Confirm
-	pending  func() tea.Cmd
-	busy     bool
+	pend     components.Pending
 }
 
 const (
@@ -78,12 +76,12 @@ func (m *Model) SetSize(w, h int) {
 	}
 }
 
-func (m *Model) Capturing() bool { return m.form != nil || m.confirm != nil }
+func (m *Model) Capturing() bool { return m.form != nil || m.pend.Active() }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
-	case m.confirm != nil:
+	case m.pend.Active():
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.form != nil:
 		return []key.Binding{k.NextFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
@@ -132,26 +130,15 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.tbl.SetRows(rows)
 		return nil
 	case doneMsg:
-		m.busy = false
-		m.confirm, m.pending = nil, nil
+		m.pend.Done()
 		if msg.err != nil {
 			return common.Status(common.StatusError, "%s", common.ErrText(msg.err))
 		}
 		m.form = nil
 		return tea.Batch(common.Status(common.StatusOK, "%s", msg.text), m.load())
 	case tea.KeyMsg:
-		if m.busy {
-			return nil
-		}
-		if m.confirm != nil {
-			switch {
-			case key.Matches(msg, m.c.Keys.Confirm):
-				m.busy = true
-				return m.pending()
-			case key.Matches(msg, m.c.Keys.Cancel):
-				m.confirm, m.pending = nil, nil
-			}
-			return nil
+		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
+			return cmd
 		}
 		if m.form != nil {
 			return m.updateForm(msg)
@@ -278,8 +265,7 @@ func (m *Model) review() tea.Cmd {
 		if left := m.left(bk); left > 0 {
 			lines = append(lines, fmt.Sprintf("  %s stays prepaid and becomes refund due; nothing is refunded yet.", m.c.Money.Format(left)))
 		}
-		m.confirm = &components.Confirm{Title: "Cancel booking " + bk.ID + "?", Lines: lines, Yes: "cancel the booking"}
-		m.pending = func() tea.Cmd {
+		m.pend.Ask(components.Confirm{Title: "Cancel booking " + bk.ID + "?", Lines: lines, Yes: "cancel the booking"}, func() tea.Cmd {
 			return tea.Batch(common.Busy("canceling…"), func() tea.Msg {
 				ctx, cancel := c.Call()
 				defer cancel()
@@ -289,7 +275,7 @@ func (m *Model) review() tea.Cmd {
 				}
 				return doneMsg{text: "Booking " + bk.ID + " canceled."}
 			})
-		}
+		})
 		return nil
 	}
 	amount, err := m.c.Money.Parse(f[0].Value())
@@ -324,9 +310,8 @@ func (m *Model) review() tea.Cmd {
 	}
 	lines := append([]string{"  Posts" + map[bool]string{true: ":", false: " when the provider confirms:"}[toDeposit]},
 		components.PostingLines(m.c, ps, names)...)
-	m.confirm = &components.Confirm{Title: fmt.Sprintf("Refund %s of booking %s to %s?", m.c.Money.Format(amount), bk.ID, where), Lines: lines, Yes: "refund"}
 	refunder, money := m.c.Refunder, m.c.Money
-	m.pending = func() tea.Cmd {
+	m.pend.Ask(components.Confirm{Title: fmt.Sprintf("Refund %s of booking %s to %s?", m.c.Money.Format(amount), bk.ID, where), Lines: lines, Yes: "refund"}, func() tea.Cmd {
 		return tea.Batch(common.Busy("refunding…"), func() tea.Msg {
 			ctx, cancel := c.Call()
 			defer cancel()
@@ -344,14 +329,14 @@ func (m *Model) review() tea.Cmd {
 			}
 			return doneMsg{text: fmt.Sprintf("Refund of %s sent to the card; it posts when the provider confirms.", money.Format(r.Amount))}
 		})
-	}
+	})
 	return nil
 }
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	if m.confirm != nil {
-		return components.Center(s, m.c.Width, m.c.Height, m.confirm.View(s, m.c.Width))
+	if m.pend.Active() {
+		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
 	if m.form != nil {
 		title := "Cancel booking " + m.target.ID

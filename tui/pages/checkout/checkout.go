@@ -54,9 +54,8 @@ type Model struct {
 	payForm    *components.Form
 	tendersSet bool // the person typed into a register field: stop auto-filling
 
-	confirm *components.Confirm
+	pend    components.Pending
 	req     finance.CheckoutRequest
-	busy    bool
 	receipt finance.Operation
 }
 
@@ -102,7 +101,8 @@ func (m *Model) reset() {
 	m.client, m.available, m.bookings, m.booking = nil, 0, nil, -1
 	m.lines = nil
 	m.lineTbl.SetRows(nil)
-	m.payForm, m.confirm, m.tendersSet = nil, nil, false
+	m.payForm, m.tendersSet = nil, false
+	m.pend.Clear()
 	m.receipt = finance.Operation{}
 	m.filter.SetValue("")
 	m.filtering = true
@@ -153,14 +153,14 @@ func (m *Model) SetSize(w, h int) {
 }
 
 func (m *Model) Capturing() bool {
-	return m.confirm != nil || m.step == stepItems || m.step == stepPay || (m.step == stepClient && m.filtering)
+	return m.pend.Active() || m.step == stepItems || m.step == stepPay || (m.step == stepClient && m.filtering)
 }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	enter := func(h string) key.Binding { return key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", h)) }
 	switch {
-	case m.confirm != nil:
+	case m.pend.Active():
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.step == stepClient:
 		return []key.Binding{k.Up, k.Down, enter("pick"), k.WalkIn, k.Back}
@@ -255,8 +255,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.bookings = msg.bookings
 		return nil
 	case doneMsg:
-		m.busy = false
-		m.confirm = nil
+		m.pend.Done()
 		if msg.err != nil {
 			// Same key stays: a retry after fixing the amounts cannot post twice.
 			return common.Status(common.StatusError, "Checkout refused: %s", common.ErrText(msg.err))
@@ -265,17 +264,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.step = stepReceipt
 		return common.Status(common.StatusOK, "Checkout of %s posted as operation #%d.", m.c.Money.Format(m.req.Total), msg.op.ID)
 	case tea.KeyMsg:
-		if m.busy {
-			return nil
-		}
-		if m.confirm != nil {
-			switch {
-			case key.Matches(msg, m.c.Keys.Confirm):
-				return m.post()
-			case key.Matches(msg, m.c.Keys.Cancel):
-				m.confirm = nil
-			}
-			return nil
+		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
+			return cmd
 		}
 		switch m.step {
 		case stepClient:
@@ -647,16 +637,16 @@ func (m *Model) review() tea.Cmd {
 		// The note is stored with the operation for good: it is confirmed too.
 		lines = append(lines, "", "  Note: "+m.req.Note)
 	}
-	m.confirm = &components.Confirm{
+	m.pend.Ask(components.Confirm{
 		Title: fmt.Sprintf("Check out %s for %s?", who, m.c.Money.Format(total)),
 		Lines: lines,
 		Yes:   "post the checkout",
-	}
+	}, m.post)
 	return nil
 }
 
+// post runs on yes; the Pending is busy from then until doneMsg.
 func (m *Model) post() tea.Cmd {
-	m.busy = true
 	b, c, a, req := m.c.Backend, m.c, m.c.Actor, m.req
 	return tea.Batch(common.Busy("posting the checkout…"), func() tea.Msg {
 		ctx, cancel := c.Call()
@@ -670,8 +660,8 @@ func (m *Model) post() tea.Cmd {
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	if m.confirm != nil {
-		return components.Center(s, m.c.Width, m.c.Height, m.confirm.View(s, m.c.Width))
+	if m.pend.Active() {
+		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
 	var b strings.Builder
 	switch m.step {

@@ -64,9 +64,7 @@ type Model struct {
 	regs     []finance.Register
 	revOp    finance.Operation
 
-	confirm *components.Confirm
-	pending func() tea.Cmd
-	busy    bool
+	pend components.Pending
 }
 
 // Messages answering this screen's commands.
@@ -136,13 +134,13 @@ func (m *Model) SetSize(w, h int) {
 
 // Capturing is true while typing in the filter or a form, or in a dialog.
 func (m *Model) Capturing() bool {
-	return m.filtering || m.form != nil || m.confirm != nil
+	return m.filtering || m.form != nil || m.pend.Active()
 }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
-	case m.confirm != nil:
+	case m.pend.Active():
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.form != nil:
 		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
@@ -204,7 +202,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case common.ActivatedMsg, common.ChangedMsg:
 		cmds := []tea.Cmd{m.search()}
-		if m.mode != modeList && m.form == nil && m.confirm == nil {
+		if m.mode != modeList && m.form == nil && !m.pend.Active() {
 			cmds = append(cmds, m.load(m.view.ID, m.before))
 		}
 		return tea.Batch(cmds...)
@@ -242,8 +240,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.mode = modeOp
 		return nil
 	case createdMsg:
-		m.busy = false
-		m.confirm, m.pending = nil, nil
+		m.pend.Done()
 		if msg.err != nil {
 			// The service's words go under the field they are about.
 			m.form.SetError(m.fieldFor(msg.err), common.ErrText(msg.err))
@@ -256,8 +253,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case updatedMsg:
 		return m.updated(msg)
 	case postedMsg:
-		m.busy = false
-		m.confirm, m.pending = nil, nil
+		m.pend.Done()
 		if msg.err != nil {
 			// The form stays open with the same key, so fixing it and
 			// trying again cannot post twice.
@@ -271,13 +267,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(common.Status(common.StatusOK, "%s of %s posted as operation #%d.", msg.what, m.c.Money.Format(opAmount(msg.op)), msg.op.ID),
 			m.load(m.view.ID, 0), m.search())
 	case tea.KeyMsg:
-		if m.busy {
-			return nil
+		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
+			return cmd
 		}
-		switch {
-		case m.confirm != nil:
-			return m.updateConfirm(msg)
-		case m.form != nil:
+		if m.form != nil {
 			return m.updateForm(msg)
 		}
 		switch m.mode {
@@ -471,7 +464,7 @@ func opAmount(op finance.Operation) int64 {
 
 func (m *Model) closeForm() {
 	m.form, m.formKind, m.formKey = nil, formNone, ""
-	m.confirm, m.pending = nil, nil
+	m.pend.Clear()
 }
 
 func (m *Model) openNewClient() tea.Cmd {
@@ -582,18 +575,6 @@ func (m *Model) updateForm(msg tea.KeyMsg) tea.Cmd {
 	return m.form.Update(msg)
 }
 
-func (m *Model) updateConfirm(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.Keys
-	switch {
-	case key.Matches(msg, k.Confirm):
-		m.busy = true
-		return m.pending()
-	case key.Matches(msg, k.Cancel):
-		m.confirm, m.pending = nil, nil
-	}
-	return nil
-}
-
 // review turns a valid form into a confirmation of exactly what will post.
 func (m *Model) review() tea.Cmd {
 	b, c, a := m.c.Backend, m.c, m.c.Actor
@@ -613,54 +594,51 @@ func (m *Model) review() tea.Cmd {
 		if m.formKind == formTopUp {
 			req := finance.TopUpRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value()}
 			ps := []finance.Posting{{Account: finance.RegisterAccount(reg.ID), Amount: amount}, {Account: acc, Amount: -amount}}
-			m.confirm = &components.Confirm{
+			m.pend.Ask(components.Confirm{
 				Title: fmt.Sprintf("Top up %s's deposit by %s into %s?", m.view.Name, m.c.Money.Format(amount), reg.Name),
 				Lines: withNote(append(components.PostingLines(m.c, ps, names), "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(m.view.Balance+amount))), req.Note),
 				Yes:   "post the top-up",
-			}
-			m.pending = func() tea.Cmd {
+			}, func() tea.Cmd {
 				return tea.Batch(common.Busy("posting the top-up…"), func() tea.Msg {
 					ctx, cancel := c.Call()
 					defer cancel()
 					op, err := b.TopUp(ctx, a, req)
 					return postedMsg{what: "Top-up", op: op, err: err}
 				})
-			}
+			})
 			return nil
 		}
 		req := finance.CashOutRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value()}
 		ps := []finance.Posting{{Account: acc, Amount: amount}, {Account: finance.RegisterAccount(reg.ID), Amount: -amount}}
-		m.confirm = &components.Confirm{
+		m.pend.Ask(components.Confirm{
 			Title: fmt.Sprintf("Pay %s out of %s's deposit from %s?", m.c.Money.Format(amount), m.view.Name, reg.Name),
 			Lines: withNote(append(components.PostingLines(m.c, ps, names), "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(m.view.Balance-amount))), req.Note),
 			Yes:   "post the cash-out",
-		}
-		m.pending = func() tea.Cmd {
+		}, func() tea.Cmd {
 			return tea.Batch(common.Busy("posting the cash-out…"), func() tea.Msg {
 				ctx, cancel := c.Call()
 				defer cancel()
 				op, err := b.CashOut(ctx, a, req)
 				return postedMsg{what: "Cash-out", op: op, err: err}
 			})
-		}
+		})
 	case formEdit:
 		return m.reviewEdit()
 	case formReverse:
 		op := m.revOp
 		req := finance.ReverseRequest{Key: m.formKey, OperationID: op.ID, Reason: f[0].Value()}
-		m.confirm = &components.Confirm{
+		m.pend.Ask(components.Confirm{
 			Title: fmt.Sprintf("Reverse operation #%d (%s)?", op.ID, common.KindName(op.Kind)),
 			Lines: append([]string{"  This posts:"}, components.PostingLines(m.c, components.Negate(op.Postings), m.opNames)...),
 			Yes:   "post the reversal",
-		}
-		m.pending = func() tea.Cmd {
+		}, func() tea.Cmd {
 			return tea.Batch(common.Busy("posting the reversal…"), func() tea.Msg {
 				ctx, cancel := c.Call()
 				defer cancel()
 				rop, err := b.Reverse(ctx, a, req)
 				return postedMsg{what: "Reversal", op: rop, err: err}
 			})
-		}
+		})
 	}
 	return nil
 }
@@ -678,8 +656,8 @@ func withNote(lines []string, note string) []string {
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	if m.confirm != nil {
-		return components.Center(s, m.c.Width, m.c.Height, m.confirm.View(s, m.c.Width))
+	if m.pend.Active() {
+		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
 	if m.form != nil {
 		return m.formView()

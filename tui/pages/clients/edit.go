@@ -186,15 +186,14 @@ func (m *Model) reviewEdit() tea.Cmd {
 		return common.Status(common.StatusInfo, "Nothing changed.")
 	}
 	b, c, a, id := m.c.Backend, m.c, m.c.Actor, v.ID
-	m.confirm = &components.Confirm{Title: "Save changes to " + v.Name + "?", Lines: lines, Yes: "save"}
-	m.pending = func() tea.Cmd {
+	m.pend.Ask(components.Confirm{Title: "Save changes to " + v.Name + "?", Lines: lines, Yes: "save"}, func() tea.Cmd {
 		return tea.Batch(common.Busy("saving the client…"), func() tea.Msg {
 			ctx, cancel := c.Call()
 			defer cancel()
 			cl, err := b.UpdateClient(ctx, a, id, u)
 			return updatedMsg{client: cl, changed: what, err: err}
 		})
-	}
+	})
 	return nil
 }
 
@@ -220,21 +219,19 @@ func (m *Model) reviewNewClient() tea.Cmd {
 		lines = append(lines, row(lblNote, nc.Note))
 	}
 	b, c, a := m.c.Backend, m.c, m.c.Actor
-	m.confirm = &components.Confirm{Title: "Add " + name + " as a new client?", Lines: lines, Yes: "add the client"}
-	m.pending = func() tea.Cmd {
+	m.pend.Ask(components.Confirm{Title: "Add " + name + " as a new client?", Lines: lines, Yes: "add the client"}, func() tea.Cmd {
 		return tea.Batch(common.Busy("adding the client…"), func() tea.Msg {
 			ctx, cancel := c.Call()
 			defer cancel()
 			cl, err := b.CreateClient(ctx, a, nc)
 			return createdMsg{client: cl, err: err}
 		})
-	}
+	})
 	return nil
 }
 
 func (m *Model) updated(msg updatedMsg) tea.Cmd {
-	m.busy = false
-	m.confirm, m.pending = nil, nil
+	m.pend.Done()
 	if msg.err != nil {
 		// The form stays as typed; the service's words go under the field.
 		m.form.SetError(m.fieldFor(msg.err), common.ErrText(msg.err))

@@ -140,7 +140,7 @@ func registerRefusal(c common.Common, r finance.Register) string {
 
 func (m *Model) closeAction() {
 	m.form, m.action, m.formKey, m.toRegs = nil, actNone, "", nil
-	m.confirm, m.pending = nil, nil
+	m.pend.Clear()
 }
 
 func (m *Model) updateAction(msg tea.KeyMsg) tea.Cmd {
@@ -160,18 +160,6 @@ func (m *Model) updateAction(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	return m.form.Update(msg)
-}
-
-func (m *Model) updateConfirm(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.Keys
-	switch {
-	case key.Matches(msg, k.Confirm):
-		m.busy = true
-		return m.pending()
-	case key.Matches(msg, k.Cancel):
-		m.confirm, m.pending = nil, nil
-	}
-	return nil
 }
 
 // review turns a valid form into a confirmation of exactly what will post.
@@ -241,13 +229,12 @@ func (m *Model) review() {
 	if m.date != m.c.Today() {
 		lines = append(lines, fmt.Sprintf("  It posts on today, %s, not on the day shown.", m.c.Today()))
 	}
-	m.confirm = &components.Confirm{Title: title, Lines: lines, Yes: yes}
-	m.pending = func() tea.Cmd {
+	m.pend.Ask(components.Confirm{Title: title, Lines: lines, Yes: yes}, func() tea.Cmd {
 		return tea.Batch(common.Busy(busy), func() tea.Msg {
 			op, err := call()
 			return postedMsg{what: what, op: op, err: err}
 		})
-	}
+	})
 }
 
 // overflows says why an amount is too large for a register shown today ("" if
@@ -312,8 +299,7 @@ func (m *Model) kindOf(id string) finance.RegisterKind {
 }
 
 func (m *Model) posted(msg postedMsg) tea.Cmd {
-	m.busy = false
-	m.confirm, m.pending = nil, nil
+	m.pend.Done()
 	if msg.err != nil {
 		// The form stays open with the same key; the service's words say why.
 		return common.Status(common.StatusError, "%s refused: %s", msg.what, common.ErrText(msg.err))

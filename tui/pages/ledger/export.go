@@ -40,7 +40,7 @@ func (m *Model) export(from, to finance.Date) tea.Cmd {
 		name = fmt.Sprintf("paydesk-%s_%s.csv", from, to)
 	}
 	path := filepath.Join(dir, name)
-	m.busy = true
+	m.pend.Start()
 	b, c, a := m.c.Backend, m.c, m.c.Actor
 	return tea.Batch(common.Busy("exporting…"), func() tea.Msg {
 		ctx, cancel := c.Call()

@@ -47,7 +47,6 @@ type Model struct {
 
 	prompt     *components.Form // go to date, or export range
 	promptKind int
-	busy       bool
 
 	// a register action (actions.go)
 	form    *components.Form
@@ -55,8 +54,8 @@ type Model struct {
 	formKey string // idempotency key, made when the form opens
 	from    finance.Register
 	toRegs  []finance.Register
-	confirm *components.Confirm
-	pending func() tea.Cmd
+	// the y/n before it posts, and the wait while it (or an export) runs
+	pend components.Pending
 }
 
 const (
@@ -123,12 +122,12 @@ func (m *Model) SetSize(w, h int) {
 	}
 }
 
-func (m *Model) Capturing() bool { return m.prompt != nil || m.form != nil || m.confirm != nil }
+func (m *Model) Capturing() bool { return m.prompt != nil || m.form != nil || m.pend.Active() }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
-	case m.confirm != nil:
+	case m.pend.Active():
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.form != nil:
 		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
@@ -258,19 +257,16 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case postedMsg:
 		return m.posted(msg)
 	case exportMsg:
-		m.busy = false
+		m.pend.Done()
 		if msg.err != nil {
 			return common.Status(common.StatusError, "Export failed: %s", common.ErrText(msg.err))
 		}
 		return common.Status(common.StatusOK, "Exported %s to %s", common.Count(msg.rows, "posting", "postings"), msg.path)
 	case tea.KeyMsg:
-		if m.busy {
-			return nil
+		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
+			return cmd
 		}
-		switch {
-		case m.confirm != nil:
-			return m.updateConfirm(msg)
-		case m.form != nil:
+		if m.form != nil {
 			return m.updateAction(msg)
 		}
 		if m.prompt != nil {
@@ -475,8 +471,8 @@ func (m *Model) updateOp(msg tea.KeyMsg) tea.Cmd {
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	if m.confirm != nil {
-		return components.Center(s, m.c.Width, m.c.Height, m.confirm.View(s, m.c.Width))
+	if m.pend.Active() {
+		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
 	if m.form != nil {
 		return m.actionView()

@@ -26,9 +26,7 @@ type Model struct {
 	form     *components.Form
 	formKind int
 	target   string
-	confirm  *components.Confirm
-	pending  func() tea.Cmd
-	busy     bool
+	pend     components.Pending
 }
 
 const (
@@ -68,12 +66,12 @@ func (m *Model) SetSize(w, h int) {
 	m.tbl.Height = max(3, h-4)
 }
 
-func (m *Model) Capturing() bool { return m.form != nil || m.confirm != nil }
+func (m *Model) Capturing() bool { return m.form != nil || m.pend.Active() }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
-	case m.confirm != nil:
+	case m.pend.Active():
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.form != nil:
 		return []key.Binding{k.NextFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / save")), k.Back}
@@ -123,26 +121,15 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.tbl.SetRows(rows)
 		return nil
 	case doneMsg:
-		m.busy = false
-		m.confirm, m.pending = nil, nil
+		m.pend.Done()
 		if msg.err != nil {
 			return common.Status(common.StatusError, "%s", common.ErrText(msg.err))
 		}
 		m.form = nil
 		return tea.Batch(common.Status(common.StatusOK, "%s", msg.text), m.load())
 	case tea.KeyMsg:
-		if m.busy {
-			return nil
-		}
-		if m.confirm != nil {
-			switch {
-			case key.Matches(msg, m.c.Keys.Confirm):
-				m.busy = true
-				return m.pending()
-			case key.Matches(msg, m.c.Keys.Cancel):
-				m.confirm, m.pending = nil, nil
-			}
-			return nil
+		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
+			return cmd
 		}
 		if m.form != nil {
 			return m.updateForm(msg)
@@ -254,8 +241,7 @@ func (m *Model) askDisable() tea.Cmd {
 		return common.Status(common.StatusError, "you cannot disable yourself")
 	}
 	b, c, a := m.c.Backend, m.c, m.c.Actor
-	m.confirm = &components.Confirm{Title: "Disable " + st.Name + "?", Lines: []string{"  They will no longer be able to log in. Their operations stay."}, Yes: "disable"}
-	m.pending = func() tea.Cmd {
+	m.pend.Ask(components.Confirm{Title: "Disable " + st.Name + "?", Lines: []string{"  They will no longer be able to log in. Their operations stay."}, Yes: "disable"}, func() tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := c.Call()
 			defer cancel()
@@ -264,7 +250,7 @@ func (m *Model) askDisable() tea.Cmd {
 			}
 			return doneMsg{text: st.Name + " is disabled."}
 		}
-	}
+	})
 	return nil
 }
 
@@ -289,7 +275,7 @@ func (m *Model) updateForm(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) save() tea.Cmd {
 	b, c, a := m.c.Backend, m.c, m.c.Actor
 	f := m.form.Fields
-	m.busy = true
+	m.pend.Start()
 	if m.formKind == formAdd {
 		name, role, pin := f[0].Value(), finance.Role(f[1].Value()), f[2].Value()
 		return tea.Batch(common.Busy("adding…"), func() tea.Msg {
@@ -314,8 +300,8 @@ func (m *Model) save() tea.Cmd {
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	if m.confirm != nil {
-		return components.Center(s, m.c.Width, m.c.Height, m.confirm.View(s, m.c.Width))
+	if m.pend.Active() {
+		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
 	if m.form != nil {
 		title := "Add a staff member"

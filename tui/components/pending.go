@@ -1,0 +1,71 @@
+package components
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/paydesk/paydesk/tui/keymap"
+	"github.com/paydesk/paydesk/tui/styles"
+)
+
+// Pending is the one way a screen asks before money (or anything it cannot
+// take back) moves: a question waiting for y/n, then a busy wait while the
+// call runs, during which keys are ignored so nothing is sent twice. The zero
+// value asks nothing and is not busy.
+type Pending struct {
+	confirm *Confirm
+	run     func() tea.Cmd
+	busy    bool
+}
+
+// Ask opens the question; run is called only when the person says yes.
+func (p *Pending) Ask(c Confirm, run func() tea.Cmd) {
+	p.confirm, p.run = &c, run
+}
+
+// Active is true while a question waits for its answer.
+func (p *Pending) Active() bool { return p.confirm != nil }
+
+// Busy is true from yes (or Start) until Done.
+func (p *Pending) Busy() bool { return p.busy }
+
+// Start marks a call that needed no question (a direct save, an export) as
+// running, so keys wait for it the same way.
+func (p *Pending) Start() { p.busy = true }
+
+// Clear drops the question unanswered; a running call stays running.
+func (p *Pending) Clear() { p.confirm, p.run = nil, nil }
+
+// Done is the answer to the call having come back: not busy, no question.
+func (p *Pending) Done() {
+	p.busy = false
+	p.Clear()
+}
+
+// HandleKey takes a key while busy (ignored) or while a question is open
+// (y runs it, n/esc drops it, anything else is ignored). handled is false
+// when the key is the screen's own.
+func (p *Pending) HandleKey(msg tea.KeyMsg, k *keymap.KeyMap) (cmd tea.Cmd, handled bool) {
+	if p.busy {
+		return nil, true
+	}
+	if p.confirm == nil {
+		return nil, false
+	}
+	switch {
+	case key.Matches(msg, k.Confirm):
+		p.busy = true
+		return p.run(), true
+	case key.Matches(msg, k.Cancel):
+		p.Clear()
+	}
+	return nil, true
+}
+
+// View renders the open question centred in a w×h area ("" if none).
+func (p *Pending) View(s *styles.Styles, w, h int) string {
+	if p.confirm == nil {
+		return ""
+	}
+	return Center(s, w, h, p.confirm.View(s, w))
+}
