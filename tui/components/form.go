@@ -111,6 +111,17 @@ func (f *Form) FocusField(i int) { f.setFocus(i) }
 // OnLast reports whether the last field has focus.
 func (f *Form) OnLast() bool { return f.Focus == len(f.Fields)-1 }
 
+// Enter is what Enter does in a form that submits from its last field: it
+// moves to the next field, or on the last one checks every field and reports
+// whether the form may be submitted (focus goes to the first bad field).
+func (f *Form) Enter() (submit bool) {
+	if !f.OnLast() {
+		f.setFocus(f.Focus + 1)
+		return false
+	}
+	return f.Validate()
+}
+
 // Next checks the focused field as leaving it with Tab does, and moves on
 // only when it is valid: Enter must not carry a bad value past its field.
 // It reports whether focus moved.

@@ -244,11 +244,7 @@ func (m *Model) updateForm(msg tea.KeyMsg) tea.Cmd {
 		m.form = nil
 		return nil
 	case "enter":
-		if !m.form.OnLast() {
-			m.form.FocusField(m.form.Focus + 1)
-			return nil
-		}
-		if !m.form.Validate() {
+		if !m.form.Enter() {
 			return nil
 		}
 		return m.review()

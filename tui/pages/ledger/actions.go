@@ -149,11 +149,7 @@ func (m *Model) updateAction(msg tea.KeyMsg) tea.Cmd {
 		m.closeAction()
 		return common.Status(common.StatusInfo, "canceled")
 	case "enter":
-		if !m.form.OnLast() {
-			m.form.FocusField(m.form.Focus + 1)
-			return nil
-		}
-		if !m.form.Validate() {
+		if !m.form.Enter() {
 			return nil
 		}
 		m.review()

@@ -413,11 +413,7 @@ func (m *Model) updatePrompt(msg tea.KeyMsg) tea.Cmd {
 		m.prompt = nil
 		return nil
 	case "enter":
-		if !m.prompt.OnLast() {
-			m.prompt.FocusField(m.prompt.Focus + 1)
-			return nil
-		}
-		if !m.prompt.Validate() {
+		if !m.prompt.Enter() {
 			return nil
 		}
 		f := m.prompt.Fields
