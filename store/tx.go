@@ -32,7 +32,27 @@ type settingsCache struct {
 	s   finance.Settings
 }
 
-func (t *tx) b(name []byte) *bolt.Bucket { return t.btx.Bucket(name) }
+func (t *tx) b(name []byte) *bolt.Bucket {
+	b := t.btx.Bucket(name)
+	if b != nil && appendOnly(name) {
+		b.FillPercent = appendFill
+	}
+	return b
+}
+
+// appendFill is how full bbolt leaves a page it splits in buckets whose keys
+// only grow (sequence numbers, times). bbolt's default, half full, suits
+// inserts anywhere; for appends it leaves every page half empty forever and
+// makes each commit write twice the pages the new records need.
+const appendFill = 0.95
+
+func appendOnly(name []byte) bool {
+	switch string(name) { // the conversion does not allocate in a switch
+	case string(bOps), string(bAudit), string(bAuditTime), string(bOpDay), string(bInboxRecv):
+		return true
+	}
+	return false
+}
 
 // ---- settings
 
