@@ -33,6 +33,23 @@ type Options struct {
 	// InitialMmapSize pre-sizes the memory map (bytes) so a growing file does
 	// not stall readers while bbolt remaps.
 	InitialMmapSize int
+	// MappedResidentCap is how many bytes of the database file this process
+	// may keep mapped in memory before reads trim the mapping back to none
+	// (0: DefaultMappedResidentCap; negative: never trim). Only Linux trims.
+	//
+	// Why: bbolt reads the file through a read-only shared mapping, and
+	// every page a read touches stays in this process's page tables, with
+	// up to 64 KiB around it (the kernel's fault-around maps neighbours
+	// already in the page cache). Those clean file pages count in RSS and
+	// its peak (VmHWM), so a long desk session's RSS grows toward the part
+	// of a multi-GB file it has read, though its own memory is a few MB.
+	// Trimming loses no data: the pages are clean and shared, they stay in
+	// the page cache, and the next read maps them back with a minor fault,
+	// never a disk read. It costs time, though: a minor fault (mapping up to
+	// 64 KiB) measured 30-50 µs on the bench's 2-core VM, and a client
+	// search at full scale touches records all over the file, so after a
+	// trim each keystroke faults tens of times (see .notes/performance.md).
+	MappedResidentCap int64
 }
 
 // DB is an open paydesk database. It is safe for concurrent use: any number
@@ -41,6 +58,7 @@ type DB struct {
 	bolt     *bolt.DB
 	path     string
 	settings *settingsCache
+	mapped   *mappedTrim
 }
 
 var _ finance.Store = (*DB)(nil)
@@ -86,6 +104,7 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 		_ = bdb.Close()
 		return nil, err
 	}
+	db.mapped = newMappedTrim(opts.MappedResidentCap)
 	return db, nil
 }
 
@@ -125,7 +144,9 @@ func notDatabase(path string, err error) error {
 
 // Close releases the file and its lock.
 func (db *DB) Close() error {
-	if err := db.bolt.Close(); err != nil {
+	err := db.bolt.Close()
+	db.mapped.close()
+	if err != nil {
 		return fmt.Errorf("closing database %s: %w", db.path, err)
 	}
 	return nil
@@ -147,7 +168,14 @@ func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) (err e
 		return err
 	}
 	return db.bolt.View(func(btx *bolt.Tx) error {
-		return fn(newTx(btx, db.settings))
+		began := time.Now()
+		err := fn(newTx(btx, db.settings))
+		// Still inside the read transaction: bbolt cannot remap the file
+		// until it ends, so the mapping trimmed here is the live one.
+		// Writes need no trim of their own: the desk's pages come from
+		// reads, and the next read's check covers pages a write mapped.
+		db.mapped.afterRead(btx, began)
+		return err
 	})
 }
 

@@ -396,48 +396,39 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 		names = 50 // run by hand: the full-scale session
 	}
 	var books *finance.Service
-	var closeDB func() error
+	var db *store.DB
 	first, err := openToFirstFrame(ctx, func() (*finance.Service, func() error, error) {
-		db, err := store.Open(ctx, path, store.Options{})
+		// The desk's options, so the probe measures what ships (the store
+		// trims the file's mapping under its default cap).
+		var err error
+		db, err = store.Open(ctx, path, store.Options{})
 		if err != nil {
 			return nil, nil, err
 		}
 		books = finance.NewService(db)
 		// Keep it open for the session below: closing is the caller's.
-		closeDB = db.Close
 		return books, func() error { return nil }, nil
 	})
 	if err != nil {
 		return fail(err)
 	}
-	defer closeDB()
+	defer db.Close()
 	v, err := books.ClientView(ctx, finance.ClientID(busy), finance.Page{Limit: 1})
 	if err != nil {
 		return fail(err)
 	}
 	// PAYDESK_BENCH_PROBE_TRACE=1 shows where the memory goes, step by step.
-	// PAYDESK_BENCH_PROBE_DROP=1 unmaps the file's resident pages after each
-	// step, to measure how much of the peak is pages kept from earlier steps.
-	drop := os.Getenv(probeEnv+"_DROP") != ""
 	trace := func(step string) {
 		if os.Getenv(probeEnv+"_TRACE") != "" {
-			fmt.Fprintf(stderr, "%-28s %s\n", step, memLine())
-		}
-		if drop {
-			if err := dropMapped(path); err != nil {
-				fmt.Fprintln(stderr, "desk probe: dropping mapped pages:", err)
-			}
+			trims, _ := db.MappedTrims()
+			fmt.Fprintf(stderr, "%-28s %s  trims: %d\n", step, memLine(), trims)
 		}
 	}
 	trace("first frame")
 	if _, _, _, err := measureScreens(ctx, books, v.Client, 3, trace); err != nil {
 		return fail(err)
 	}
-	typeNames(ctx, books, names, func() {
-		if drop {
-			_ = dropMapped(path)
-		}
-	})
+	typeNames(ctx, books, names)
 	trace(fmt.Sprintf("%d names typed", names))
 	hwm, err := vmHWM()
 	if err != nil {
@@ -453,8 +444,8 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 // letter, as a person at the desk does, each keystroke's results arriving
 // before the next key; esc clears the filter between names. Going through
 // the screen means the search asks exactly what the screen asks (its
-// result limit), whatever that becomes. after runs after each name.
-func typeNames(ctx context.Context, books *finance.Service, n int, after func()) {
+// result limit), whatever that becomes.
+func typeNames(ctx context.Context, books *finance.Service, n int) {
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d := newDriver(books, dctx)
@@ -469,7 +460,6 @@ func typeNames(ctx context.Context, books *finance.Service, n int, after func())
 		}
 		d.key("esc")
 		d.settleDown(2 * time.Second)
-		after()
 	}
 }
 
