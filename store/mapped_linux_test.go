@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -107,9 +108,10 @@ func mappedRSS(t testing.TB, path string) int64 {
 	return total
 }
 
-func openTrimTest(t testing.TB, cap int64) *DB {
+func openTrimTest(t testing.TB, cap, max int64) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "trim.db"), Options{NoSync: true, MappedResidentCap: cap})
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "trim.db"),
+		Options{NoSync: true, MappedResidentCap: cap, MappedResidentMax: max})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,27 +149,64 @@ func TestFileResidentIsStatusRssFile(t *testing.T) {
 }
 
 func TestMappedResidentCapDefaults(t *testing.T) {
-	for _, c := range []struct{ in, want int64 }{{0, DefaultMappedResidentCap}, {-1, -1}, {1 << 20, 1 << 20}} {
-		m := newMappedTrim(c.in)
-		if m.cap != c.want || (m.statm != nil) != (c.want > 0) {
-			t.Errorf("cap %d: got %d (looking: %v), want %d", c.in, m.cap, m.statm != nil, c.want)
+	for _, c := range []struct{ cap, max, wantCap, wantMax int64 }{
+		{0, 0, DefaultMappedResidentCap, DefaultMappedResidentMax},
+		{-1, 0, -1, DefaultMappedResidentMax},
+		{1 << 20, -1, 1 << 20, -1},
+	} {
+		db := openTrimTest(t, c.cap, c.max)
+		m := db.mapped
+		if m.cap != c.wantCap || m.max != c.wantMax || (m.statm != nil) != (c.wantCap > 0) {
+			t.Errorf("cap %d max %d: got %d, %d (looking: %v), want %d, %d", c.cap, c.max, m.cap, m.max, m.statm != nil,
+				c.wantCap, c.wantMax)
 		}
-		m.close()
 	}
 }
 
-// A database of 32 MiB read end to end in small reads: with a 1 MiB cap
-// the file's mapping never holds much more than the cap; without a cap it
-// ends up holding the whole file.
-func TestMappedResidentCapBoundsTheMapping(t *testing.T) {
+// Reads map a 32 MiB file, then pause: the idle trim takes the mapping back
+// under the cap, with no trim while the reads ran (no ceiling set).
+func TestMappedTrimWhenIdle(t *testing.T) {
+	const values = 8192 // 32 MiB
+	db := openTrimTest(t, 1<<20, -1)
+	for k := uint64(0); k < values; k += 1024 {
+		fillTrimTest(t, db, k, k+1024)
+	}
+	if n, err := readTrimTest(db, 0, 0); err != nil || n != values {
+		t.Fatalf("read %d values (%v), want %d", n, err, values)
+	}
+	if trims, _ := db.MappedTrims(); trims != 0 {
+		// The reads above took far less than TrimWhenIdle.
+		t.Logf("%d trims while reading (a slow machine)", trims)
+	}
+	deadline := time.Now().Add(10 * TrimWhenIdle)
+	for mappedRSS(t, db.Path()) > 4<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the mapping still holds %d KiB %s after the last read", mappedRSS(t, db.Path())>>10, 10*TrimWhenIdle)
+		}
+		time.Sleep(TrimWhenIdle / 4)
+	}
+	trims, failures := db.MappedTrims()
+	if trims == 0 || failures != 0 {
+		t.Errorf("%d trims, %d failures: want a trim and no failure", trims, failures)
+	}
+	// Everything reads back after the trim.
+	if n, err := readTrimTest(db, 0, 0); err != nil || n != values {
+		t.Fatalf("after the trim read %d values (%v), want %d", n, err, values)
+	}
+}
+
+// A database of 32 MiB read end to end in small reads, back to back: with a
+// 1 MiB ceiling the file's mapping never holds much more than it; with the
+// trim off it ends up holding the whole file.
+func TestMappedResidentMaxBoundsTheMappingWhileBusy(t *testing.T) {
 	const values = 8192 // 32 MiB
 	const perRead = 64  // 256 KiB a read
 	for _, c := range []struct {
 		name string
 		cap  int64
-	}{{"cap 1 MiB", 1 << 20}, {"never", -1}} {
+	}{{"max 1 MiB", 1 << 20}, {"never", -1}} {
 		t.Run(c.name, func(t *testing.T) {
-			db := openTrimTest(t, c.cap)
+			db := openTrimTest(t, c.cap, c.cap)
 			for k := uint64(0); k < values; k += 1024 {
 				fillTrimTest(t, db, k, k+1024)
 			}
@@ -214,7 +253,7 @@ func TestMappedResidentCapBoundsTheMapping(t *testing.T) {
 // file through several bbolt remaps: every read sees whole, correct values
 // and never fewer than before; nothing panics. Run it with -race too.
 func TestMappedTrimWithConcurrentWriter(t *testing.T) {
-	db := openTrimTest(t, 1)
+	db := openTrimTest(t, 1, 1)
 	fillTrimTest(t, db, 0, 8)
 	const batches, perBatch = 256, 16 // 16 MiB: remaps from 32 KiB up
 	var written atomic.Uint64

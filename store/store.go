@@ -34,8 +34,10 @@ type Options struct {
 	// not stall readers while bbolt remaps.
 	InitialMmapSize int
 	// MappedResidentCap is how many bytes of the database file this process
-	// may keep mapped in memory before reads trim the mapping back to none
-	// (0: DefaultMappedResidentCap; negative: never trim). Only Linux trims.
+	// keeps mapped in memory once reads pause (0: DefaultMappedResidentCap;
+	// negative: never trim), and MappedResidentMax the ceiling while reads
+	// run back to back (0: DefaultMappedResidentMax; negative: none). Only
+	// Linux trims.
 	//
 	// Why: bbolt reads the file through a read-only shared mapping, and
 	// every page a read touches stays in this process's page tables, with
@@ -47,9 +49,12 @@ type Options struct {
 	// the page cache, and the next read maps them back with a minor fault,
 	// never a disk read. It costs time, though: a minor fault (mapping up to
 	// 64 KiB) measured 30-50 µs on the bench's 2-core VM, and a client
-	// search at full scale touches records all over the file, so after a
-	// trim each keystroke faults tens of times (see .notes/performance.md).
+	// search at full scale touches records all over the file, so right
+	// after a trim a keystroke faults tens of times. Hence the trim waits
+	// for a pause (TrimWhenIdle), when nobody is waiting for a read, and
+	// the ceiling for busy stretches is high (see .notes/performance.md).
 	MappedResidentCap int64
+	MappedResidentMax int64
 }
 
 // DB is an open paydesk database. It is safe for concurrent use: any number
@@ -104,7 +109,7 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 		_ = bdb.Close()
 		return nil, err
 	}
-	db.mapped = newMappedTrim(opts.MappedResidentCap)
+	db.mapped = newMappedTrim(bdb, opts.MappedResidentCap, opts.MappedResidentMax)
 	return db, nil
 }
 
@@ -144,9 +149,8 @@ func notDatabase(path string, err error) error {
 
 // Close releases the file and its lock.
 func (db *DB) Close() error {
-	err := db.bolt.Close()
 	db.mapped.close()
-	if err != nil {
+	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("closing database %s: %w", db.path, err)
 	}
 	return nil
@@ -172,8 +176,6 @@ func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) (err e
 		err := fn(newTx(btx, db.settings))
 		// Still inside the read transaction: bbolt cannot remap the file
 		// until it ends, so the mapping trimmed here is the live one.
-		// Writes need no trim of their own: the desk's pages come from
-		// reads, and the next read's check covers pages a write mapped.
 		db.mapped.afterRead(btx, began)
 		return err
 	})
@@ -185,6 +187,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	db.mapped.touched()
 	btx, err := db.bolt.Begin(true)
 	if err != nil {
 		return fmt.Errorf("starting a write on database %s: %w", db.path, err)
@@ -216,6 +219,7 @@ func (db *DB) Batch(ctx context.Context, fn func(tx finance.Tx) error) (err erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	db.mapped.touched()
 	return db.bolt.Batch(func(btx *bolt.Tx) error {
 		return fn(newTx(btx, db.settings))
 	})

@@ -442,7 +442,8 @@ func probeMain(path string, stdout, stderr io.Writer) int {
 
 // typeNames types n client names into the clients screen's filter letter by
 // letter, as a person at the desk does, each keystroke's results arriving
-// before the next key; esc clears the filter between names. Going through
+// before the next key; esc clears the filter between names, and a pause
+// follows each name, as when the person is served. Going through
 // the screen means the search asks exactly what the screen asks (its
 // result limit), whatever that becomes.
 func typeNames(ctx context.Context, books *finance.Service, n int) {
@@ -460,6 +461,9 @@ func typeNames(ctx context.Context, books *finance.Service, n int) {
 		}
 		d.key("esc")
 		d.settleDown(2 * time.Second)
+		// Serving the client takes a person far longer than this; the
+		// store gives the mapped file back once reads pause this long.
+		time.Sleep(2 * store.TrimWhenIdle)
 	}
 }
 
