@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -410,98 +409,12 @@ func encodeInboxEvent(e finance.ProviderEvent) ([]byte, error) {
 	return b, nil
 }
 
-func appendStr(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-func appendTime(b []byte, t time.Time) ([]byte, error) {
-	tb, err := t.MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("%w: event time %v cannot be stored: %v", finance.ErrInvalid, t, err)
-	}
-	b = append(b, byte(len(tb)))
-	return append(b, tb...), nil
-}
-
-var errShortRecord = errors.New("record ends early")
-
-// inboxReader reads a binary record; the first error sticks and every read
-// after it returns zero values, so decoding checks once at the end.
-type inboxReader struct {
-	b   []byte
-	err error
-}
-
-func (r *inboxReader) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-	r.b = nil
-}
-
-func (r *inboxReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail(errShortRecord)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *inboxReader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail(errShortRecord)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *inboxReader) bytes() []byte {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.fail(errShortRecord)
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *inboxReader) str() string { return string(r.bytes()) }
-
-func (r *inboxReader) time() time.Time {
-	if len(r.b) == 0 {
-		r.fail(errShortRecord)
-		return time.Time{}
-	}
-	n := int(r.b[0])
-	if n > len(r.b)-1 {
-		r.fail(errShortRecord)
-		return time.Time{}
-	}
-	var t time.Time
-	if err := t.UnmarshalBinary(r.b[1 : 1+n]); err != nil {
-		r.fail(err)
-		return time.Time{}
-	}
-	r.b = r.b[1+n:]
-	if _, off := t.Zone(); off == 0 {
-		// JSON wrote such a time with "Z" and read it back as UTC.
-		t = t.UTC()
-	}
-	return t
-}
-
 func decodeInboxEvent(v []byte) (finance.ProviderEvent, error) {
 	var e finance.ProviderEvent
 	if len(v) == 0 || v[0] != inboxFormat {
 		return e, fmt.Errorf("unknown inbox record format")
 	}
-	r := &inboxReader{b: v[1:]}
+	r := &recordReader{b: v[1:]}
 	e.ID = r.str()
 	e.Provider = r.str()
 	e.Type = finance.EventType(r.str())

@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
+
 	"errors"
 	"fmt"
 	"sort"
@@ -19,13 +19,11 @@ const registerPrefix = "register/"
 const clientPrefix = "client/"
 
 func (t *tx) Operation(id finance.OperationID) (finance.Operation, error) {
-	var op finance.Operation
 	v := t.b(bOps).Get(u64(uint64(id)))
 	if v == nil {
-		return op, fmt.Errorf("operation %d %w", id, finance.ErrNotFound)
+		return finance.Operation{}, fmt.Errorf("operation %d %w", id, finance.ErrNotFound)
 	}
-	err := getJSON(v, &op)
-	return op, err
+	return decodeOperation(v)
 }
 
 func (t *tx) OperationByKey(key string) (finance.Operation, error) {
@@ -46,8 +44,8 @@ func (t *tx) LastOperationID() (finance.OperationID, error) {
 
 func (t *tx) ForEachOperation(fn func(finance.Operation) error) error {
 	return t.b(bOps).ForEach(func(_, v []byte) error {
-		var op finance.Operation
-		if err := getJSON(v, &op); err != nil {
+		op, err := decodeOperation(v)
+		if err != nil {
 			return err
 		}
 		return fn(op)
@@ -88,8 +86,8 @@ func (t *tx) ClientOperations(id finance.ClientID, p finance.Page) ([]finance.Op
 		if len(v) == 0 {
 			return nil, fmt.Errorf("client %d's history entry for operation %d has no copy of it (damaged file?)", id, tail8(k))
 		}
-		var op finance.Operation
-		if err := getJSON(v, &op); err != nil {
+		op, err := decodeOperation(v)
+		if err != nil {
 			return nil, fmt.Errorf("client history: %w", err)
 		}
 		out = append(out, op)
@@ -187,7 +185,7 @@ func (t *tx) AppendOperation(op *finance.Operation) error {
 		return fmt.Errorf("numbering operation: %w", err)
 	}
 	op.ID = finance.OperationID(seq)
-	raw, err := json.Marshal(op)
+	raw, err := encodeOperation(op)
 	if err != nil {
 		op.ID = 0
 		return fmt.Errorf("encoding operation: %w", err)
@@ -241,7 +239,7 @@ func (t *tx) MarkReversed(original, reversal finance.OperationID) error {
 		return fmt.Errorf("%w: operation %d was already reversed by operation %d", finance.ErrAlreadyReversed, original, orig.ReversedBy)
 	}
 	orig.ReversedBy = reversal
-	raw, err := json.Marshal(orig)
+	raw, err := encodeOperation(&orig)
 	if err != nil {
 		return fmt.Errorf("encoding operation: %w", err)
 	}

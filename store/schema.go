@@ -20,9 +20,9 @@ var (
 	bClientWord   = []byte("clients_word")    // name word 0 id -> search value
 	bClientDigits = []byte("clients_digits")  // phone digit suffix 0 id -> search value
 	bClientPrefix = []byte("clients_prefix")  // word prefix 0 sort name 0 id -> phone digits (schema 4)
-	bOps          = []byte("ops")             // id -> operation JSON
+	bOps          = []byte("ops")             // id -> operation (binary, opcodec.go; JSON before it)
 	bOpKey        = []byte("ops_key")         // idempotency key -> id
-	bOpClient     = []byte("ops_client")      // client id, op id -> operation JSON (schema 3)
+	bOpClient     = []byte("ops_client")      // client id, op id -> the operation's bytes (schema 3)
 	bOpDay        = []byte("ops_day")         // date, op id -> nil
 	bOpBooking    = []byte("ops_booking")     // booking id 0 op id -> nil
 	bBalances     = []byte("balances")        // account -> int64
