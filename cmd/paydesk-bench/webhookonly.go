@@ -31,7 +31,13 @@ func webhookMain(path string, stdout, stderr io.Writer) int {
 	if v, err := strconv.Atoi(os.Getenv(webhookEnv + "_SENDERS")); err == nil && v > 0 {
 		n.senders, n.rawGoroutines = v, v
 	}
-	raw, err := measureRaw(filepath.Dir(path), n.rawSingle, n.rawGoroutines, n.rawPer)
+	// The raw limits on the same disk as the file, in a scratch directory.
+	scratch, err := os.MkdirTemp(filepath.Dir(path), "paydesk-bench-raw-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(scratch)
+	raw, err := measureRaw(scratch, n.rawSingle, n.rawGoroutines, n.rawPer)
 	if err != nil {
 		return fail(err)
 	}
