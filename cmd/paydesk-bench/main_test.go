@@ -131,3 +131,44 @@ func TestExistingDatabaseRefused(t *testing.T) {
 		t.Error("the existing file was touched")
 	}
 }
+
+// The webhook-only mode runs on books the tool built and kept, prints its
+// figures as JSON, and leaves nothing but the books behind.
+func TestWebhookOnlyOnKeptBooks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and measures a small database")
+	}
+	dir := t.TempDir()
+	dbFile := filepath.Join(dir, "books.db")
+	var out, errb bytes.Buffer
+	args := []string{"--quick", "--json", "--clients", "300", "--ops", "3000", "--days", "20", "--db", dbFile, "--keep"}
+	if code := cli(args, &out, &errb); code != 0 {
+		t.Fatalf("building: exit %d\nstderr:\n%s", code, errb.String())
+	}
+	t.Setenv(webhookEnv+"_EVENTS", "200")
+	t.Setenv(webhookEnv+"_SENDERS", "8")
+	t.Setenv(webhookEnv+"_CLIENTS", "300")
+	out.Reset()
+	errb.Reset()
+	if code := webhookMain(dbFile, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, errb.String())
+	}
+	var got map[string]float64
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("stdout is not a JSON object: %v\n%s", err, out.String())
+	}
+	for _, k := range []string{"raw_batch_puts_s", "applied_s", "acked_s", "ratio"} {
+		if got[k] <= 0 {
+			t.Errorf("%s = %v, want a positive figure (%s)", k, got[k], out.String())
+		}
+	}
+	left, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		if e.Name() != "books.db" {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+}
