@@ -28,13 +28,13 @@ func fullEvent() finance.ProviderEvent {
 
 // jsonRoundTrip is what the JSON records gave back: the binary record must
 // give back the same.
-func jsonRoundTrip(t *testing.T, e finance.ProviderEvent) finance.ProviderEvent {
+func jsonRoundTrip[T any](t *testing.T, e T) T {
 	t.Helper()
 	b, err := json.Marshal(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out finance.ProviderEvent
+	var out T
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}

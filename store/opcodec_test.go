@@ -26,19 +26,6 @@ func fullOp() finance.Operation {
 	}
 }
 
-func opJSONRoundTrip(t *testing.T, op finance.Operation) finance.Operation {
-	t.Helper()
-	b, err := json.Marshal(op)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out finance.Operation
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func TestOperationCodecMatchesJSON(t *testing.T) {
 	// A field added to these types needs a place in the binary record.
 	for typ, want := range map[reflect.Type]int{
@@ -71,7 +58,7 @@ func TestOperationCodecMatchesJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := opJSONRoundTrip(t, op)
+			want := jsonRoundTrip(t, op)
 			if len(want.Postings) == 0 {
 				want.Postings = nil // JSON keeps [] apart from null; no operation has no postings
 			}
