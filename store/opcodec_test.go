@@ -209,3 +209,38 @@ func sameOp(a, b finance.Operation) bool {
 	a.Time, b.Time = time.Time{}, time.Time{}
 	return reflect.DeepEqual(a, b)
 }
+
+// The operation record against its JSON, both ways: what a history page of
+// twenty pays to decode, and what each commit pays to encode.
+//
+//	go test ./store -run '^$' -bench OperationRecord
+func BenchmarkOperationRecord(b *testing.B) {
+	op := fullOp()
+	bin, err := encodeOperation(&op)
+	if err != nil {
+		b.Fatal(err)
+	}
+	js, err := json.Marshal(op)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		fn   func() error
+	}{
+		{"encode/binary", func() error { _, err := encodeOperation(&op); return err }},
+		{"encode/json", func() error { _, err := json.Marshal(op); return err }},
+		{"decode/binary", func() error { _, err := decodeOperation(bin); return err }},
+		{"decode/json", func() error { _, err := decodeOperation(js); return err }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Logf("record %d bytes, JSON %d", len(bin), len(js))
+}
