@@ -244,9 +244,10 @@ func measureReads(ctx context.Context, db *store.DB, books *finance.Service, b b
 	var rows []Row
 
 	// Search: type real client names letter by letter, and some phones
-	// digit by digit. The clients screen asks for 200 results a keystroke;
-	// 50 (more than a 40-line screen shows) is measured too, to show what
-	// the screen's choice costs.
+	// digit by digit, at the 50 results the clients screen asks (more than
+	// a 40-line screen shows; tui/pages/clients searchLimit), which is the
+	// budget row, and at 200, for the record of what a longer list would
+	// cost (it has no budget: nothing asks it).
 	for _, limit := range []int{200, 50} {
 		var search []time.Duration
 		r := rand.New(rand.NewSource(int64(limit)))
@@ -266,10 +267,14 @@ func measureReads(ctx context.Context, db *store.DB, books *finance.Service, b b
 			}
 		}
 		name := fmt.Sprintf("client search per keystroke (%d results)", limit)
+		budget := under(2, "p99 < 2 ms")
 		if limit == 50 {
-			name += ", as the clients screen asks" // tui/pages/clients searchLimit
+			name += ", as the clients screen asks"
+		} else {
+			name += ", not asked by any screen"
+			budget = nil
 		}
-		rows = append(rows, durations(name, search, under(2, "p99 < 2 ms")))
+		rows = append(rows, durations(name, search, budget))
 	}
 
 	st, err := books.Settings(ctx)
