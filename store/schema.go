@@ -60,6 +60,10 @@ func migrations() []migration {
 		{version: 2, name: "booking indexes by start time", apply: rebuildBookingIndexes},
 		{version: 3, name: "client history entries hold their operation", apply: copyOpsIntoClientHistory},
 		{version: 4, name: "client search by word prefix in name order", apply: indexClientPrefixes},
+		// Nothing to rewrite: JSON operations stay readable. The version says
+		// that new ones are binary, so an older paydesk refuses the file with
+		// "upgrade paydesk" instead of failing on the first one it reads.
+		{version: 5, name: "operations as binary records", apply: func(*bolt.Tx) error { return nil }},
 	}
 }
 
