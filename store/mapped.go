@@ -45,8 +45,11 @@ type mappedTrim struct {
 	statm    *os.File // the look's source, kept open (nil: never trims)
 	// reading is the time reads spent since the last look, in nanoseconds.
 	reading atomic.Int64
-	// used is when the database was last read or written (unix nanos).
+	// used is when the database was last read or written (unix nanos), and
+	// busy how many reads and writes are running: a long one (an export, a
+	// migration) is not a pause, however long ago it began.
 	used atomic.Int64
+	busy atomic.Int64
 	// floor is this process's file-backed resident bytes that are not this
 	// mapping, as last seen: the binary's code, other files' mappings. It
 	// is taken right after a trim (or at open), and lowered whenever the
@@ -91,10 +94,17 @@ func newMappedTrim(bdb *bolt.DB, cap, max int64) *mappedTrim {
 	return m
 }
 
-// touched notes that the database was just used.
-func (m *mappedTrim) touched() {
+// start and finish bracket every read and write.
+func (m *mappedTrim) start() {
+	if m != nil && m.statm != nil {
+		m.busy.Add(1)
+	}
+}
+
+func (m *mappedTrim) finish() {
 	if m != nil && m.statm != nil {
 		m.used.Store(time.Now().UnixNano())
+		m.busy.Add(-1)
 	}
 }
 
@@ -108,7 +118,6 @@ func (m *mappedTrim) afterRead(btx *bolt.Tx, began time.Time) {
 	if m == nil || m.statm == nil {
 		return
 	}
-	m.touched()
 	if m.max <= 0 || m.reading.Add(int64(time.Since(began))) < int64(lookAfterReading) {
 		return
 	}
@@ -130,7 +139,7 @@ func (m *mappedTrim) idleLoop(bdb *bolt.DB) {
 		case <-tick.C:
 		}
 		used := m.used.Load()
-		if used == handled || time.Since(time.Unix(0, used)) < TrimWhenIdle {
+		if m.busy.Load() > 0 || used == handled || time.Since(time.Unix(0, used)) < TrimWhenIdle {
 			continue
 		}
 		handled = used

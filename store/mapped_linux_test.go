@@ -61,6 +61,17 @@ func fillTrimTest(t testing.TB, db *DB, from, to uint64) {
 func readTrimTest(db *DB, from, to uint64) (int, error) {
 	n := 0
 	err := db.View(context.Background(), func(rtx finance.ReadTx) error {
+		var err error
+		n, err = readTrimTestIn(rtx, from, to)
+		return err
+	})
+	return n, err
+}
+
+// readTrimTestIn is readTrimTest inside a read the caller runs.
+func readTrimTestIn(rtx finance.ReadTx, from, to uint64) (int, error) {
+	n := 0
+	err := func() error {
 		c := rtx.(*tx).btx.Bucket(bTrimTest).Cursor()
 		for k, v := c.Seek(trimKey(from)); k != nil; k, v = c.Next() {
 			key := binary.BigEndian.Uint64(k)
@@ -73,7 +84,7 @@ func readTrimTest(db *DB, from, to uint64) (int, error) {
 			n++
 		}
 		return nil
-	})
+	}()
 	return n, err
 }
 
@@ -192,6 +203,37 @@ func TestMappedTrimWhenIdle(t *testing.T) {
 	// Everything reads back after the trim.
 	if n, err := readTrimTest(db, 0, 0); err != nil || n != values {
 		t.Fatalf("after the trim read %d values (%v), want %d", n, err, values)
+	}
+}
+
+// A read that runs longer than a pause is not one: the idle trim leaves
+// its pages alone until it ends, then takes them.
+func TestMappedIdleTrimWaitsForALongRead(t *testing.T) {
+	const values = 2048 // 8 MiB
+	db := openTrimTest(t, 1<<20, -1)
+	fillTrimTest(t, db, 0, values)
+	if _, err := readTrimTest(db, 0, 1); err != nil { // a use the idle loop sees end
+		t.Fatal(err)
+	}
+	err := db.View(context.Background(), func(rtx finance.ReadTx) error {
+		if n, err := readTrimTestIn(rtx, 0, 0); err != nil || n != values {
+			return fmt.Errorf("read %d values (%v), want %d", n, err, values)
+		}
+		time.Sleep(3 * TrimWhenIdle)
+		if trims, _ := db.MappedTrims(); trims != 0 {
+			return fmt.Errorf("%d trims while a read was running", trims)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * TrimWhenIdle)
+	for trims, _ := db.MappedTrims(); trims == 0; trims, _ = db.MappedTrims() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no trim %s after the read ended", 10*TrimWhenIdle)
+		}
+		time.Sleep(TrimWhenIdle / 4)
 	}
 }
 

@@ -171,6 +171,8 @@ func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) (err e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	db.mapped.start()
+	defer db.mapped.finish()
 	return db.bolt.View(func(btx *bolt.Tx) error {
 		began := time.Now()
 		err := fn(newTx(btx, db.settings))
@@ -187,7 +189,8 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	db.mapped.touched()
+	db.mapped.start()
+	defer db.mapped.finish()
 	btx, err := db.bolt.Begin(true)
 	if err != nil {
 		return fmt.Errorf("starting a write on database %s: %w", db.path, err)
@@ -219,7 +222,8 @@ func (db *DB) Batch(ctx context.Context, fn func(tx finance.Tx) error) (err erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	db.mapped.touched()
+	db.mapped.start()
+	defer db.mapped.finish()
 	return db.bolt.Batch(func(btx *bolt.Tx) error {
 		return fn(newTx(btx, db.settings))
 	})
