@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 
 	"github.com/paydesk/paydesk/finance"
@@ -17,7 +18,8 @@ import (
 // database the tool built and kept (--db PATH --keep): a quick loop for work
 // on the webhook path without rebuilding the books. The file is written to.
 //
-//	PAYDESK_BENCH_WEBHOOK=books.db [PAYDESK_BENCH_WEBHOOK_EVENTS=20000] [_SENDERS=128] [_CLIENTS=100000] paydesk-bench
+//	PAYDESK_BENCH_WEBHOOK=books.db [PAYDESK_BENCH_WEBHOOK_EVENTS=20000] [_SENDERS=128] [_CLIENTS=100000]
+//	  [_CPUPROFILE=cpu.out] paydesk-bench
 const webhookEnv = "PAYDESK_BENCH_WEBHOOK"
 
 func webhookMain(path string, stdout, stderr io.Writer) int {
@@ -50,6 +52,17 @@ func webhookMain(path string, stdout, stderr io.Writer) int {
 	clients := 100_000 // the full scale's; names and phones of clients 0..n-1 are the generator's
 	if v, err := strconv.Atoi(os.Getenv(webhookEnv + "_CLIENTS")); err == nil && v > 0 {
 		clients = v
+	}
+	if prof := os.Getenv(webhookEnv + "_CPUPROFILE"); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return fail(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail(err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(stderr, "webhook: %d events, %d senders, %d clients, load average %s\n", n.webhook, n.senders, clients, loadAvg())
 	wh, err := measureWebhook(ctx, books, n.webhook, n.senders, clients, int64(os.Getpid()))
