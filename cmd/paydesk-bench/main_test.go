@@ -69,7 +69,7 @@ func TestQuickJSON(t *testing.T) {
 	want := []string{"client search per keystroke", "a day's totals", "client history, first page, busiest",
 		"TUI View(): finance", "open database to first frame", "webhook events verified+stored+applied",
 		"peak RSS of a desk session", "raw bbolt: DB.Batch", "raw bbolt: 1 put per fsync'd tx",
-		"one top-up end to end", "30-day chart", "database bytes per operation"}
+		"one top-up end to end", "30-day chart", "database bytes per operation", "raw disk: "}
 	for _, w := range want {
 		found := false
 		for name := range byName {

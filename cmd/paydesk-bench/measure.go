@@ -25,6 +25,8 @@ import (
 type counts struct {
 	searchNames, deskNames, days, charts, history, busy, views, topUps, opens int
 	rawSingle, rawGoroutines, rawPer, webhook, senders                        int
+	// pageFileMiB, pagesPerCommit and pageCommits size the raw page-write test.
+	pageFileMiB, pagesPerCommit, pageCommits int
 }
 
 func countsFor(o options) counts {
@@ -38,10 +40,12 @@ func countsFor(o options) counts {
 func countsBase(o options) counts {
 	if o.Quick {
 		return counts{searchNames: 20, deskNames: 3, days: 300, charts: 100, history: 200, busy: 50, views: 20, topUps: 20,
-			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 300, senders: 32}
+			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 300, senders: 32,
+			pageFileMiB: 16, pagesPerCommit: 64, pageCommits: 5}
 	}
 	return counts{searchNames: 300, deskNames: 50, days: 3000, charts: 1000, history: 2000, busy: 500, views: 200, topUps: 200,
-		opens: 20, rawSingle: 300, rawGoroutines: 128, rawPer: 200, webhook: 20_000, senders: 128}
+		opens: 20, rawSingle: 300, rawGoroutines: 128, rawPer: 200, webhook: 20_000, senders: 128,
+		pageFileMiB: 512, pagesPerCommit: 256, pageCommits: 40}
 }
 
 // run builds the books and measures; logf narrates progress on stderr.
@@ -89,6 +93,14 @@ func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, erro
 		durations("raw bbolt: 1 put per fsync'd tx, latency", raw.PutLatency, nil),
 		single("raw bbolt: 1 put per fsync'd tx", "puts/s", raw.PutRate, nil),
 		single(fmt.Sprintf("raw bbolt: DB.Batch, %d goroutines", n.rawGoroutines), "puts/s", raw.BatchRate, nil),
+	)
+	pw, err := measurePageWrites(dir, n.pageFileMiB, n.pagesPerCommit, n.pageCommits, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows,
+		spread(fmt.Sprintf("raw disk: %d pages of 4 KiB at scattered offsets, then fsync", n.pagesPerCommit), "µs/page", pw.Scattered),
+		spread(fmt.Sprintf("raw disk: %d pages of 4 KiB contiguous, then fsync", n.pagesPerCommit), "µs/page", pw.Contiguous),
 	)
 
 	logf("open to first frame, in this process and in a fresh one (peak RSS)")
