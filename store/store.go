@@ -104,8 +104,8 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 		// commit, which on a file with thousands of free pages was a tenth of
 		// the webhook path's CPU, all of it under the one write lock. The
 		// map's strength, finding long runs of free pages, is not needed:
-		// almost every allocation here is one page. Only memory is affected;
-		// the file is the same either way.
+		// almost every allocation here is one page. The file format is the
+		// same either way: only bbolt's in-memory index of free pages differs.
 		FreelistType: bolt.FreelistArrayType,
 	})
 	if err != nil {
