@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,8 +74,83 @@ type Batcher interface {
 // RecordEvent stores a provider event in the inbox if its id is new.
 // It reports whether the event was new. Nothing is applied yet.
 func (s *Service) RecordEvent(ctx context.Context, e ProviderEvent) (bool, error) {
+	if err := s.bkInboxReady(&e); err != nil {
+		return false, err
+	}
+	isNew := false
+	// Webhooks arrive in bursts from many connections: where the store can,
+	// concurrent records share one commit (one fsync) instead of one each.
+	write := s.store.Update
+	if b, ok := s.store.(Batcher); ok {
+		write = b.Batch
+	}
+	err := write(ctx, func(tx Tx) error {
+		var err error
+		isNew, err = bkRecordIn(tx, e) // a batch may run fn again: set anew
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("record event %s: %w", e.ID, err)
+	}
+	if isNew {
+		s.publish(Change{What: "inbox"})
+	}
+	return isNew, nil
+}
+
+// recordChunk bounds one RecordEvents transaction, so a month's backlog is
+// not one commit holding the write lock (and its pages in memory) at once.
+const recordChunk = 1000
+
+// RecordEvents stores several provider events as RecordEvent does each, in
+// one transaction per recordChunk. A poll brings its events from one
+// goroutine: recorded one by one, each would wait out the store's batch
+// delay alone (about 80 events a second), and a backlog would take minutes.
+// Every event is checked before anything is written; a failed chunk writes
+// nothing, and the chunks before it stay. It returns how many were new.
+func (s *Service) RecordEvents(ctx context.Context, evs []ProviderEvent) (int, error) {
+	ready := make([]ProviderEvent, len(evs))
+	for i, e := range evs {
+		if err := s.bkInboxReady(&e); err != nil {
+			return 0, err
+		}
+		ready[i] = e
+	}
+	fresh := 0
+	for chunk := range slices.Chunk(ready, recordChunk) {
+		n := 0
+		err := s.store.Update(ctx, func(tx Tx) error {
+			for _, e := range chunk {
+				isNew, err := bkRecordIn(tx, e)
+				if err != nil {
+					return fmt.Errorf("record event %s: %w", e.ID, err)
+				}
+				if isNew {
+					n++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			if fresh > 0 {
+				s.publish(Change{What: "inbox"})
+			}
+			return fresh, err
+		}
+		fresh += n
+	}
+	if fresh > 0 {
+		s.publish(Change{What: "inbox"})
+	}
+	return fresh, nil
+}
+
+// bkInboxReady checks an event for the inbox and fills in what it leaves
+// out: provider, type, times, and a fresh state (pending, or ignored for a
+// type paydesk does not apply).
+func (s *Service) bkInboxReady(e *ProviderEvent) error {
 	if strings.TrimSpace(e.ID) == "" {
-		return false, fmt.Errorf("%w: provider event without an id", ErrInvalid)
+		return fmt.Errorf("%w: provider event without an id", ErrInvalid)
 	}
 	if e.Provider == "" {
 		e.Provider = bkDefaultProvider
@@ -82,9 +158,8 @@ func (s *Service) RecordEvent(ctx context.Context, e ProviderEvent) (bool, error
 	if e.Type == "" {
 		e.Type = EventUnknown
 	}
-	now := s.now()
 	if e.Received.IsZero() {
-		e.Received = now
+		e.Received = s.now()
 	}
 	if e.Created.IsZero() {
 		e.Created = e.Received
@@ -95,30 +170,21 @@ func (s *Service) RecordEvent(ctx context.Context, e ProviderEvent) (bool, error
 		// Kept for the record (the sync view lists it) but never applied.
 		e.Status = InboxIgnored
 	}
-	isNew := false
-	// Webhooks arrive in bursts from many connections: where the store can,
-	// concurrent records share one commit (one fsync) instead of one each.
-	write := s.store.Update
-	if b, ok := s.store.(Batcher); ok {
-		write = b.Batch
+	return nil
+}
+
+// bkRecordIn stores e in the inbox inside tx unless its id is there
+// already (recorded before, or earlier in the same transaction).
+func bkRecordIn(tx Tx, e ProviderEvent) (bool, error) {
+	if _, err := tx.InboxEvent(e.ID); err == nil {
+		return false, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return false, err
 	}
-	err := write(ctx, func(tx Tx) error {
-		isNew = false // a batch may run fn again
-		if _, err := tx.InboxEvent(e.ID); err == nil {
-			return nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		isNew = true
-		return tx.PutInboxEvent(e)
-	})
-	if err != nil {
-		return false, fmt.Errorf("record event %s: %w", e.ID, err)
+	if err := tx.PutInboxEvent(e); err != nil {
+		return false, err
 	}
-	if isNew {
-		s.publish(Change{What: "inbox"})
-	}
-	return isNew, nil
+	return true, nil
 }
 
 // Event reads one inbox event.

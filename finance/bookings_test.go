@@ -1,6 +1,8 @@
 package finance_test
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -407,5 +409,58 @@ func TestEventBackoffGrowsAndCaps(t *testing.T) {
 	}
 	if prev != 6*time.Hour {
 		t.Fatalf("cap = %v", prev)
+	}
+}
+
+// A poll's events are recorded together: new ones once each (a repeat in
+// the same call, or one already in the inbox, is not new), a type paydesk
+// does not apply is kept as ignored, and more than one transaction's worth
+// all land.
+func TestRecordEvents(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.RecordEvent(f.ctx, payEvent("evt_old", "pi_old", "bk_old", 2500, nil))
+	must(t, err)
+	evs := []finance.ProviderEvent{
+		payEvent("evt_old", "pi_old", "bk_old", 2500, nil),
+		payEvent("evt_1", "pi_1", "bk_1", 2500, nil),
+		payEvent("evt_1", "pi_1", "bk_1", 2500, nil),
+		{ID: "evt_other", Provider: "stripe", RawType: "customer.created"},
+	}
+	for i := range 2500 {
+		evs = append(evs, finance.ProviderEvent{ID: fmt.Sprintf("evt_po_%04d", i), Provider: "stripe",
+			Type: finance.EventPayoutPaid, ObjectID: fmt.Sprintf("po_%d", i), Amount: 100, Currency: "eur"})
+	}
+	n, err := f.svc.RecordEvents(f.ctx, evs)
+	must(t, err)
+	if want := 2 + 2500; n != want {
+		t.Errorf("RecordEvents says %d new, want %d", n, want)
+	}
+	st, err := f.svc.InboxStats(f.ctx)
+	must(t, err)
+	if st.Total != 1+2+2500 || st.Pending != 1+1+2500 {
+		t.Errorf("inbox: %d events, %d pending; want %d and %d", st.Total, st.Pending, 1+2+2500, 1+1+2500)
+	}
+	if e := f.event("evt_other"); e.Status != finance.InboxIgnored || e.Type != finance.EventUnknown {
+		t.Errorf("an event of a type paydesk does not apply: status %s, type %s", e.Status, e.Type)
+	}
+	if e := f.event("evt_po_2499"); e.Status != finance.InboxPending || e.Received.IsZero() || !e.Created.Equal(e.Received) {
+		t.Errorf("a payout: status %s, received %v, created %v", e.Status, e.Received, e.Created)
+	}
+}
+
+// One event without an id refuses the whole call before anything is written.
+func TestRecordEventsRefusesAnEventWithoutID(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.RecordEvents(f.ctx, []finance.ProviderEvent{
+		payEvent("evt_1", "pi_1", "bk_1", 2500, nil),
+		{ID: "  ", Type: finance.EventPayoutPaid},
+	})
+	if !errors.Is(err, finance.ErrInvalid) {
+		t.Fatalf("err = %v, want ErrInvalid", err)
+	}
+	st, err := f.svc.InboxStats(f.ctx)
+	must(t, err)
+	if st.Total != 0 {
+		t.Errorf("%d events recorded, want none", st.Total)
 	}
 }

@@ -66,19 +66,26 @@ func setup(t *testing.T) (*flakyStore, *finance.Service, *payments.Worker, *http
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	fs := &flakyStore{Store: db}
-	books := finance.NewService(fs, finance.WithPINCost(bcrypt.MinCost))
-	err = books.Setup(ctx, finance.Settings{Location: "x", Currency: "EUR", Locale: "en", TimeZone: "UTC", PhoneRegion: "UA",
-		OnlineRegID: "stripe", BankRegID: "bank", Registers: []finance.Register{
-			{ID: "stripe", Name: "Stripe", Kind: finance.RegisterOnline}, {ID: "bank", Name: "Bank", Kind: finance.RegisterBank}}},
-		"Olena", "1234")
-	if err != nil {
-		t.Fatal(err)
-	}
+	books := setUpBooks(t, fs)
 	w := payments.NewWorker(books, fakeProvider{}, payments.Options{Idle: time.Hour})
 	rc := payments.NewReceiver(w)
 	srv := httptest.NewServer(payments.NewServer("", rc).Handler)
 	t.Cleanup(srv.Close)
 	return fs, books, w, srv
+}
+
+// setUpBooks is a location with an online and a bank register over st.
+func setUpBooks(tb testing.TB, st finance.Store) *finance.Service {
+	tb.Helper()
+	books := finance.NewService(st, finance.WithPINCost(bcrypt.MinCost))
+	err := books.Setup(context.Background(), finance.Settings{Location: "x", Currency: "EUR", Locale: "en", TimeZone: "UTC",
+		PhoneRegion: "UA", OnlineRegID: "stripe", BankRegID: "bank", Registers: []finance.Register{
+			{ID: "stripe", Name: "Stripe", Kind: finance.RegisterOnline}, {ID: "bank", Name: "Bank", Kind: finance.RegisterBank}}},
+		"Olena", "1234")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return books
 }
 
 func post(t *testing.T, srv *httptest.Server, method, path, body, sig string) int {

@@ -279,19 +279,23 @@ func (w *Worker) PollOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("polling %s: %w", w.prov.Name(), err)
 	}
-	fresh := 0
 	var newest time.Time
-	for _, e := range evs {
-		isNew, err := w.Record(ctx, e)
-		if err != nil {
-			return fresh, err
+	for i := range evs {
+		if evs[i].Provider == "" {
+			evs[i].Provider = w.prov.Name()
 		}
-		if isNew {
-			fresh++
+		if evs[i].Created.After(newest) {
+			newest = evs[i].Created
 		}
-		if e.Created.After(newest) {
-			newest = e.Created
-		}
+	}
+	// All in one go: one commit per chunk, not a wait for the batch delay
+	// per event, so a backlog after a day offline is recorded in moments.
+	fresh, err := w.books.RecordEvents(ctx, evs)
+	if fresh > 0 {
+		w.Wake()
+	}
+	if err != nil {
+		return fresh, err
 	}
 	if next != "" && next != cursor {
 		if err := w.books.SetCursor(ctx, curName, next); err != nil {
