@@ -1,8 +1,10 @@
 package finance_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paydesk/paydesk/finance"
 )
@@ -102,4 +104,58 @@ func TestSubscribeHearsPostings(t *testing.T) {
 		t.Errorf("replay published %+v", c)
 	default:
 	}
+}
+
+// A screen that falls behind in a burst misses changes, never blocks a
+// write, and once it reads again gets a ChangeMissed after the last of the
+// changes it did get: a refresh then sees the burst's last write.
+func TestSubscriberBehindGetsChangeMissed(t *testing.T) {
+	f := newFixture(t)
+	anna := f.client("Anna Petrenko", "+380671234567")
+	ch, cancel := f.svc.Subscribe()
+	defer cancel()
+	const burst = 40 // more than a subscriber's queue
+	for i := range burst {
+		_, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: fmt.Sprint("b", i), ClientID: anna.ID, Amount: 100, Register: "cash"})
+		must(t, err)
+	}
+	var got []finance.Change
+	for len(got) == 0 || got[len(got)-1].What != finance.ChangeMissed {
+		select {
+		case c := <-ch:
+			got = append(got, c)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("after %d changes no ChangeMissed: %+v", len(got), got)
+		}
+	}
+	if len(got) >= burst+1 {
+		t.Errorf("%d changes for %d writes: none was dropped, yet a catch-up came", len(got), burst)
+	}
+	for _, c := range got[:len(got)-1] {
+		if c.What != "operation" {
+			t.Errorf("change %+v before the catch-up", c)
+		}
+	}
+	select {
+	case c := <-ch:
+		t.Errorf("after the catch-up: %+v", c)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// Unsubscribing while a catch-up waits for room ends it before the channel
+// closes (a send on a closed channel would panic; -race watches the rest).
+func TestUnsubscribeWithCatchUpPending(t *testing.T) {
+	f := newFixture(t)
+	anna := f.client("Anna Petrenko", "+380671234567")
+	_, cancel := f.svc.Subscribe()
+	for i := range 30 {
+		_, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: fmt.Sprint("u", i), ClientID: anna.ID, Amount: 100, Register: "cash"})
+		must(t, err)
+	}
+	cancel()
+	cancel() // twice is harmless
+	// A write after it publishes to no one.
+	_, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: "after", ClientID: anna.ID, Amount: 100, Register: "cash"})
+	must(t, err)
 }

@@ -6,27 +6,47 @@ import (
 )
 
 // hub fans committed changes out to subscribers (the other desks' screens).
+// A writer never waits for a screen: a change that finds a subscriber's
+// queue full is dropped. What is owed instead is one ChangeMissed, sent as
+// soon as there is room, so a screen that fell behind in a burst still
+// reloads after the burst's last write rather than showing what it read
+// before it.
 type hub struct {
 	mu   sync.Mutex
 	next int
-	subs map[int]chan Change
+	subs map[int]*subscriber
 }
 
-func newHub() *hub { return &hub{subs: map[int]chan Change{}} }
+type subscriber struct {
+	ch       chan Change
+	stop     chan struct{} // closed on unsubscribe: an owed catch-up is given up
+	catching bool          // a catch-up goroutine is waiting for room
+	wg       sync.WaitGroup
+}
+
+// subscriberQueue is how many changes wait for a slow screen.
+const subscriberQueue = 16
+
+func newHub() *hub { return &hub{subs: map[int]*subscriber{}} }
 
 func (h *hub) subscribe() (<-chan Change, func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	id := h.next
 	h.next++
-	ch := make(chan Change, 16)
-	h.subs[id] = ch
-	return ch, func() {
+	sub := &subscriber{ch: make(chan Change, subscriberQueue), stop: make(chan struct{})}
+	h.subs[id] = sub
+	return sub.ch, func() {
 		h.mu.Lock()
-		defer h.mu.Unlock()
-		if c, ok := h.subs[id]; ok {
+		_, ok := h.subs[id]
+		if ok {
 			delete(h.subs, id)
-			close(c)
+			close(sub.stop)
+		}
+		h.mu.Unlock()
+		if ok {
+			sub.wg.Wait() // no catch-up may send on the channel once it is closed
+			close(sub.ch)
 		}
 	}
 }
@@ -34,12 +54,31 @@ func (h *hub) subscribe() (<-chan Change, func()) {
 func (h *hub) publish(c Change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, ch := range h.subs {
+	for _, sub := range h.subs {
 		select {
-		case ch <- c:
-		default: // a slow screen misses one refresh rather than blocking a write
+		case sub.ch <- c:
+		default:
+			if !sub.catching {
+				sub.catching = true
+				sub.wg.Add(1)
+				go h.catchUp(sub)
+			}
 		}
 	}
+}
+
+// catchUp queues a ChangeMissed for sub once it has room, unless sub ends
+// first. Changes dropped meanwhile are covered by the same one: it is
+// queued after all of them were dropped.
+func (h *hub) catchUp(sub *subscriber) {
+	defer sub.wg.Done()
+	select {
+	case sub.ch <- Change{What: ChangeMissed}:
+	case <-sub.stop:
+	}
+	h.mu.Lock()
+	sub.catching = false
+	h.mu.Unlock()
 }
 
 type locationCache struct {

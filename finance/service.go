@@ -175,12 +175,17 @@ func (s *Service) CanUseRegister(a Actor, register string) bool {
 
 // Subscribe returns a channel that receives a Change after every committed
 // write, and a cancel func. Slow subscribers miss changes rather than block
-// writers; a missed change only delays a screen refresh.
+// writers; one that missed some receives a ChangeMissed once it catches up,
+// so a refresh after it sees every write.
 func (s *Service) Subscribe() (<-chan Change, func()) { return s.hub.subscribe() }
+
+// ChangeMissed is the What of a Change that stands for changes a subscriber
+// missed while it was behind: anything may have changed.
+const ChangeMissed = "missed"
 
 // Change says what kind of thing changed, so screens refresh only what they show.
 type Change struct {
-	What      string      `json:"what"` // "operation", "client", "booking", "inbox", "staff", "settings"
+	What      string      `json:"what"` // "operation", "client", "booking", "inbox", "staff", "settings", ChangeMissed
 	Operation OperationID `json:"operation,omitempty"`
 	ClientID  ClientID    `json:"client_id,omitempty"`
 }
