@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -520,6 +521,36 @@ func TestChangesFromAnotherDeskRefreshTheScreen(t *testing.T) {
 	}
 	h.send(changeMsg{change: finance.Change{What: "client"}})
 	h.contains("Bohdan")
+}
+
+// A burst of changes (webhooks applied by the thousand) schedules one
+// reload, not one per change; it reloads what the last write left.
+func TestChangesGatherIntoOneRefresh(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{}, 80, 24)
+	h.enter(owner)
+	h.contains("No clients yet")
+	scheduled := 0
+	for i := range 100 {
+		if _, err := b.svc.CreateClient(ctx(), finance.OwnerActor("other desk"),
+			finance.NewClient{Name: fmt.Sprintf("Client %03d", i), Phone: fmt.Sprintf("050111%04d", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, cmd := h.m.Update(changeMsg{change: finance.Change{What: "client"}}); cmd != nil {
+			scheduled++
+		}
+	}
+	if scheduled != 1 {
+		t.Fatalf("100 changes scheduled %d commands, want 1 (the reload)", scheduled)
+	}
+	h.contains("No clients yet") // not reloaded yet
+	h.send(refreshMsg{})
+	h.contains("Client 000")
+	// The next change schedules a reload again.
+	if _, cmd := h.m.Update(changeMsg{change: finance.Change{What: finance.ChangeMissed}}); cmd == nil {
+		t.Fatal("a change after the reload scheduled nothing")
+	}
 }
 
 func TestEveryScreenFitsTheTerminal(t *testing.T) {

@@ -122,6 +122,12 @@ type Model struct {
 	lastInput  time.Time
 	ticking    bool
 	spinActive bool
+
+	// Changes gather for refreshAfter before the screen reloads:
+	// refreshDue says a reload is scheduled, changed is the latest change,
+	// statsStale that the header's sync badge must reload too.
+	refreshDue, statsStale bool
+	changed                finance.Change
 }
 
 type tabPage struct {
@@ -206,6 +212,16 @@ func (m *Model) loadSettings() tea.Cmd {
 		return settingsMsg{settings: st, loc: loc}
 	}
 }
+
+// refreshAfter is how long changes gather before the screen reloads. A
+// burst of webhooks commits thousands of changes a second; reloading for
+// each would keep a core busy querying and rendering while the sync worker
+// needs it, and the desk's keys would queue behind the reloads. A tenth of
+// a second is below what a person notices on a screen they are reading.
+const refreshAfter = 100 * time.Millisecond
+
+// refreshMsg ends a gathering of changes: the screen reloads once.
+type refreshMsg struct{}
 
 // waitChange reads one change; Update re-issues it (the glow pattern), and
 // it ends with the session's context.
@@ -326,11 +342,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.sub != nil {
 			cmds = append(cmds, m.waitChange())
 		}
-		if msg.change.What == "inbox" {
+		m.changed = msg.change
+		if w := msg.change.What; w == "inbox" || w == finance.ChangeMissed {
+			m.statsStale = true
+		}
+		if !m.refreshDue {
+			m.refreshDue = true
+			cmds = append(cmds, tea.Tick(refreshAfter, func(time.Time) tea.Msg { return refreshMsg{} }))
+		}
+		return m, tea.Batch(cmds...)
+	case refreshMsg:
+		m.refreshDue = false
+		if m.statsStale {
+			m.statsStale = false
 			cmds = append(cmds, m.loadStats())
 		}
 		if m.state == stateMain {
-			cmds = append(cmds, m.activePage().Update(common.ChangedMsg{Change: msg.change}))
+			cmds = append(cmds, m.activePage().Update(common.ChangedMsg{Change: m.changed}))
 		}
 		return m, tea.Batch(cmds...)
 	case subEndMsg:
