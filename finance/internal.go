@@ -67,18 +67,33 @@ func (h *hub) publish(c Change) {
 	}
 }
 
+// catchUpEvery is how often a catch-up looks for room in a queue.
+const catchUpEvery = 20 * time.Millisecond
+
 // catchUp queues a ChangeMissed for sub once it has room, unless sub ends
-// first. Changes dropped meanwhile are covered by the same one: it is
-// queued after all of them were dropped.
+// first. It queues under the hub's lock, the lock publish drops under, so
+// every change dropped before it is covered, and a change dropped after it
+// finds no catch-up running and starts the next.
 func (h *hub) catchUp(sub *subscriber) {
 	defer sub.wg.Done()
-	select {
-	case sub.ch <- Change{What: ChangeMissed}:
-	case <-sub.stop:
+	t := time.NewTicker(catchUpEvery)
+	defer t.Stop()
+	for {
+		h.mu.Lock()
+		select {
+		case sub.ch <- Change{What: ChangeMissed}:
+			sub.catching = false
+			h.mu.Unlock()
+			return
+		default:
+		}
+		h.mu.Unlock()
+		select {
+		case <-sub.stop:
+			return
+		case <-t.C:
+		}
 	}
-	h.mu.Lock()
-	sub.catching = false
-	h.mu.Unlock()
 }
 
 type locationCache struct {
