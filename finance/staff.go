@@ -403,19 +403,27 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// Audit reads the audit log, oldest first. It needs RightPastTotals: the log
-// shows past days' activity, so whoever may not see past days' totals may
-// not read it either (by default: managers and admins).
-func (s *Service) Audit(ctx context.Context, a Actor, since time.Time, limit int) ([]AuditEntry, error) {
+// auditLimit checks that a may read the audit log and bounds a page of it.
+func (s *Service) auditLimit(a Actor, limit int) (int, error) {
 	if err := s.require(a, RightPastTotals); err != nil {
-		return nil, err
+		return 0, err
 	}
 	if limit <= 0 {
 		limit = defaultAuditLimit
 	}
-	limit = min(limit, maxAuditLimit)
+	return min(limit, maxAuditLimit), nil
+}
+
+// Audit reads the audit log, oldest first. It needs RightPastTotals: the log
+// shows past days' activity, so whoever may not see past days' totals may
+// not read it either (by default: managers and admins).
+func (s *Service) Audit(ctx context.Context, a Actor, since time.Time, limit int) ([]AuditEntry, error) {
+	limit, err := s.auditLimit(a, limit)
+	if err != nil {
+		return nil, err
+	}
 	var out []AuditEntry
-	err := s.view(ctx, func(tx ReadTx) error {
+	err = s.view(ctx, func(tx ReadTx) error {
 		var err error
 		out, err = tx.Audit(since, limit)
 		return err
@@ -427,15 +435,12 @@ func (s *Service) Audit(ctx context.Context, a Actor, since time.Time, limit int
 // the same right and limits as Audit (which reads from since onwards: on a
 // busy desk its first entries are the oldest of the window, not the latest).
 func (s *Service) RecentAudit(ctx context.Context, a Actor, since time.Time, limit int) ([]AuditEntry, error) {
-	if err := s.require(a, RightPastTotals); err != nil {
+	limit, err := s.auditLimit(a, limit)
+	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 {
-		limit = defaultAuditLimit
-	}
-	limit = min(limit, maxAuditLimit)
 	var out []AuditEntry
-	err := s.view(ctx, func(tx ReadTx) error {
+	err = s.view(ctx, func(tx ReadTx) error {
 		if t, ok := tx.(AuditTailReader); ok {
 			var err error
 			out, err = t.AuditNewest(since, limit)

@@ -202,17 +202,24 @@ func (t *tx) Audit(since time.Time, limit int) ([]finance.AuditEntry, error) {
 		if limit > 0 && len(out) >= limit {
 			break
 		}
-		v := audit.Get(u64(tail8(k)))
-		if v == nil {
-			return nil, fmt.Errorf("audit index points at missing entry %d (damaged file?)", tail8(k))
-		}
-		var e finance.AuditEntry
-		if err := getJSON(v, &e); err != nil {
+		e, err := auditAt(audit, k)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// auditAt reads the entry a time-index key points at.
+func auditAt(audit *bolt.Bucket, k []byte) (finance.AuditEntry, error) {
+	var e finance.AuditEntry
+	v := audit.Get(u64(tail8(k)))
+	if v == nil {
+		return e, fmt.Errorf("audit index points at missing entry %d (damaged file?)", tail8(k))
+	}
+	err := getJSON(v, &e)
+	return e, err
 }
 
 var _ finance.AuditTailReader = (*tx)(nil)
@@ -228,12 +235,8 @@ func (t *tx) AuditNewest(since time.Time, limit int) ([]finance.AuditEntry, erro
 		if limit > 0 && len(out) >= limit {
 			break
 		}
-		v := audit.Get(u64(tail8(k)))
-		if v == nil {
-			return nil, fmt.Errorf("audit index points at missing entry %d (damaged file?)", tail8(k))
-		}
-		var e finance.AuditEntry
-		if err := getJSON(v, &e); err != nil {
+		e, err := auditAt(audit, k)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, e)
