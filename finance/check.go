@@ -36,182 +36,235 @@ type dayAgg struct {
 	byKind  map[OpKind]int64
 }
 
+// ledgerCheck is one run of the invariant check: a single pass over the
+// operations gathers what the later checks compare with the stored figures,
+// so a file of millions of operations is read once.
+type ledgerCheck struct {
+	tx         ReadTx
+	rep        *CheckReport
+	st         Settings
+	balances   map[AccountID]int64
+	days       map[string]map[Date]*dayAgg // register -> date -> sums
+	reversedBy map[OperationID]OperationID
+	reverses   map[OperationID]OperationID
+}
+
 func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport) error {
-	problem := func(format string, args ...any) {
-		if len(rep.Problems) < maxProblems {
-			rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
-		} else if len(rep.Problems) == maxProblems {
-			rep.Problems = append(rep.Problems, "... more problems not listed")
-		}
-	}
 	st, err := tx.Settings()
 	if err != nil {
 		return err
 	}
-	balances := map[AccountID]int64{}
-	for _, r := range st.Registers {
-		balances[RegisterAccount(r.ID)] = r.StartBalance
+	c := &ledgerCheck{tx: tx, rep: rep, st: st,
+		balances:   map[AccountID]int64{},
+		days:       map[string]map[Date]*dayAgg{},
+		reversedBy: map[OperationID]OperationID{},
+		reverses:   map[OperationID]OperationID{},
 	}
-	days := map[string]map[Date]*dayAgg{} // register -> date -> sums
-	reversedBy := map[OperationID]OperationID{}
-	reverses := map[OperationID]OperationID{}
+	for _, r := range st.Registers {
+		c.balances[RegisterAccount(r.ID)] = r.StartBalance
+	}
+	if err := c.scanOperations(ctx); err != nil {
+		return err
+	}
+	c.checkReversals()
+	c.checkBalances()
+	c.checkDays()
+	c.checkRegistersKnown()
+	return nil
+}
+
+func (c *ledgerCheck) problem(format string, args ...any) {
+	if len(c.rep.Problems) < maxProblems {
+		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf(format, args...))
+	} else if len(c.rep.Problems) == maxProblems {
+		c.rep.Problems = append(c.rep.Problems, "... more problems not listed")
+	}
+}
+
+// scanOperations reads every operation once, in id order, checking
+// invariant 1 on each and gathering balances, day sums and reversal links.
+func (c *ledgerCheck) scanOperations(ctx context.Context) error {
 	var lastID OperationID
 	n := 0
-	err = tx.ForEachOperation(func(op Operation) error {
+	return c.tx.ForEachOperation(func(op Operation) error {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		rep.Operations++
+		c.rep.Operations++
 		if op.ID <= lastID {
-			problem("operation %d comes after operation %d: IDs out of order", op.ID, lastID)
+			c.problem("operation %d comes after operation %d: IDs out of order", op.ID, lastID)
 		}
 		lastID = op.ID
-		var sum int64
-		for _, p := range op.Postings {
-			sum += p.Amount
-			balances[p.Account] += p.Amount
-			reg, ok := registerOf(p.Account)
-			if !ok {
-				continue
-			}
-			byDay := days[reg]
-			if byDay == nil {
-				byDay = map[Date]*dayAgg{}
-				days[reg] = byDay
-			}
-			agg := byDay[op.BusinessDate]
-			if agg == nil {
-				agg = &dayAgg{byKind: map[OpKind]int64{}}
-				byDay[op.BusinessDate] = agg
-			}
-			if p.Amount > 0 {
-				agg.in += p.Amount
-			} else {
-				agg.out -= p.Amount
-			}
-			agg.count++
-			agg.byKind[op.Kind] += p.Amount
-		}
-		if sum != 0 {
-			problem("operation %d (%s): postings sum to %d, not zero", op.ID, op.Kind, sum)
-		}
-		if len(op.Postings) < 2 {
-			problem("operation %d (%s) has %d posting(s)", op.ID, op.Kind, len(op.Postings))
-		}
-		if op.ReversedBy != 0 {
-			reversedBy[op.ID] = op.ReversedBy
-		}
-		if op.Reverses != 0 {
-			if other, dup := reverses[op.Reverses]; dup {
-				problem("operations %d and %d both reverse operation %d", other, op.ID, op.Reverses)
-			}
-			reverses[op.Reverses] = op.ID
-			if op.Reverses >= op.ID {
-				problem("reversal %d points forward at operation %d", op.ID, op.Reverses)
-			}
-		}
+		c.checkOperation(op)
+		c.gather(op)
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	// 4. Reversal links, both ways, and negated postings.
-	for orig, rev := range reverses {
-		o, err := tx.Operation(orig)
+// checkOperation is invariant 1: postings sum to zero, at least two of them,
+// and a reversal points back at an earlier operation, only once.
+func (c *ledgerCheck) checkOperation(op Operation) {
+	var sum int64
+	for _, p := range op.Postings {
+		sum += p.Amount
+	}
+	if sum != 0 {
+		c.problem("operation %d (%s): postings sum to %d, not zero", op.ID, op.Kind, sum)
+	}
+	if len(op.Postings) < 2 {
+		c.problem("operation %d (%s) has %d posting(s)", op.ID, op.Kind, len(op.Postings))
+	}
+	if op.Reverses != 0 {
+		if other, dup := c.reverses[op.Reverses]; dup {
+			c.problem("operations %d and %d both reverse operation %d", other, op.ID, op.Reverses)
+		}
+		if op.Reverses >= op.ID {
+			c.problem("reversal %d points forward at operation %d", op.ID, op.Reverses)
+		}
+	}
+}
+
+// gather adds op to the balances, the registers' day sums and the links
+// that the later checks compare with what is stored.
+func (c *ledgerCheck) gather(op Operation) {
+	for _, p := range op.Postings {
+		c.balances[p.Account] += p.Amount
+		reg, ok := registerOf(p.Account)
+		if !ok {
+			continue
+		}
+		byDay := c.days[reg]
+		if byDay == nil {
+			byDay = map[Date]*dayAgg{}
+			c.days[reg] = byDay
+		}
+		agg := byDay[op.BusinessDate]
+		if agg == nil {
+			agg = &dayAgg{byKind: map[OpKind]int64{}}
+			byDay[op.BusinessDate] = agg
+		}
+		if p.Amount > 0 {
+			agg.in += p.Amount
+		} else {
+			agg.out -= p.Amount
+		}
+		agg.count++
+		agg.byKind[op.Kind] += p.Amount
+	}
+	if op.ReversedBy != 0 {
+		c.reversedBy[op.ID] = op.ReversedBy
+	}
+	if op.Reverses != 0 {
+		c.reverses[op.Reverses] = op.ID
+	}
+}
+
+// checkReversals is invariant 4: reversal links, both ways, and negated postings.
+func (c *ledgerCheck) checkReversals() {
+	for orig, rev := range c.reverses {
+		o, err := c.tx.Operation(orig)
 		if err != nil {
-			problem("reversal %d points at operation %d, which cannot be read: %v", rev, orig, err)
+			c.problem("reversal %d points at operation %d, which cannot be read: %v", rev, orig, err)
 			continue
 		}
 		if o.ReversedBy != rev {
-			problem("reversal %d reverses operation %d, but that operation says reversed by %d", rev, orig, o.ReversedBy)
+			c.problem("reversal %d reverses operation %d, but that operation says reversed by %d", rev, orig, o.ReversedBy)
 		}
 		if o.Kind == OpReversal {
-			problem("reversal %d reverses reversal %d", rev, orig)
+			c.problem("reversal %d reverses reversal %d", rev, orig)
 		}
-		r, err := tx.Operation(rev)
+		r, err := c.tx.Operation(rev)
 		if err == nil && !negated(o.Postings, r.Postings) {
-			problem("reversal %d does not negate operation %d's postings", rev, orig)
+			c.problem("reversal %d does not negate operation %d's postings", rev, orig)
 		}
 	}
-	for orig, rev := range reversedBy {
-		if reverses[orig] != rev {
-			problem("operation %d says reversed by %d, but %d does not reverse it", orig, rev, rev)
+	for orig, rev := range c.reversedBy {
+		if c.reverses[orig] != rev {
+			c.problem("operation %d says reversed by %d, but %d does not reverse it", orig, rev, rev)
 		}
 	}
+}
 
-	// 2 and 3. Stored balances and client floors.
-	accounts := slices.Sorted(maps.Keys(balances))
-	rep.Accounts = len(accounts)
+// checkBalances is invariants 2 and 3: stored balances equal their
+// postings, and no client deposit is below its floor.
+func (c *ledgerCheck) checkBalances() {
+	accounts := slices.Sorted(maps.Keys(c.balances))
+	c.rep.Accounts = len(accounts)
 	for _, acc := range accounts {
-		want := balances[acc]
-		got, err := tx.Balance(acc)
+		want := c.balances[acc]
+		got, err := c.tx.Balance(acc)
 		if err != nil {
-			problem("account %s: balance cannot be read: %v", acc, err)
+			c.problem("account %s: balance cannot be read: %v", acc, err)
 			continue
 		}
 		if got != want {
-			problem("account %s: stored balance %d, postings add up to %d", acc, got, want)
+			c.problem("account %s: stored balance %d, postings add up to %d", acc, got, want)
 		}
 		if id, ok := clientOf(acc); ok {
-			c, err := tx.Client(id)
+			cl, err := c.tx.Client(id)
 			if err != nil {
-				problem("account %s has postings but client %d cannot be read: %v", acc, id, err)
+				c.problem("account %s has postings but client %d cannot be read: %v", acc, id, err)
 				continue
 			}
-			if owed := -want; owed < -c.CreditLimit {
-				problem("client %d (%s) is below the floor: owed %d, credit limit %d", id, c.Name, owed, c.CreditLimit)
+			if owed := -want; owed < -cl.CreditLimit {
+				c.problem("client %d (%s) is below the floor: owed %d, credit limit %d", id, cl.Name, owed, cl.CreditLimit)
 			}
 		}
 	}
+}
 
-	// 5. Day aggregates per register, in date order, chained.
-	for _, r := range st.Registers {
-		byDay := days[r.ID]
+// checkDays is invariant 5: every register's stored day aggregate equals
+// that day's postings, in date order, each day opening at the last close.
+func (c *ledgerCheck) checkDays() {
+	for _, r := range c.st.Registers {
+		byDay := c.days[r.ID]
 		dates := slices.Sorted(maps.Keys(byDay))
 		running := r.StartBalance
 		for _, d := range dates {
-			rep.Days++
+			c.rep.Days++
 			agg := byDay[d]
-			t, err := tx.RegisterDay(r.ID, d)
+			t, err := c.tx.RegisterDay(r.ID, d)
 			if err != nil {
-				problem("register %s %s: day totals cannot be read: %v", r.ID, d, err)
+				c.problem("register %s %s: day totals cannot be read: %v", r.ID, d, err)
 				continue
 			}
 			where := fmt.Sprintf("register %s on %s", r.ID, d)
 			if t.Opening != running {
-				problem("%s: opening %d, but the previous day closed at %d", where, t.Opening, running)
+				c.problem("%s: opening %d, but the previous day closed at %d", where, t.Opening, running)
 			}
 			if t.In != agg.in || t.Out != agg.out {
-				problem("%s: stored in/out %d/%d, postings give %d/%d", where, t.In, t.Out, agg.in, agg.out)
+				c.problem("%s: stored in/out %d/%d, postings give %d/%d", where, t.In, t.Out, agg.in, agg.out)
 			}
 			if t.Count != agg.count {
-				problem("%s: stored count %d, postings give %d", where, t.Count, agg.count)
+				c.problem("%s: stored count %d, postings give %d", where, t.Count, agg.count)
 			}
 			if t.Closing != t.Opening+t.In-t.Out {
-				problem("%s: closing %d is not opening %d + in %d - out %d", where, t.Closing, t.Opening, t.In, t.Out)
+				c.problem("%s: closing %d is not opening %d + in %d - out %d", where, t.Closing, t.Opening, t.In, t.Out)
 			}
 			for k, v := range agg.byKind {
 				if t.ByKind[k] != v {
-					problem("%s: %s net stored %d, postings give %d", where, k, t.ByKind[k], v)
+					c.problem("%s: %s net stored %d, postings give %d", where, k, t.ByKind[k], v)
 				}
 			}
 			for k, v := range t.ByKind {
 				if _, ok := agg.byKind[k]; !ok && v != 0 {
-					problem("%s: %s net stored %d, but no such postings", where, k, v)
+					c.problem("%s: %s net stored %d, but no such postings", where, k, v)
 				}
 			}
 			running += agg.in - agg.out
 		}
 	}
-	for reg := range days {
-		if !slices.ContainsFunc(st.Registers, func(r Register) bool { return r.ID == reg }) {
-			problem("postings to register %q, which is not in the settings", reg)
+}
+
+// checkRegistersKnown: every register posted to is one the settings name.
+func (c *ledgerCheck) checkRegistersKnown() {
+	for reg := range c.days {
+		if !slices.ContainsFunc(c.st.Registers, func(r Register) bool { return r.ID == reg }) {
+			c.problem("postings to register %q, which is not in the settings", reg)
 		}
 	}
-	return nil
 }
 
 // negated reports whether b is exactly a with every amount's sign flipped.

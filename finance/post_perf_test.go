@@ -58,7 +58,7 @@ func TestRequestHashUnchanged(t *testing.T) {
 		"cash move":    CashMoveRequest{Key: "k", Register: "cash", Amount: 1, In: true, Reason: "]}\",{"},
 		"reverse":      ReverseRequest{Key: "k", OperationID: 9, Reason: "typo"},
 		"refund":       RefundRequest{Key: "k", BookingID: "b", ToDeposit: true, Reason: "r"},
-		"provider":     bkObject{Kind: OpOnlinePrepayment, Ref: "pi_123"},
+		"provider":     providerObject{Kind: OpOnlinePrepayment, Ref: "pi_123"},
 		"tags":         tagged{Zeta: "z", Key: "gone", Alpha: []int{1, 2}, Mid: map[string]any{"key": 1, "b": []any{nil, true}}},
 		"escaped name": escaped{A: "1", B: "2"},
 		"empty struct": struct{}{},

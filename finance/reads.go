@@ -10,13 +10,7 @@ const maxRangeDays = 5*366 + 1
 
 // Settings reads the location's settings (ErrNotInitialized before Setup).
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
-	var st Settings
-	err := s.view(ctx, func(tx ReadTx) error {
-		var err error
-		st, err = tx.Settings()
-		return err
-	})
-	return st, err
+	return read(ctx, s, func(tx ReadTx) (Settings, error) { return tx.Settings() })
 }
 
 // Today is the business date now, in the location's time zone.
@@ -34,13 +28,7 @@ func (s *Service) Today(ctx context.Context) (Date, error) {
 
 // Operation reads one operation.
 func (s *Service) Operation(ctx context.Context, id OperationID) (Operation, error) {
-	var op Operation
-	err := s.view(ctx, func(tx ReadTx) error {
-		var err error
-		op, err = tx.Operation(id)
-		return err
-	})
-	return op, err
+	return read(ctx, s, func(tx ReadTx) (Operation, error) { return tx.Operation(id) })
 }
 
 // pastAllowed checks the right to look at days before today: a shift sees
@@ -164,6 +152,18 @@ func (s *Service) RangeTotals(ctx context.Context, a Actor, from, to Date) (map[
 			out[r.ID] = days
 		}
 		return nil
+	})
+	return out, err
+}
+
+// read runs one read transaction that yields one value: the shape of most
+// of the service's reads, without a variable captured across the closure.
+func read[T any](ctx context.Context, s *Service, fn func(tx ReadTx) (T, error)) (T, error) {
+	var out T
+	err := s.view(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = fn(tx)
+		return err
 	})
 	return out, err
 }

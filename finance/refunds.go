@@ -1,0 +1,362 @@
+package finance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Refunds: an admin's decision to refund a canceled booking (to the card
+// through the provider, or to the client's deposit), and the provider's
+// refunds as they are reported.
+
+// Refund reads one refund by its key.
+func (s *Service) Refund(ctx context.Context, key string) (Refund, error) {
+	var r Refund
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		r, err = tx.Refund(key)
+		if err != nil {
+			return fmt.Errorf("refund %s: %w", key, err)
+		}
+		return nil
+	})
+	return r, err
+}
+
+// RefundLeft is what may still be refunded on a booking: paid minus refunded
+// minus refunds in flight at the provider.
+func RefundLeft(b Booking, refunds []Refund) int64 {
+	left := b.Paid - b.Refunded
+	for _, r := range refunds {
+		if r.Status == RefundRequested || r.Status == RefundPending {
+			left -= r.Amount
+		}
+	}
+	return left
+}
+
+// RefundRequest is an admin's decision to refund a canceled booking.
+type RefundRequest struct {
+	Key       string // idempotency key (made when the form opens)
+	BookingID string
+	Amount    int64 // 0 = everything left
+	ToDeposit bool  // to the client's deposit instead of the card
+	Reason    string
+}
+
+// StartRefund checks the refund and either posts it at once (ToDeposit) or
+// saves a Refund in state RefundRequested, whose Key the caller then sends to
+// the provider. A refund never exceeds paid minus already refunded (counting
+// requested and pending refunds). The same Key again returns the first Refund.
+func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Refund, error) {
+	if err := s.require(a, RightRefund); err != nil {
+		return Refund{}, err
+	}
+	r.Key, r.Reason = strings.TrimSpace(r.Key), strings.TrimSpace(r.Reason)
+	switch {
+	case r.Key == "":
+		return Refund{}, fmt.Errorf("%w: refund without an idempotency key", ErrInvalid)
+	case r.BookingID == "":
+		return Refund{}, fmt.Errorf("%w: which booking?", ErrInvalid)
+	case r.Amount < 0:
+		return Refund{}, fmt.Errorf("%w: refund amount must be positive", ErrInvalid)
+	case r.Reason == "":
+		return Refund{}, fmt.Errorf("%w: a refund needs a reason", ErrInvalid)
+	}
+	var out Refund
+	var changes []Change
+	err := s.store.Update(ctx, func(tx Tx) error {
+		changes = changes[:0]
+		if prev, err := tx.Refund(r.Key); err == nil {
+			prevToDeposit := prev.Status == RefundSucceeded && prev.ProviderRef == ""
+			if prev.BookingID != r.BookingID || (r.Amount != 0 && prev.Amount != r.Amount) || prevToDeposit != r.ToDeposit {
+				return fmt.Errorf("%w: refund key %s was used for another refund", ErrConflict, r.Key)
+			}
+			out = prev
+			return nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		env, err := s.env(tx, a)
+		if err != nil {
+			return err
+		}
+		b, err := tx.Booking(r.BookingID)
+		if err != nil {
+			return fmt.Errorf("booking %s: %w", r.BookingID, err)
+		}
+		switch b.Status {
+		case BookingCanceled:
+		case BookingRefunded:
+			return fmt.Errorf("%w: booking %s is refunded in full already", ErrRefundExceeds, b.ID)
+		default:
+			return fmt.Errorf("%w: booking %s is %s; only canceled bookings are refunded", ErrConflict, b.ID, b.Status)
+		}
+		refunds, err := tx.BookingRefunds(b.ID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		left := RefundLeft(b, refunds)
+		amount := r.Amount
+		if amount == 0 {
+			amount = left
+		}
+		if amount <= 0 || amount > left {
+			return errf(ErrRefundExceeds, "booking %s has %s left to refund; %s is more", b.ID, env.Fmt.Format(max(left, 0)), env.Fmt.Format(amount))
+		}
+		now := s.now()
+		out = Refund{Key: r.Key, BookingID: b.ID, Amount: amount, Reason: r.Reason, Staff: a.Staff,
+			Status: RefundRequested, Created: now, Updated: now}
+		action := "refund_request"
+		if r.ToDeposit {
+			if b.ClientID == 0 {
+				return fmt.Errorf("%w: booking %s has no client to credit", ErrInvalid, b.ID)
+			}
+			op, _, err := s.postProviderOp(tx, env, Operation{
+				Key: r.Key, Kind: OpRefundToDeposit, Staff: a.Staff, ClientID: b.ClientID, BookingID: b.ID,
+				Comment: r.Reason,
+				Postings: []Posting{
+					{Account: AccountPrepaid, Amount: amount},
+					{Account: ClientAccount(b.ClientID), Amount: -amount},
+				},
+			})
+			if err != nil {
+				return err
+			}
+			b.Refunded += amount
+			if b.Refunded >= b.Paid {
+				b.Status = BookingRefunded
+			}
+			b.Updated = now
+			if err := tx.PutBooking(b); err != nil {
+				return err
+			}
+			out.Status, out.OperationID = RefundSucceeded, op.ID
+			action = "refund_to_deposit"
+			changes = append(changes, Change{What: "operation", Operation: op.ID, ClientID: b.ClientID})
+		} else if b.PaymentIntent == "" {
+			return fmt.Errorf("%w: booking %s has no card payment to refund", ErrInvalid, b.ID)
+		}
+		if err := tx.PutRefund(out); err != nil {
+			return err
+		}
+		changes = append(changes, Change{What: "booking", ClientID: b.ClientID})
+		return tx.AppendAudit(&AuditEntry{Time: now, Staff: a.Staff, Action: action,
+			Subject: "booking " + b.ID, Reason: r.Reason, Detail: fmt.Sprintf("amount %d key %s", amount, r.Key)})
+	})
+	if err != nil {
+		return Refund{}, err
+	}
+	for _, c := range changes {
+		s.publish(c)
+	}
+	return out, nil
+}
+
+// CompleteRefund records what the provider said about a refund: on
+// "succeeded" it posts the refund operation once; "pending" or
+// "requires_action" keeps it in flight; "failed" or "canceled" frees the amount.
+func (s *Service) CompleteRefund(ctx context.Context, key, providerRef, status, errText string) (Refund, error) {
+	var out Refund
+	var changes []Change
+	err := s.store.Update(ctx, func(tx Tx) error {
+		changes = changes[:0]
+		r, err := tx.Refund(key)
+		if err != nil {
+			return fmt.Errorf("refund %s: %w", key, err)
+		}
+		out = r
+		if r.Status == RefundSucceeded || r.Status == RefundFailed && status != "succeeded" {
+			return nil // final already; the provider repeats itself
+		}
+		now := s.now()
+		switch status {
+		case "succeeded":
+			if providerRef == "" {
+				return fmt.Errorf("%w: a succeeded refund needs the provider's refund id", ErrInvalid)
+			}
+			env, err := s.env(tx, SystemActor())
+			if err != nil {
+				return err
+			}
+			op, _, err := s.postCardRefund(tx, env, defaultProvider, r.BookingID, providerRef, r.Amount,
+				firstNonEmpty(r.Reason, "card refund"))
+			if err != nil {
+				return err
+			}
+			r.Status, r.OperationID, r.Error = RefundSucceeded, op.ID, ""
+			changes = append(changes, Change{What: "operation", Operation: op.ID, ClientID: op.ClientID})
+		case "pending", "requires_action":
+			r.Status = RefundPending
+		case "failed", "canceled":
+			r.Status, r.Error = RefundFailed, firstNonEmpty(errText, "provider: "+status)
+		default:
+			return fmt.Errorf("%w: unknown refund status %q", ErrInvalid, status)
+		}
+		if providerRef != "" {
+			r.ProviderRef = providerRef
+		}
+		r.Updated = now
+		if err := tx.PutRefund(r); err != nil {
+			return err
+		}
+		out = r
+		changes = append(changes, Change{What: "booking"})
+		return tx.AppendAudit(&AuditEntry{Time: now, Staff: providerStaff, Action: "refund_" + string(r.Status),
+			Subject: "booking " + r.BookingID, Detail: fmt.Sprintf("key %s ref %s %s", key, providerRef, errText)})
+	})
+	if err != nil {
+		return Refund{}, err
+	}
+	for _, c := range changes {
+		s.publish(c)
+	}
+	return out, nil
+}
+
+// PendingRefunds lists refunds sent but not final (to look up after a crash).
+// They only exist on canceled bookings: a refund is started only on one, and
+// the booking leaves that state only once everything is refunded.
+func (s *Service) PendingRefunds(ctx context.Context) ([]Refund, error) {
+	var out []Refund
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		bs, err := tx.Bookings(BookingFilter{Status: BookingCanceled})
+		if err != nil {
+			return err
+		}
+		for _, b := range bs {
+			rs, err := tx.BookingRefunds(b.ID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			for _, r := range rs {
+				if r.Status == RefundRequested || r.Status == RefundPending {
+					out = append(out, r)
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+type refundResult struct {
+	opID OperationID
+	note string // set when an admin should look
+}
+
+// recordProviderRefund records one provider refund: a success posts once per
+// provider refund id; our Refund (matched by key, or by provider id) follows
+// the provider's status.
+func (s *Service) recordProviderRefund(tx Tx, env postEnv, provider, bookingID string, pr ProviderRefund) (refundResult, error) {
+	if pr.ID == "" {
+		return refundResult{}, fmt.Errorf("%w: refund without an id", ErrInvalid)
+	}
+	ours, err := findRefund(tx, bookingID, pr)
+	if err != nil {
+		return refundResult{}, err
+	}
+	switch pr.Status {
+	case "succeeded":
+		amount := pr.Amount
+		if ours != nil && ours.Status == RefundSucceeded && ours.OperationID != 0 {
+			return refundResult{opID: ours.OperationID}, nil
+		}
+		op, posted, err := s.postCardRefund(tx, env, provider, bookingID, pr.ID, amount, "card refund")
+		if err != nil {
+			return refundResult{}, err
+		}
+		if ours != nil {
+			ours.Status, ours.ProviderRef, ours.OperationID, ours.Error = RefundSucceeded, pr.ID, op.ID, ""
+			ours.Updated = s.now()
+			if err := tx.PutRefund(*ours); err != nil {
+				return refundResult{}, err
+			}
+		}
+		var note string
+		if posted && ours != nil && ours.Amount != amount {
+			note = fmt.Sprintf("refund %s: provider refunded %d, paydesk asked for %d", pr.ID, amount, ours.Amount)
+		}
+		return refundResult{opID: op.ID, note: note}, nil
+	case "failed", "canceled":
+		if ours == nil {
+			return refundResult{}, nil
+		}
+		if ours.Status == RefundSucceeded {
+			return refundResult{note: fmt.Sprintf("refund %s was posted as succeeded and is now %s at the provider", pr.ID, pr.Status)}, nil
+		}
+		ours.Status, ours.ProviderRef, ours.Error, ours.Updated = RefundFailed, pr.ID, "provider: "+pr.Status, s.now()
+		return refundResult{}, tx.PutRefund(*ours)
+	default: // pending, requires_action
+		if ours != nil && (ours.Status == RefundRequested || ours.Status == RefundPending) {
+			ours.Status, ours.ProviderRef, ours.Updated = RefundPending, pr.ID, s.now()
+			return refundResult{}, tx.PutRefund(*ours)
+		}
+		return refundResult{}, nil
+	}
+}
+
+func findRefund(tx ReadTx, bookingID string, pr ProviderRefund) (*Refund, error) {
+	if pr.Key != "" {
+		r, err := tx.Refund(pr.Key)
+		if err == nil {
+			return &r, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	rs, err := tx.BookingRefunds(bookingID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	for i := range rs {
+		if rs[i].ProviderRef == pr.ID {
+			return &rs[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// postCardRefund posts a card refund (prepaid +R, online -R) once per provider
+// refund id and counts it on the booking.
+func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, refundID string, amount int64, comment string) (Operation, bool, error) {
+	if amount <= 0 {
+		return Operation{}, false, fmt.Errorf("%w: refund %s amount %d", ErrInvalid, refundID, amount)
+	}
+	online, err := onlineRegister(env.Settings)
+	if err != nil {
+		return Operation{}, false, err
+	}
+	b, err := tx.Booking(bookingID)
+	if err != nil {
+		return Operation{}, false, fmt.Errorf("booking %s: %w", bookingID, err)
+	}
+	op, posted, err := s.postProviderOp(tx, env, Operation{
+		Key:         providerKey(provider, refundID),
+		Kind:        OpRefund,
+		Staff:       providerStaff,
+		ClientID:    b.ClientID,
+		BookingID:   b.ID,
+		Comment:     comment,
+		ProviderRef: refundID,
+		Postings: []Posting{
+			{Account: AccountPrepaid, Amount: amount},
+			{Account: RegisterAccount(online), Amount: -amount},
+		},
+	})
+	if err != nil || !posted {
+		return op, posted, err
+	}
+	b.Refunded += amount
+	if b.Refunded > b.Paid && b.Flag == "" {
+		b.Flag = fmt.Sprintf("refunded %d of %d paid", b.Refunded, b.Paid)
+	}
+	if b.Status == BookingCanceled && b.Refunded >= b.Paid {
+		b.Status = BookingRefunded
+	}
+	b.Updated = s.now()
+	return op, true, tx.PutBooking(b)
+}
