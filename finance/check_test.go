@@ -11,6 +11,7 @@ import (
 // past the service's rules, to make each kind of damage.
 func TestCheckFindsDamage(t *testing.T) {
 	f := newFixture(t)
+	f.allowBrokenBooks()
 	anna := f.client("Anna Petrenko", "+380671234567")
 	top, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: "t", ClientID: anna.ID, Amount: 1000, Register: "cash"})
 	must(t, err)

@@ -70,6 +70,8 @@ type fixture struct {
 	admin finance.Actor
 	desk  finance.Actor
 	mgr   finance.Actor
+	// corrupt skips the checks at cleanup (allowBrokenBooks).
+	corrupt bool
 }
 
 const (
@@ -86,11 +88,37 @@ func newBareFixture(t testing.TB, opts ...finance.Option) *fixture {
 	f.opts = append([]finance.Option{finance.WithClock(f.clock.Now), finance.WithPINCost(bcrypt.MinCost)}, opts...)
 	f.open()
 	t.Cleanup(func() {
-		if f.db != nil {
-			_ = f.db.Close()
+		if f.db == nil {
+			return
 		}
+		if !f.corrupt {
+			f.checkAtEnd()
+		}
+		_ = f.db.Close()
 	})
 	return f
+}
+
+// allowBrokenBooks is for a test that breaks the books on purpose: the
+// checks at cleanup are skipped for it.
+func (f *fixture) allowBrokenBooks() { f.corrupt = true }
+
+// checkAtEnd is what every test's database goes through when the test
+// ends, as bbolt's own tests do: bbolt's page-level check of the file, and
+// the ledger's invariants. A database never set up has no ledger to check.
+func (f *fixture) checkAtEnd() {
+	f.t.Helper()
+	if err := f.db.Verify(f.ctx); err != nil {
+		f.t.Errorf("at cleanup: %v", err)
+	}
+	rep, err := finance.NewService(f.db).Check(f.ctx)
+	switch {
+	case errors.Is(err, finance.ErrNotInitialized):
+	case err != nil:
+		f.t.Errorf("at cleanup: the invariant check: %v", err)
+	case len(rep.Problems) > 0:
+		f.t.Errorf("at cleanup: the invariant check found problems:\n%s", rep)
+	}
 }
 
 // newFixture opens a fresh database in a temp dir, sets it up with an admin

@@ -201,7 +201,7 @@ func TestBookingIndexMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
+	closeAtEnd(t, db)
 	if got := bookingIDs(t, db, finance.BookingFilter{Newest: true}); !slices.Equal(got, idsOf(5, 4, 3, 2, 1, 0)) {
 		t.Errorf("after migration, newest first = %v", got)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	berrors "go.etcd.io/bbolt/errors"
+
 	"github.com/paydesk/paydesk/finance"
 )
 
@@ -26,8 +28,18 @@ func testSettings() finance.Settings {
 	}
 }
 
-// openTest opens a fresh database with settings stored.
+// openTest opens a fresh database with settings stored, checked when the
+// test ends (checkAtEnd).
 func openTest(t testing.TB) *DB {
+	t.Helper()
+	db := openTestUnchecked(t)
+	checkAtEnd(t, db)
+	return db
+}
+
+// openTestUnchecked is openTest for a test that damages the file or the
+// books on purpose: nothing is checked at its end.
+func openTestUnchecked(t testing.TB) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "sub", "paydesk.db"), Options{})
 	if err != nil {
@@ -36,6 +48,40 @@ func openTest(t testing.TB) *DB {
 	t.Cleanup(func() { _ = db.Close() })
 	update(t, db, func(tx finance.Tx) error { return tx.PutSettings(testSettings()) })
 	return db
+}
+
+// closeAtEnd closes db when the test ends, after checkAtEnd's checks.
+func closeAtEnd(t testing.TB, db *DB) {
+	t.Helper()
+	t.Cleanup(func() { _ = db.Close() })
+	checkAtEnd(t, db)
+}
+
+// checkAtEnd has db checked when the test ends, before it is closed (call it
+// after registering the Close), as bbolt's own tests do: bbolt's page-level
+// check of the file, then the ledger's invariants. A handle the test closed
+// itself is skipped (the handle it reopened is checked in its place), and so
+// is a database never set up. A test that breaks the books on purpose does
+// not call it.
+func checkAtEnd(t testing.TB, db *DB) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if err := db.Verify(ctx); err != nil {
+			if !errors.Is(err, berrors.ErrDatabaseNotOpen) {
+				t.Errorf("at cleanup: %v", err)
+			}
+			return
+		}
+		rep, err := finance.NewService(db).Check(ctx)
+		switch {
+		case errors.Is(err, finance.ErrNotInitialized):
+		case err != nil:
+			t.Errorf("at cleanup: the invariant check: %v", err)
+		case len(rep.Problems) > 0:
+			t.Errorf("at cleanup: the invariant check found problems:\n%s", rep)
+		}
+	})
 }
 
 func update(t testing.TB, db *DB, fn func(tx finance.Tx) error) {

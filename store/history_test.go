@@ -99,7 +99,7 @@ func TestVerifyFindsDivergentClientHistory(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := openTest(t)
+			db := openTestUnchecked(t) // it damages the history on purpose
 			a := mustClient(t, db, "A", phone(1))
 			op := appendOp(t, db, topUp("ta", a.ID, "cash", 100, "2026-03-02"))
 			if err := db.bolt.Update(func(btx *bolt.Tx) error { return tc.damage(btx.Bucket(bOpClient), a.ID, op) }); err != nil {
@@ -159,7 +159,7 @@ func TestClientHistoryMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	closeAtEnd(t, db)
 	for _, c := range []finance.ClientID{a.ID, b.ID} {
 		copies, originals := historyOf(t, db, c)
 		if want := map[finance.ClientID]int{a.ID: 6, b.ID: 1}[c]; len(copies) != want {

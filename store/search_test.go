@@ -145,7 +145,7 @@ func TestSearchPrefixMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	closeAtEnd(t, db)
 	view(t, db, func(tx finance.ReadTx) error {
 		for q, want := range map[string][]string{"ole": {"Oleh Kovalchuk", "Olena Kovalenko"}, "b": {"Anna Berg"}, "kov": {"Oleh Kovalchuk", "Olena Kovalenko"}} {
 			got, err := tx.SearchClients(q, 10)

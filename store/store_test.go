@@ -23,7 +23,7 @@ func TestOpenCreatesDirAndFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	closeAtEnd(t, db)
 	if db.Path() != path {
 		t.Errorf("Path = %q, want %q", db.Path(), path)
 	}
@@ -181,7 +181,7 @@ func TestFailedMigrationChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	closeAtEnd(t, db)
 	view(t, db, func(tx finance.ReadTx) error {
 		if v, _ := tx.Cursor("m2"); v != "" {
 			t.Error("half a migration was kept")
@@ -208,7 +208,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	closeAtEnd(t, db)
 	view(t, db, func(tx finance.ReadTx) error {
 		s, err := tx.Settings()
 		if err != nil || s.Location != "Studio Mila" || len(s.Registers) != 4 {
