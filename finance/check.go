@@ -11,7 +11,7 @@ import (
 // maxProblems keeps a badly broken file's report readable.
 const maxProblems = 200
 
-// Check verifies every ledger invariant of DESIGN.md against the stored data:
+// Check verifies every ledger invariant (docs/ARCHITECTURE.md) against the stored data:
 //
 //  1. every operation's postings sum to zero;
 //  2. every stored balance equals the sum of its postings (plus, for a

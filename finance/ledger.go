@@ -8,7 +8,7 @@ import (
 )
 
 // The desk's money movements. Each builds its postings (debit +, credit -)
-// as in DESIGN.md's table and hands them to post, which does the rest.
+// as in docs/ARCHITECTURE.md's table and hands them to post, which does the rest.
 
 const maxLines = 200
 
