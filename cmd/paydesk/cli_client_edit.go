@@ -2,8 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
+
+	"github.com/spf13/pflag"
 
 	"github.com/paydesk/paydesk/finance"
 )
@@ -25,7 +26,7 @@ func cmdClientEdit(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
 	if !set["name"] && !set["phone"] && !set["email"] && !set["note"] && !set["credit-limit"] {
 		return usagef(fs, "nothing to change: give at least one of --name, --phone, --email, --note, --credit-limit")
 	}

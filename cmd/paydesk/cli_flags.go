@@ -2,48 +2,39 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/spf13/pflag"
 
 	"github.com/paydesk/paydesk/finance"
 )
 
 // newFlags makes a command's flag set; errors are returned, never printed
-// or exited on, so the dispatcher decides the exit code.
-func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+// or exited on, so the dispatcher decides the exit code. The cobra tree reads
+// the same set (through the command's --help path) for its help, completion
+// and man page, so a command's flags are written once, beside its logic.
+func newFlags(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
 // parse parses flags and positional arguments in any order ("reverse 12
 // --reason x" as well as "reverse --reason x 12"), and checks the number of
 // positionals. "--" ends flags.
-func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, &usageError{flags: fs, help: true}
-			}
-			return nil, usagef(fs, "%v", err)
+func parse(fs *pflag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, &usageError{flags: fs, help: true}
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		if args[0] == "--" {
-			pos = append(pos, args[1:]...)
-			break
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		return nil, usagef(fs, "%v", err)
 	}
+	pos := fs.Args()
 	switch {
 	case len(pos) < minPos:
 		return nil, usagef(fs, "missing argument")
@@ -54,7 +45,7 @@ func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error
 }
 
 // required reports the first empty required flag as a usage error.
-func required(fs *flag.FlagSet, names ...string) error {
+func required(fs *pflag.FlagSet, names ...string) error {
 	for _, n := range names {
 		if f := fs.Lookup(n); f != nil && f.Value.String() == "" {
 			return usagef(fs, "--%s is required", n)
@@ -65,7 +56,7 @@ func required(fs *flag.FlagSet, names ...string) error {
 
 // keyFlag is the idempotency key: given, a retry of the same command posts
 // once; omitted, every run is a new operation.
-func keyFlag(fs *flag.FlagSet) *string {
+func keyFlag(fs *pflag.FlagSet) *string {
 	return fs.String("key", "", "idempotency key: the same key posts once (default: a new UUID)")
 }
 
@@ -125,6 +116,9 @@ func register(st finance.Settings, s string) (string, error) {
 type payFlag []string
 
 func (p *payFlag) String() string { return strings.Join(*p, ",") }
+
+// Type names the value in help and completion, as the usage lines write it.
+func (p *payFlag) Type() string { return "value" }
 func (p *payFlag) Set(v string) error {
 	if !strings.Contains(v, "=") {
 		return fmt.Errorf("want REGISTER=AMOUNT, got %q", v)

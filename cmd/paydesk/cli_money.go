@@ -6,8 +6,57 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/paydesk/paydesk/finance"
 )
+
+// moneyCmd is the shape every money command shares: the flags they have in
+// common (--amount, --register, --note, --key, --json), one parse that checks
+// the required ones, and one report of the posted operation (printOp).
+type moneyCmd struct {
+	fs                          *pflag.FlagSet
+	amount, register, note, key *string
+	json                        *bool
+}
+
+// moneyHelp words a money command's common flags; an empty one is a flag
+// the command doesn't have (transfer has no --register, paid-in no --note).
+type moneyHelp struct {
+	amount, register, note string
+	json                   string // what --json prints, "operation" by default
+}
+
+// moneyFlags defines a money command's common flags; the command adds its own
+// to m.fs before parse.
+func moneyFlags(name string, h moneyHelp) *moneyCmd {
+	m := &moneyCmd{fs: newFlags(name)}
+	str := func(flag, help string) *string {
+		if help == "" {
+			return new(string)
+		}
+		return m.fs.String(flag, "", help)
+	}
+	m.amount = str("amount", h.amount)
+	m.register = str("register", h.register)
+	m.note = str("note", h.note)
+	m.key = keyFlag(m.fs)
+	if h.json == "" {
+		h.json = "operation"
+	}
+	m.json = m.fs.Bool("json", false, "print the "+h.json+" as JSON")
+	return m
+}
+
+// parse reads the line (positionals between minPos and maxPos) and checks the
+// required flags, before anything is opened.
+func (m *moneyCmd) parse(args []string, minPos, maxPos int, need ...string) ([]string, error) {
+	pos, err := parse(m.fs, args, minPos, maxPos)
+	if err != nil {
+		return nil, err
+	}
+	return pos, required(m.fs, need...)
+}
 
 // printOp reports a posted operation: its id for scripts, or the whole
 // operation as JSON.
@@ -24,17 +73,10 @@ func (a *app) printOp(st finance.Settings, op finance.Operation, asJSON bool) er
 }
 
 func cmdDeposit(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("deposit")
-	client := fs.String("client", "", "client id (required)")
-	amt := fs.String("amount", "", "amount, e.g. 50 or 50.00 (required)")
-	reg := fs.String("register", "", "register id or name, e.g. cash (required)")
-	note := fs.String("note", "", "a note")
-	key := keyFlag(fs)
-	asJSON := fs.Bool("json", false, "print the operation as JSON")
-	if _, err := parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if err := required(fs, "client", "amount", "register"); err != nil {
+	m := moneyFlags("deposit", moneyHelp{amount: "amount, e.g. 50 or 50.00 (required)",
+		register: "register id or name, e.g. cash (required)", note: "a note"})
+	client := m.fs.String("client", "", "client id (required)")
+	if _, err := m.parse(args, 0, 0, "client", "amount", "register"); err != nil {
 		return err
 	}
 	svc, st, err := a.books(ctx)
@@ -45,37 +87,31 @@ func cmdDeposit(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := amount(st, "amount", *amt, false)
+	n, err := amount(st, "amount", *m.amount, false)
 	if err != nil {
 		return err
 	}
-	r, err := register(st, *reg)
+	r, err := register(st, *m.register)
 	if err != nil {
 		return err
 	}
-	op, err := svc.TopUp(ctx, a.actor, finance.TopUpRequest{Key: keyOrNew(*key), ClientID: id, Amount: n, Register: r, Note: *note})
+	op, err := svc.TopUp(ctx, a.actor, finance.TopUpRequest{Key: keyOrNew(*m.key), ClientID: id, Amount: n, Register: r, Note: *m.note})
 	if err != nil {
 		return err
 	}
-	return a.printOp(st, op, *asJSON)
+	return a.printOp(st, op, *m.json)
 }
 
 func cmdCheckout(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("checkout")
+	m := moneyFlags("checkout", moneyHelp{register: "the register that takes the rest", note: "a note"})
+	fs, reg := m.fs, m.register
 	client := fs.String("client", "", "client id")
 	walkIn := fs.Bool("walk-in", false, "a visitor without a client record (nothing from a deposit)")
 	total := fs.String("total", "", "the visit's total (required)")
 	bal := fs.String("balance", "", "take this much from the client's deposit (default: as much as covers the total)")
-	reg := fs.String("register", "", "the register that takes the rest")
 	var pays payFlag
 	fs.Var(&pays, "pay", "REGISTER=AMOUNT, repeatable: split the rest over registers; must add up exactly")
-	note := fs.String("note", "", "a note")
-	key := keyFlag(fs)
-	asJSON := fs.Bool("json", false, "print the operation as JSON")
-	if _, err := parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if err := required(fs, "total"); err != nil {
+	if _, err := m.parse(args, 0, 0, "total"); err != nil {
 		return err
 	}
 	switch {
@@ -96,7 +132,7 @@ func cmdCheckout(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	req := finance.CheckoutRequest{Key: keyOrNew(*key), Note: *note}
+	req := finance.CheckoutRequest{Key: keyOrNew(*m.key), Note: *m.note}
 	if req.Total, err = amount(st, "total", *total, false); err != nil {
 		return err
 	}
@@ -155,7 +191,7 @@ func cmdCheckout(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	return a.printOp(st, op, *asJSON)
+	return a.printOp(st, op, *m.json)
 }
 
 // defaultFromBalance is what the deposit covers: all of what the client may
@@ -194,17 +230,10 @@ func defaultFromBalance(ctx context.Context, svc *finance.Service, id finance.Cl
 }
 
 func cmdCashOut(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("cashout")
-	client := fs.String("client", "", "client id (required)")
-	amt := fs.String("amount", "", "amount to pay back (required)")
-	reg := fs.String("register", "", "register the money leaves, e.g. cash (required)")
-	note := fs.String("note", "", "a note")
-	key := keyFlag(fs)
-	asJSON := fs.Bool("json", false, "print the operation as JSON")
-	if _, err := parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if err := required(fs, "client", "amount", "register"); err != nil {
+	m := moneyFlags("cashout", moneyHelp{amount: "amount to pay back (required)",
+		register: "register the money leaves, e.g. cash (required)", note: "a note"})
+	client := m.fs.String("client", "", "client id (required)")
+	if _, err := m.parse(args, 0, 0, "client", "amount", "register"); err != nil {
 		return err
 	}
 	svc, st, err := a.books(ctx)
@@ -215,40 +244,33 @@ func cmdCashOut(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := amount(st, "amount", *amt, false)
+	n, err := amount(st, "amount", *m.amount, false)
 	if err != nil {
 		return err
 	}
-	r, err := register(st, *reg)
+	r, err := register(st, *m.register)
 	if err != nil {
 		return err
 	}
-	op, err := svc.CashOut(ctx, a.actor, finance.CashOutRequest{Key: keyOrNew(*key), ClientID: id, Amount: n, Register: r, Note: *note})
+	op, err := svc.CashOut(ctx, a.actor, finance.CashOutRequest{Key: keyOrNew(*m.key), ClientID: id, Amount: n, Register: r, Note: *m.note})
 	if err != nil {
 		return err
 	}
-	return a.printOp(st, op, *asJSON)
+	return a.printOp(st, op, *m.json)
 }
 
 func cmdTransfer(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("transfer")
-	from := fs.String("from", "", "register the money leaves (required)")
-	to := fs.String("to", "", "register the money goes to (required)")
-	amt := fs.String("amount", "", "amount (required)")
-	note := fs.String("note", "", "a note")
-	key := keyFlag(fs)
-	asJSON := fs.Bool("json", false, "print the operation as JSON")
-	if _, err := parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if err := required(fs, "from", "to", "amount"); err != nil {
+	m := moneyFlags("transfer", moneyHelp{amount: "amount (required)", note: "a note"})
+	from := m.fs.String("from", "", "register the money leaves (required)")
+	to := m.fs.String("to", "", "register the money goes to (required)")
+	if _, err := m.parse(args, 0, 0, "from", "to", "amount"); err != nil {
 		return err
 	}
 	svc, st, err := a.books(ctx)
 	if err != nil {
 		return err
 	}
-	n, err := amount(st, "amount", *amt, false)
+	n, err := amount(st, "amount", *m.amount, false)
 	if err != nil {
 		return err
 	}
@@ -260,11 +282,11 @@ func cmdTransfer(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	op, err := svc.Transfer(ctx, a.actor, finance.TransferRequest{Key: keyOrNew(*key), From: f, To: t, Amount: n, Note: *note})
+	op, err := svc.Transfer(ctx, a.actor, finance.TransferRequest{Key: keyOrNew(*m.key), From: f, To: t, Amount: n, Note: *m.note})
 	if err != nil {
 		return err
 	}
-	return a.printOp(st, op, *asJSON)
+	return a.printOp(st, op, *m.json)
 }
 
 func cmdPaidIn(ctx context.Context, a *app, args []string) error {
@@ -276,47 +298,35 @@ func cmdPaidOut(ctx context.Context, a *app, args []string) error {
 }
 
 func moveCash(ctx context.Context, a *app, args []string, name string, in bool) error {
-	fs := newFlags(name)
-	reg := fs.String("register", "", "register id or name (required)")
-	amt := fs.String("amount", "", "amount (required)")
-	reason := fs.String("reason", "", "why, in words (required)")
-	key := keyFlag(fs)
-	asJSON := fs.Bool("json", false, "print the operation as JSON")
-	if _, err := parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if err := required(fs, "register", "amount", "reason"); err != nil {
+	m := moneyFlags(name, moneyHelp{amount: "amount (required)", register: "register id or name (required)"})
+	reason := m.fs.String("reason", "", "why, in words (required)")
+	if _, err := m.parse(args, 0, 0, "register", "amount", "reason"); err != nil {
 		return err
 	}
 	svc, st, err := a.books(ctx)
 	if err != nil {
 		return err
 	}
-	n, err := amount(st, "amount", *amt, false)
+	n, err := amount(st, "amount", *m.amount, false)
 	if err != nil {
 		return err
 	}
-	r, err := register(st, *reg)
+	r, err := register(st, *m.register)
 	if err != nil {
 		return err
 	}
-	op, err := svc.MoveCash(ctx, a.actor, finance.CashMoveRequest{Key: keyOrNew(*key), Register: r, Amount: n, In: in, Reason: *reason})
+	op, err := svc.MoveCash(ctx, a.actor, finance.CashMoveRequest{Key: keyOrNew(*m.key), Register: r, Amount: n, In: in, Reason: *reason})
 	if err != nil {
 		return err
 	}
-	return a.printOp(st, op, *asJSON)
+	return a.printOp(st, op, *m.json)
 }
 
 func cmdReverse(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("reverse")
-	reason := fs.String("reason", "", "why the operation was a mistake (required)")
-	key := keyFlag(fs)
-	asJSON := fs.Bool("json", false, "print the reversal as JSON")
-	pos, err := parse(fs, args, 1, 1)
+	m := moneyFlags("reverse", moneyHelp{json: "reversal"})
+	reason := m.fs.String("reason", "", "why the operation was a mistake (required)")
+	pos, err := m.parse(args, 1, 1, "reason")
 	if err != nil {
-		return err
-	}
-	if err := required(fs, "reason"); err != nil {
 		return err
 	}
 	id, err := parseOpID(pos[0])
@@ -327,9 +337,9 @@ func cmdReverse(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	op, err := svc.Reverse(ctx, a.actor, finance.ReverseRequest{Key: keyOrNew(*key), OperationID: id, Reason: *reason})
+	op, err := svc.Reverse(ctx, a.actor, finance.ReverseRequest{Key: keyOrNew(*m.key), OperationID: id, Reason: *reason})
 	if err != nil {
 		return err
 	}
-	return a.printOp(st, op, *asJSON)
+	return a.printOp(st, op, *m.json)
 }

@@ -1,12 +1,12 @@
 // Command paydesk is the salon front desk: a full-screen terminal app (the
-// default) and a scriptable CLI over the same books. This file parses the
-// global flags, loads the config and dispatches through one command table.
+// default) and a scriptable CLI over the same books. This file holds the one
+// command table and what every command shares (the app, exit codes, usage);
+// cli_cobra.go turns the table into the cobra tree that reads the line.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +18,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/pflag"
 
 	"github.com/paydesk/paydesk/config"
 	"github.com/paydesk/paydesk/finance"
@@ -43,7 +45,11 @@ const (
 )
 
 // command is one row of the command table. name is one or two words
-// ("deposit", "client add"); run gets the arguments after the name.
+// ("deposit", "client add"); run gets the command's own words of the line
+// (after the name, without the global flags), defines its flags with
+// newFlags and reads them with parse before it does anything else: the
+// cobra tree learns a row's flags (for help, completion and the man page)
+// by running it with --help.
 type command struct {
 	name    string
 	usage   string // arguments after the name, for the usage line
@@ -53,7 +59,8 @@ type command struct {
 
 // commands is the one command table. Other parts of paydesk add their rows
 // here (payments.go: booking, refund, stripe, serve; staff.go: staff, audit;
-// ssh.go: ssh-key).
+// ssh.go: ssh-key). A new command is one row and one function; the cobra
+// tree, help, completion and man page follow from it.
 func commands() []command {
 	return append([]command{
 		{"init", "[--location NAME] [--currency CODE] [--locale TAG] [--timezone ZONE] [--region CC]",
@@ -120,74 +127,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 // runWith is run on a database already open in this process (shared, when
-// `paydesk serve` runs a command for another process), or on its own.
+// `paydesk serve` runs a command for another process), or on its own. The
+// line is read by the cobra tree of the command table (cli_cobra.go).
 func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, shared *sharedBooks) int {
-	fs := flag.NewFlagSet("paydesk", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var o config.Overrides
-	var showVersion, help bool
-	fs.StringVar(&o.DB, "db", "", "database file (env PAYDESK_DB)")
-	fs.StringVar(&o.Config, "config", "", "config file (env PAYDESK_CONFIG)")
-	fs.StringVar(&o.LogLevel, "log-level", "", "debug, info, warn or error (env PAYDESK_LOG_LEVEL)")
-	fs.StringVar(&o.WebhookAddr, "webhook-addr", "", "Stripe webhook receiver address (env PAYDESK_WEBHOOK_ADDR)")
-	fs.StringVar(&o.SSHAddr, "ssh-addr", "", "SSH address of paydesk serve (env PAYDESK_SSH_ADDR)")
-	var as string
-	fs.StringVar(&as, "as", "", "act as this staff member, with their role's rights (PIN asked); default: the database's owner")
-	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
-	fs.BoolVar(&help, "help", false, "show help")
-	fs.BoolVar(&help, "h", false, "show help")
-	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "paydesk: %v\n\n", err)
-		printHelp(stderr, fs)
-		return exitUsage
-	}
-	if showVersion {
-		fmt.Fprintln(stdout, versionString())
-		return exitOK
-	}
-	rest := fs.Args()
-	if help || (len(rest) > 0 && rest[0] == "help" && len(rest) == 1) {
-		printHelp(stdout, fs)
-		return exitOK
-	}
-	if len(rest) > 1 && rest[0] == "help" {
-		rest = append(rest[1:], "--help")
-	}
-
-	cfg, err := config.Load(config.Options{Getenv: os.Getenv, Overrides: o})
-	if err != nil {
-		fmt.Fprintf(stderr, "paydesk: %v\n", err)
-		return exitRefused
-	}
-	logger, closeLog := openLog(cfg, stderr)
-	defer closeLog()
-
-	a := &app{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr, log: logger,
-		actor: finance.OwnerActor(osUser()), version: versionString(), args: args, as: strings.TrimSpace(as)}
-	if shared != nil {
-		a.db, a.svc, a.inServer = shared.db, shared.svc, true
-	}
-	defer a.close()
-	if len(rest) == 0 && a.inServer {
-		fmt.Fprintf(stderr, "paydesk: paydesk serve holds the database; open the front desk with `%s`\n", sshHint(cfg.SSHAddr, "NAME"))
-		return exitRefused
-	}
-	if len(rest) == 0 {
-		logger.Info("start tui", "config", cfg)
-		return a.exit(runTUI(ctx, a), nil)
-	}
-	return a.execute(ctx, rest, fs)
+	l := &cmdline{ctx: ctx, args: args, stdin: stdin, stdout: stdout, stderr: stderr, shared: shared}
+	return l.run()
 }
 
-// execute runs one command line (after the global flags) and maps its
-// outcome to an exit code.
-func (a *app) execute(ctx context.Context, args []string, global *flag.FlagSet) int {
-	cmd, rest, ok := lookup(commands(), args)
-	if !ok {
-		fmt.Fprintf(a.stderr, "paydesk: unknown command %q\n\n", strings.Join(args[:min(2, len(args))], " "))
-		printHelp(a.stderr, global)
-		return exitUsage
-	}
+// execute runs one command (its own words of the line, after the name) and
+// maps its outcome to an exit code.
+func (a *app) execute(ctx context.Context, cmd command, args []string) int {
 	a.log.Info("command", "name", cmd.name, "db", a.cfg.DB, "in_server", a.inServer)
 	if cmd.name == "serve" && a.inServer {
 		fmt.Fprintln(a.stderr, "paydesk: paydesk serve is already running on this database")
@@ -202,7 +151,7 @@ func (a *app) execute(ctx context.Context, args []string, global *flag.FlagSet) 
 			return code
 		}
 	}
-	err := a.runAs(ctx, cmd, rest)
+	err := a.runAs(ctx, cmd, args)
 	if errors.Is(err, finance.ErrLocked) && forwardable {
 		if code, ok := a.forward(ctx); ok {
 			return code
@@ -215,56 +164,51 @@ func (a *app) execute(ctx context.Context, args []string, global *flag.FlagSet) 
 }
 
 func (a *app) exit(err error, cmd *command) int {
+	return exitCode(a.stdout, a.stderr, err, cmd, nil)
+}
+
+// exitCode reports err on the streams and maps it to an exit code. A usage
+// error shows the command's usage, or the whole help (with the global flags)
+// when it is not about one command.
+func exitCode(stdout, stderr io.Writer, err error, cmd *command, global *pflag.FlagSet) int {
 	var ue *usageError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue) && ue.help:
 		if cmd != nil {
-			printUsage(a.stdout, *cmd, ue)
+			printUsage(stdout, *cmd, ue)
 		}
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(a.stderr, "paydesk: %s\n", ue.msg)
-		if cmd != nil {
-			printUsage(a.stderr, *cmd, ue)
+		fmt.Fprintf(stderr, "paydesk: %s\n", ue.msg)
+		switch {
+		case cmd != nil:
+			printUsage(stderr, *cmd, ue)
+		case global != nil:
+			fmt.Fprintln(stderr)
+			printHelp(stderr, global)
 		}
 		return exitUsage
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(a.stderr, "paydesk: interrupted")
+		fmt.Fprintln(stderr, "paydesk: interrupted")
 		return exitRefused
 	default:
-		fmt.Fprintf(a.stderr, "paydesk: %s\n", finance.Message(err))
+		fmt.Fprintf(stderr, "paydesk: %s\n", finance.Message(err))
 		return exitRefused
 	}
-}
-
-// lookup finds the longest command name that prefixes args.
-func lookup(table []command, args []string) (command, []string, bool) {
-	for _, words := range []int{2, 1} {
-		if len(args) < words {
-			continue
-		}
-		name := strings.Join(args[:words], " ")
-		for _, c := range table {
-			if c.name == name {
-				return c, args[words:], true
-			}
-		}
-	}
-	return command{}, nil, false
 }
 
 // usageError is a wrong command line: exit 2 with the command's usage.
 type usageError struct {
 	msg   string
-	flags *flag.FlagSet
+	flags *pflag.FlagSet
 	help  bool // --help was asked for: usage on stdout, exit 0
 }
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(fs *flag.FlagSet, format string, args ...any) error {
+func usagef(fs *pflag.FlagSet, format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...), flags: fs}
 }
 
@@ -276,15 +220,15 @@ func printUsage(w io.Writer, c command, ue *usageError) {
 }
 
 // printFlags lists flags GNU-style (--name VALUE), as the usage lines write them.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
+func printFlags(w io.Writer, fs *pflag.FlagSet) {
 	type row struct{ left, usage string }
 	var rows []row
 	width := 0
-	fs.VisitAll(func(f *flag.Flag) {
-		if f.Name == "h" {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name == "help" {
 			return
 		}
-		name, usage := flag.UnquoteUsage(f)
+		name, usage := pflag.UnquoteUsage(f)
 		left := "--" + f.Name
 		switch name {
 		case "":
@@ -306,7 +250,7 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	}
 }
 
-func printHelp(w io.Writer, global *flag.FlagSet) {
+func printHelp(w io.Writer, global *pflag.FlagSet) {
 	fmt.Fprintf(w, `paydesk: the salon front desk (clients, deposits, checkout, cash registers, day totals)
 
 usage: paydesk [global flags]                 open the front desk (full-screen)
@@ -322,9 +266,9 @@ commands:
 	for _, c := range table {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nglobal flags (before the command):\n")
+	fmt.Fprintf(w, "\nglobal flags (before or after the command):\n")
 	printFlags(w, global)
-	fmt.Fprintf(w, "\n`paydesk COMMAND --help` shows a command's flags.\n")
+	fmt.Fprintf(w, "\n`paydesk COMMAND --help` shows a command's flags; `paydesk completion bash|zsh|fish` prints a\nshell completion script and `paydesk man` the man page.\n")
 }
 
 // openLog sends log/slog to the log file, never to the terminal the TUI
