@@ -85,7 +85,7 @@ func TestPrepaymentPostsOnceAndMakesBookingAndClient(t *testing.T) {
 	}
 	op, err := f.svc.Operation(f.ctx, e.Operation)
 	must(t, err)
-	if op.Kind != finance.OpOnlinePrepayment || op.Key != "stripe:pi_1" || op.BookingID != "bk_1" || op.ProviderRef != "pi_1" {
+	if op.Kind != finance.OpOnlinePrepayment || op.Key != "stripe:payment:pi_1" || op.BookingID != "bk_1" || op.ProviderRef != "pi_1" {
 		t.Fatalf("op = %+v", op)
 	}
 	if postingTo(op, accStripe) != 2500 || postingTo(op, finance.AccountPrepaid) != -2500 {

@@ -12,13 +12,10 @@ import (
 // provider's events into ProviderEvents, the inbox stores them, and each is
 // applied here in one transaction with its ledger operation.
 //
-// Ledger keys chosen here make every provider object post once whichever
-// way it arrives (webhook, poller, the refund executor):
-//
-//	<provider>:<payment id>      online prepayment
-//	<provider>:fee:<payment id>  the provider's fee for that payment
-//	<provider>:<refund id>       a card refund (ours or from the dashboard)
-//	<provider>:<payout id>       a payout to the bank
+// Ledger keys chosen here (keys.go: one space per provider and kind of
+// object, none shared with keys typed at the desk) make every provider
+// object post once whichever way it arrives (webhook, poller, the refund
+// executor).
 
 // Metadata keys the booking widget puts on a payment.
 const (
@@ -81,13 +78,6 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-func providerKey(provider, id string) string {
-	if provider == "" {
-		provider = defaultProvider
-	}
-	return provider + ":" + id
-}
-
 func onlineRegister(st Settings) (string, error) {
 	return settingsRegister(st, st.OnlineRegID, "stripe", RegisterOnline)
 }
@@ -116,8 +106,8 @@ type providerObject struct {
 // postProviderOp appends an operation through the ledger's one posting path, unless
 // its key already posted one, which it then returns instead: provider
 // objects arrive more than once. posted is false on such a replay.
-func (s *Service) postProviderOp(tx Tx, env postEnv, op Operation) (Operation, bool, error) {
-	out, replayed, err := s.postIn(tx, env, op.Key, providerObject{Kind: op.Kind, Ref: op.ProviderRef},
+func (s *Service) postProviderOp(tx Tx, env postEnv, key opKey, op Operation) (Operation, bool, error) {
+	out, replayed, err := s.postIn(tx, env, key, providerObject{Kind: op.Kind, Ref: op.ProviderRef},
 		func(Tx, postEnv) (*Operation, error) { return &op, nil })
 	return out, !replayed, err
 }
@@ -144,12 +134,12 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	if err != nil {
 		return applyResult{}, err
 	}
-	key := providerKey(e.Provider, e.ObjectID)
-	if prev, err := tx.OperationByKey(key); err == nil {
+	key := providerOpKey(e.Provider, OpOnlinePrepayment, e.ObjectID)
+	if prev, found, err := key.lookup(tx); err != nil {
+		return applyResult{}, err
+	} else if found {
 		// The same payment through another event (or the poller): posted once.
 		return applyResult{status: InboxApplied, op: prev.ID, note: "payment already posted"}, nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return applyResult{}, err
 	}
 
 	now := env.Now
@@ -212,8 +202,7 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 		b.Flag = strings.Join(flags, "; ")
 	}
 
-	op, _, err := s.postProviderOp(tx, env, Operation{
-		Key:         key,
+	op, _, err := s.postProviderOp(tx, env, key, Operation{
 		Kind:        OpOnlinePrepayment,
 		Staff:       providerStaff,
 		ClientID:    b.ClientID,
@@ -301,9 +290,12 @@ func paymentOp(tx ReadTx, provider, paymentRef string) (Operation, error) {
 	if paymentRef == "" {
 		return Operation{}, fmt.Errorf("%w: event names no payment", ErrInvalid)
 	}
-	op, err := tx.OperationByKey(providerKey(provider, paymentRef))
+	op, found, err := providerOpKey(provider, OpOnlinePrepayment, paymentRef).lookup(tx)
 	if err != nil {
 		return Operation{}, fmt.Errorf("prepayment %s: %w", paymentRef, err)
+	}
+	if !found {
+		return Operation{}, fmt.Errorf("prepayment %s %w", paymentRef, ErrNotFound)
 	}
 	return op, nil
 }
@@ -327,8 +319,7 @@ func (s *Service) applyFee(tx Tx, env postEnv, e ProviderEvent) (applyResult, er
 	if p, err := paymentOp(tx, e.Provider, pay); err == nil {
 		bookingID, clientID = p.BookingID, p.ClientID
 	}
-	op, _, err := s.postProviderOp(tx, env, Operation{
-		Key:         providerKey(e.Provider, "fee:"+pay),
+	op, _, err := s.postProviderOp(tx, env, providerOpKey(e.Provider, OpProviderFee, pay), Operation{
 		Kind:        OpProviderFee,
 		Staff:       providerStaff,
 		ClientID:    clientID,
@@ -362,8 +353,7 @@ func (s *Service) applyPayout(tx Tx, env postEnv, e ProviderEvent) (applyResult,
 	if err != nil {
 		return applyResult{}, err
 	}
-	op, _, err := s.postProviderOp(tx, env, Operation{
-		Key:         providerKey(e.Provider, e.ObjectID),
+	op, _, err := s.postProviderOp(tx, env, providerOpKey(e.Provider, OpPayout, e.ObjectID), Operation{
 		Kind:        OpPayout,
 		Staff:       providerStaff,
 		Comment:     "payout",

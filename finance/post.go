@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -230,12 +229,11 @@ func jsonValueEnd(b []byte, i int) (int, bool) {
 }
 
 func checkKey(key string) (string, error) {
-	key = strings.TrimSpace(key)
 	if key == "" {
 		return "", errf(ErrInvalid, "the operation has no idempotency key")
 	}
-	if len(key) > maxKeyLen {
-		return "", errf(ErrInvalid, "idempotency key is longer than %d characters", maxKeyLen)
+	if len(key) > maxStoredKeyLen {
+		return "", errf(ErrInvalid, "idempotency key is longer than %d characters", maxStoredKeyLen)
 	}
 	return key, nil
 }
@@ -267,7 +265,7 @@ func (s *Service) post(ctx context.Context, a Actor, right Right, key string, re
 		if err != nil {
 			return err
 		}
-		out, replayed, err = s.postIn(tx, env, key, req, build)
+		out, replayed, err = s.postIn(tx, env, deskKey(key), req, build)
 		return err
 	})
 	if err != nil {
@@ -283,25 +281,24 @@ func (s *Service) post(ctx context.Context, a Actor, right Right, key string, re
 // sync worker applies an event and marks its inbox entry in one tx). It does
 // not check rights and does not publish: the caller does both. replayed
 // reports that key already named this same request and nothing was posted.
-func (s *Service) postIn(tx Tx, env postEnv, key string, req any,
+func (s *Service) postIn(tx Tx, env postEnv, key opKey, req any,
 	build func(tx Tx, env postEnv) (*Operation, error)) (op Operation, replayed bool, err error) {
-	key, err = checkKey(key)
-	if err != nil {
+	if key.key, err = checkKey(key.key); err != nil {
 		return Operation{}, false, err
 	}
 	hash, err := requestHash(req)
 	if err != nil {
 		return Operation{}, false, err
 	}
-	prev, err := tx.OperationByKey(key)
-	switch {
-	case err == nil:
-		if prev.RequestHash != hash {
-			return Operation{}, false, errf(ErrConflict, "key %q was already used for another request (operation %d)", key, prev.ID)
+	prev, found, err := key.lookup(tx)
+	if err != nil {
+		return Operation{}, false, err
+	}
+	if found {
+		if prev.RequestHash != hash || (key.kind != "" && prev.Kind != key.kind) {
+			return Operation{}, false, key.conflict(prev, env)
 		}
 		return prev, true, nil
-	case !errors.Is(err, ErrNotFound):
-		return Operation{}, false, err
 	}
 
 	// Fresh hooks per operation: one transaction may post several.
@@ -316,7 +313,7 @@ func (s *Service) postIn(tx Tx, env postEnv, key string, req any,
 	}
 	o := *built
 	o.ID = 0
-	o.Key = key
+	o.Key = key.key
 	o.RequestHash = hash
 	o.Time = env.Now
 	o.BusinessDate = env.Today

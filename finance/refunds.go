@@ -114,8 +114,8 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 			if b.ClientID == 0 {
 				return fmt.Errorf("%w: booking %s has no client to credit", ErrInvalid, b.ID)
 			}
-			op, _, err := s.postProviderOp(tx, env, Operation{
-				Key: r.Key, Kind: OpRefundToDeposit, Staff: a.Staff, ClientID: b.ClientID, BookingID: b.ID,
+			op, _, err := s.postProviderOp(tx, env, deskKey(r.Key), Operation{
+				Kind: OpRefundToDeposit, Staff: a.Staff, ClientID: b.ClientID, BookingID: b.ID,
 				Comment: r.Reason,
 				Postings: []Posting{
 					{Account: AccountPrepaid, Amount: amount},
@@ -334,8 +334,7 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, refund
 	if err != nil {
 		return Operation{}, false, fmt.Errorf("booking %s: %w", bookingID, err)
 	}
-	op, posted, err := s.postProviderOp(tx, env, Operation{
-		Key:         providerKey(provider, refundID),
+	op, posted, err := s.postProviderOp(tx, env, providerOpKey(provider, OpRefund, refundID), Operation{
 		Kind:        OpRefund,
 		Staff:       providerStaff,
 		ClientID:    b.ClientID,

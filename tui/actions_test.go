@@ -231,7 +231,7 @@ func TestRefusedRegisterActionsChangeNothingAndKeepTheKey(t *testing.T) {
 	h.press("enter", "enter", "y")
 	h.contains("Transfer of €10.00 posted as operation #2.", "Fri 14 Mar 2025 (today)")
 	op, err := b.svc.Operation(ctx(), 2)
-	if err != nil || op.Key != key {
+	if err != nil || op.Key != finance.DeskKey(key) {
 		t.Fatalf("op key %q, form key %q, %v", op.Key, key, err)
 	}
 

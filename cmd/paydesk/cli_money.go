@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -199,22 +198,11 @@ func cmdCheckout(ctx context.Context, a *app, args []string) error {
 // takes what that checkout took, so the retry matches it and posts nothing
 // new (the deposit has shrunk since, which would otherwise change the request).
 func defaultFromBalance(ctx context.Context, svc *finance.Service, id finance.ClientID, key string, total int64) (int64, error) {
-	var prior *finance.Operation
-	err := svc.Store().View(ctx, func(tx finance.ReadTx) error {
-		op, err := tx.OperationByKey(key)
-		if err == nil {
-			prior = &op
-			return nil
-		}
-		if errors.Is(err, finance.ErrNotFound) {
-			return nil
-		}
-		return err
-	})
+	prior, found, err := svc.DeskOperation(ctx, key)
 	if err != nil {
 		return 0, err
 	}
-	if prior != nil {
+	if found {
 		for _, p := range prior.Postings {
 			if p.Account == finance.ClientAccount(id) && p.Amount > 0 {
 				return p.Amount, nil

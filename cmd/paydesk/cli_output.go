@@ -122,7 +122,7 @@ func newView(st finance.Settings) (view, error) {
 }
 
 func (v view) op(o finance.Operation) opJSON {
-	out := opJSON{ID: o.ID, Key: o.Key, Kind: o.Kind, BusinessDate: o.BusinessDate, Time: o.Time, Staff: o.Staff,
+	out := opJSON{ID: o.ID, Key: finance.TypedKey(o.Key), Kind: o.Kind, BusinessDate: o.BusinessDate, Time: o.Time, Staff: o.Staff,
 		ClientID: o.ClientID, BookingID: o.BookingID, Comment: o.Comment, Reverses: o.Reverses,
 		ReversedBy: o.ReversedBy, ProviderRef: o.ProviderRef, Lines: []lineJSON{}, Postings: []postingJSON{}}
 	for _, p := range o.Postings {

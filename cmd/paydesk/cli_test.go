@@ -241,7 +241,7 @@ func TestIdempotentKeys(t *testing.T) {
 		t.Errorf("checkout retry posted again: %s, %s", c1, c2)
 	}
 	r := d.run("deposit", "--client", id, "--amount", "90", "--register", "cash", "--key", "k-1")
-	if r.code != 1 || !strings.Contains(r.err, "already used for another request") {
+	if r.code != 1 || !strings.Contains(r.err, `key "k-1" was already used for a top up`) {
 		t.Errorf("same key, other request: exit %d %q", r.code, r.err)
 	}
 	var c clientOut
