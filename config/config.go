@@ -40,6 +40,8 @@ type Config struct {
 	StripeSecretKey     Secret
 	StripeWebhookSecret Secret
 
+	Close finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
+
 	Setup  Setup          // what first-run setup and `paydesk init` start from
 	Rights finance.Rights // what config says; RightsTable merges the defaults in
 
@@ -186,6 +188,10 @@ type fileConfig struct {
 		SecretKey     *string `toml:"secret_key"`
 		WebhookSecret *string `toml:"webhook_secret"`
 	} `toml:"stripe"`
+	Close struct {
+		ReasonThreshold     *int64 `toml:"reason_threshold"`
+		RequireClosedDrawer *bool  `toml:"require_closed_drawer"`
+	} `toml:"close"`
 	Setup  *fileSetup     `toml:"setup"`
 	Rights finance.Rights `toml:"rights"`
 }
@@ -304,6 +310,15 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 			return fmt.Errorf("%w: %s: idle_lock_minutes must be 0 (never) or more", ErrInvalid, path)
 		}
 		c.IdleLock = time.Duration(*f.IdleLockMinutes) * time.Minute
+	}
+	if v := f.Close.ReasonThreshold; v != nil {
+		if *v < 0 {
+			return fmt.Errorf("%w: %s: [close] reason_threshold must be 0 or more (minor units)", ErrInvalid, path)
+		}
+		c.Close.ReasonThreshold = *v
+	}
+	if v := f.Close.RequireClosedDrawer; v != nil {
+		c.Close.RequireClosedDrawer = *v
 	}
 	if f.Stripe.SecretKey != nil {
 		c.StripeSecretKey = Secret(*f.Stripe.SecretKey)

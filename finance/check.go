@@ -20,12 +20,25 @@ const maxProblems = 200
 //  4. reversals and originals point at each other one-to-one, and a
 //     reversal's postings are the original's negated;
 //  5. every register's stored day aggregate equals that day's postings, and
-//     each day opens with the previous posted day's closing.
+//     each day opens with the previous posted day's closing;
+//  6. every sealed day's seal still holds and links to the one before (Verify).
 func (s *Service) Check(ctx context.Context) (CheckReport, error) {
 	var rep CheckReport
 	err := s.view(ctx, func(tx ReadTx) error {
 		rep = CheckReport{}
-		return checkLedger(ctx, tx, &rep)
+		if err := checkLedger(ctx, tx, &rep); err != nil {
+			return err
+		}
+		// 6. The seal chain (seal.go), in the same snapshot.
+		v, err := verifyChain(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rep.SealedDays = v.Days
+		if !v.OK() {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("sealed day %s does not match its seal: %s", v.Broken, v.Why))
+		}
+		return nil
 	})
 	return rep, err
 }

@@ -24,6 +24,8 @@ type postEnv struct {
 	Actor    Actor
 	Fmt      *Formatter // formats amounts for refusal messages
 
+	closing bool // a close's own postings: dated on the day being closed
+
 	hooks *[]func(tx Tx, op Operation) error
 	plain *plainAmounts // the audit line's amount format, learnt on first use
 }
@@ -316,12 +318,16 @@ func (s *Service) postIn(tx Tx, env postEnv, key opKey, req any,
 	o.Key = key.key
 	o.RequestHash = hash
 	o.Time = env.Now
-	o.BusinessDate = env.Today
 	if o.Staff == "" {
 		o.Staff = env.Actor.Staff
 	}
 	o.Postings = mergePostings(o.Postings)
 	if err := checkPostings(o.Postings); err != nil {
+		return Operation{}, false, err
+	}
+	// The one place a business date is decided: today, or the first open
+	// day when today is closed (close.go).
+	if o.BusinessDate, o.BelongsTo, err = s.businessDate(tx, env, o.Postings); err != nil {
 		return Operation{}, false, err
 	}
 	if err := tx.AppendOperation(&o); err != nil {
@@ -409,6 +415,9 @@ func opSubject(o Operation) string {
 	}
 	if o.Reverses != 0 {
 		s += ", reverses op " + uitoa(uint64(o.Reverses))
+	}
+	if o.BelongsTo != "" {
+		s += ", belongs to " + string(o.BelongsTo) + " (closed)"
 	}
 	return s
 }

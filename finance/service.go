@@ -21,6 +21,8 @@ type Service struct {
 	maxPINTries int           // wrong PINs in a row before a lockout
 	lockout     time.Duration // how long a lockout lasts
 	pinCost     int           // bcrypt cost for PIN hashes
+
+	closeRules CloseRules
 }
 
 // Option configures a Service.
@@ -159,6 +161,7 @@ type CheckReport struct {
 	Operations int      `json:"operations"`
 	Accounts   int      `json:"accounts"`
 	Days       int      `json:"days"`
+	SealedDays int      `json:"sealed_days"`
 	Problems   []string `json:"problems"`
 }
 

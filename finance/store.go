@@ -73,6 +73,23 @@ type ReadTx interface {
 	DueEvents(now time.Time, limit int) ([]ProviderEvent, error)
 	InboxStats() (InboxStats, error)
 	Cursor(name string) (string, error) // provider poll cursors; "" when unset
+
+	// DayClose reads one register's close of a day; DayCloses every close
+	// of a day, by register id. LastClose is a register's latest close
+	// (ErrNotFound: never closed).
+	DayClose(d Date, register string) (DayClose, error)
+	DayCloses(d Date) ([]DayClose, error)
+	LastClose(register string) (DayClose, error)
+	// DaySeal reads a sealed day's seal; LastSeal the newest (ErrNotFound:
+	// none); ForEachSeal walks the chain oldest first.
+	DaySeal(d Date) (DaySeal, error)
+	LastSeal() (DaySeal, error)
+	ForEachSeal(fn func(DaySeal) error) error
+	// OperationDayBefore is the latest business date before d with any
+	// operation ("" when none); RegisterDayBefore the latest before d with a
+	// posting to the register. Both are one index seek.
+	OperationDayBefore(d Date) (Date, error)
+	RegisterDayBefore(register string, d Date) (Date, error)
 }
 
 // AuditTailReader is a ReadTx that reads the audit log from its newest end,
@@ -105,6 +122,12 @@ type Tx interface {
 
 	PutInboxEvent(e ProviderEvent) error
 	SetCursor(name, value string) error
+
+	// PutDayClose stores a register's close of a day and PutDaySeal a day's
+	// seal. Both are written once: a second one for the same day (and
+	// register) is ErrConflict, since a closed day is never reopened.
+	PutDayClose(c DayClose) error
+	PutDaySeal(s DaySeal) error
 }
 
 // BookingFilter selects bookings; zero values match everything.

@@ -28,6 +28,7 @@ const (
 	AccountRevenue   AccountID = "revenue"
 	AccountFees      AccountID = "fees"
 	AccountPaidInOut AccountID = "paid_in_out" // counterpart of paid-in / paid-out with a reason
+	AccountOverShort AccountID = "over_short"  // counterpart of a drawer count's difference at close
 )
 
 // RegisterKind is what kind of cash register an account is.
@@ -96,6 +97,7 @@ const (
 	OpRefundToDeposit  OpKind = "refund_to_deposit" // into the client's deposit instead
 	OpProviderFee      OpKind = "provider_fee"
 	OpPayout           OpKind = "payout"
+	OpOverShort        OpKind = "over_short" // a counted drawer's difference from what was expected, at close
 )
 
 // Posting moves Amount into (debit, +) or out of (credit, -) one account.
@@ -130,6 +132,9 @@ type Operation struct {
 	Reverses     OperationID `json:"reverses,omitempty"`     // set on a reversal: the original
 	ReversedBy   OperationID `json:"reversed_by,omitempty"`  // set on the original once reversed
 	ProviderRef  string      `json:"provider_ref,omitempty"` // provider object id: pi_..., re_..., po_...
+	// BelongsTo is set when the day the operation happened on was already
+	// closed: it is dated on the first open day and names the day it belongs to.
+	BelongsTo Date `json:"belongs_to,omitempty"`
 }
 
 // DayTotals is one register's business day: what it opened with, what came

@@ -21,6 +21,11 @@ import (
 // bytes, and decoding does not parse text.
 const opFormat byte = 1
 
+// opFormatBelongs is opFormat followed by one more string, the day a
+// redirected operation belongs to (finance.Operation.BelongsTo). Only such
+// operations use it, so every other record keeps format 1's bytes.
+const opFormatBelongs byte = 2
+
 // request hash forms in a binary record
 const (
 	hashText byte = 0 // as written
@@ -33,7 +38,11 @@ const (
 // tests check).
 func encodeOperation(op *finance.Operation) ([]byte, error) {
 	b := make([]byte, 0, 160+32*len(op.Postings)+48*len(op.Lines))
-	b = append(b, opFormat)
+	format := opFormat
+	if op.BelongsTo != "" {
+		format = opFormatBelongs
+	}
+	b = append(b, format)
 	b = binary.AppendUvarint(b, uint64(op.ID))
 	b = appendStr(b, op.Key)
 	if raw, err := hex.DecodeString(op.RequestHash); err == nil && len(raw) == 32 && hex.EncodeToString(raw) == op.RequestHash {
@@ -67,6 +76,9 @@ func encodeOperation(op *finance.Operation) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(op.Reverses))
 	b = binary.AppendUvarint(b, uint64(op.ReversedBy))
 	b = appendStr(b, op.ProviderRef)
+	if format == opFormatBelongs {
+		b = appendStr(b, string(op.BelongsTo))
+	}
 	return b, nil
 }
 
@@ -77,7 +89,7 @@ func decodeOperation(v []byte) (finance.Operation, error) {
 		err := getJSON(v, &op)
 		return op, err
 	}
-	if len(v) == 0 || v[0] != opFormat {
+	if len(v) == 0 || (v[0] != opFormat && v[0] != opFormatBelongs) {
 		return op, fmt.Errorf("decoding stored operation (damaged record?): unknown format")
 	}
 	r := &recordReader{b: v[1:]}
@@ -113,6 +125,11 @@ func decodeOperation(v []byte) (finance.Operation, error) {
 	op.Reverses = finance.OperationID(r.uvarint())
 	op.ReversedBy = finance.OperationID(r.uvarint())
 	op.ProviderRef = r.str()
+	if v[0] == opFormatBelongs {
+		if op.BelongsTo = finance.Date(r.str()); r.err == nil && op.BelongsTo == "" {
+			r.fail(fmt.Errorf("format %d without the day it belongs to", v[0]))
+		}
+	}
 	if r.err == nil && len(r.b) != 0 {
 		r.fail(fmt.Errorf("%d bytes past the record's end", len(r.b)))
 	}

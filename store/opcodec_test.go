@@ -22,14 +22,14 @@ func fullOp() finance.Operation {
 		Lines: []finance.LineItem{{Description: "Strzyżenie", UnitPrice: 12000, Quantity: 1},
 			{Description: "", UnitPrice: -500, Quantity: 3}},
 		Postings: []finance.Posting{{Account: "client/42", Amount: 12000}, {Account: "register/cash", Amount: -12000}},
-		Reverses: 7, ReversedBy: 9, ProviderRef: "pi_1",
+		Reverses: 7, ReversedBy: 9, ProviderRef: "pi_1", BelongsTo: "2026-03-01",
 	}
 }
 
 func TestOperationCodecMatchesJSON(t *testing.T) {
 	// A field added to these types needs a place in the binary record.
 	for typ, want := range map[reflect.Type]int{
-		reflect.TypeOf(finance.Operation{}): 15, reflect.TypeOf(finance.LineItem{}): 3, reflect.TypeOf(finance.Posting{}): 2,
+		reflect.TypeOf(finance.Operation{}): 16, reflect.TypeOf(finance.LineItem{}): 3, reflect.TypeOf(finance.Posting{}): 2,
 	} {
 		if n := typ.NumField(); n != want {
 			t.Fatalf("%s has %d fields; encodeOperation knows %d", typ, n, want)

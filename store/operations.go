@@ -120,7 +120,7 @@ func (t *tx) opsUnder(bucket, prefix []byte) ([]finance.Operation, error) {
 		}
 		op, err := t.Operation(finance.OperationID(tail8(k)))
 		if err != nil {
-			return nil, fmt.Errorf("%s index: %w", bucket, err)
+			return nil, fmt.Errorf("%s index: operation %d: %w", bucket, tail8(k), err)
 		}
 		out = append(out, op)
 	}

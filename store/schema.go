@@ -40,6 +40,9 @@ var (
 	bInboxRecv    = []byte("inbox_received")  // unix nanos 0 event id -> nil
 	bInboxDue     = []byte("inbox_due")       // created nanos 0 event id -> next try nanos
 	bCursors      = []byte("cursors")         // name -> value
+	bDayCloses    = []byte("day_closes")      // date 0 register -> close JSON (schema 6)
+	bRegCloses    = []byte("closes_register") // register 0 date -> nil (schema 6)
+	bSeals        = []byte("day_seals")       // date -> seal JSON (schema 6)
 )
 
 var keySchema = []byte("schema")
@@ -64,6 +67,7 @@ func migrations() []migration {
 		// that new ones are binary, so an older paydesk refuses the file with
 		// "upgrade paydesk" instead of failing on the first one it reads.
 		{version: 5, name: "operations as binary records", apply: func(*bolt.Tx) error { return nil }},
+		{version: 6, name: "closed days and their seals", apply: createCloseBuckets},
 	}
 }
 
@@ -71,7 +75,7 @@ func allBuckets() [][]byte {
 	return [][]byte{bMeta, bSettings, bClients, bClientPhone, bClientName, bClientWord, bClientDigits,
 		bOps, bOpKey, bOpClient, bOpDay, bOpBooking, bBalances, bRegDays, bBookings, bBookStatus,
 		bBookClient, bRefunds, bRefBooking, bStaff, bAudit, bAuditTime, bInbox, bInboxRecv, bInboxDue, bCursors,
-		bBookStart, bClientPrefix}
+		bBookStart, bClientPrefix, bDayCloses, bRegCloses, bSeals}
 }
 
 func createBuckets(tx *bolt.Tx) error {

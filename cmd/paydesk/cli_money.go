@@ -60,6 +60,11 @@ func (m *moneyCmd) parse(args []string, minPos, maxPos int, need ...string) ([]s
 // printOp reports a posted operation: its id for scripts, or the whole
 // operation as JSON.
 func (a *app) printOp(st finance.Settings, op finance.Operation, asJSON bool) error {
+	if op.BelongsTo != "" {
+		// Said on stderr so a script reading the id on stdout is not confused.
+		fmt.Fprintf(a.stderr, "%s is closed: operation %d is dated %s and belongs to %s\n",
+			op.BelongsTo, op.ID, op.BusinessDate, op.BelongsTo)
+	}
 	if !asJSON {
 		_, err := fmt.Fprintln(a.stdout, op.ID)
 		return err

@@ -44,6 +44,7 @@ type opJSON struct {
 	Reverses     finance.OperationID `json:"reverses"`
 	ReversedBy   finance.OperationID `json:"reversed_by"`
 	ProviderRef  string              `json:"provider_ref"`
+	BelongsTo    finance.Date        `json:"belongs_to,omitempty"` // the closed day it belongs to, when dated later
 }
 
 type clientJSON struct {
@@ -124,7 +125,7 @@ func newView(st finance.Settings) (view, error) {
 func (v view) op(o finance.Operation) opJSON {
 	out := opJSON{ID: o.ID, Key: finance.TypedKey(o.Key), Kind: o.Kind, BusinessDate: o.BusinessDate, Time: o.Time, Staff: o.Staff,
 		ClientID: o.ClientID, BookingID: o.BookingID, Comment: o.Comment, Reverses: o.Reverses,
-		ReversedBy: o.ReversedBy, ProviderRef: o.ProviderRef, Lines: []lineJSON{}, Postings: []postingJSON{}}
+		ReversedBy: o.ReversedBy, ProviderRef: o.ProviderRef, BelongsTo: o.BelongsTo, Lines: []lineJSON{}, Postings: []postingJSON{}}
 	for _, p := range o.Postings {
 		out.Postings = append(out.Postings, postingJSON{string(p.Account), p.Amount, v.f.Format(p.Amount)})
 		if p.Amount > 0 {

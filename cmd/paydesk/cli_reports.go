@@ -312,7 +312,7 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.stdout, "checked %d operations, %d accounts, %d register days\n", rep.Operations, rep.Accounts, rep.Days)
+		fmt.Fprintf(a.stdout, "checked %d operations, %d accounts, %d register days, %d sealed days\n", rep.Operations, rep.Accounts, rep.Days, rep.SealedDays)
 		for _, p := range rep.Problems {
 			fmt.Fprintf(a.stdout, "PROBLEM: %s\n", p)
 		}

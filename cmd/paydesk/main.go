@@ -97,7 +97,7 @@ func commands() []command {
 		{"refund", usageRefund, "refund a canceled booking to the card (Stripe) or to the client's deposit", cmdRefund},
 		{"stripe setup", "--url URL", "create the Stripe webhook endpoint and save its secret in the config file", cmdStripeSetup},
 		{"serve", "", "run headless until SIGINT/SIGTERM: desks over SSH, other paydesk commands through a socket, Stripe webhooks, poller and sync worker", cmdServe},
-	}, append(staffCommands(), sshCommands()...)...)
+	}, append(append(staffCommands(), sshCommands()...), closeCommands()...)...)
 }
 
 // app is what every command works with. The database is opened lazily, by
@@ -363,7 +363,7 @@ func (a *app) open(ctx context.Context, create bool) (*finance.Service, error) {
 		return nil, err
 	}
 	a.db, a.ownsDB = db, true
-	a.svc = finance.NewService(db, finance.WithRights(a.cfg.RightsTable()))
+	a.svc = finance.NewService(db, finance.WithRights(a.cfg.RightsTable()), finance.WithCloseRules(a.cfg.Close))
 	return a.svc, nil
 }
 
