@@ -384,7 +384,9 @@ func (s *Service) closeRegister(tx Tx, env postEnv, d Date, reg Register, key st
 	at.Today, at.closing = d, true
 	post := func(what string, amount int64, op Operation) error {
 		req := closeOpRequest{Date: d, Register: reg.ID, What: what, Amount: amount}
-		out, _, err := s.postIn(tx, at, "close/"+string(d)+"/"+reg.ID+"/"+what, req,
+		// A close's operations own their keys: one per day, register and what.
+		key := "close:" + string(d) + ":" + reg.ID + ":" + what
+		out, _, err := s.postIn(tx, at, opKey{key: key, kind: op.Kind, typed: key}, req,
 			func(Tx, postEnv) (*Operation, error) { return &op, nil })
 		if err != nil {
 			return err

@@ -28,6 +28,7 @@ func closeCommands() []command {
 type countFlag []string
 
 func (p *countFlag) String() string { return strings.Join(*p, ",") }
+func (p *countFlag) Type() string   { return "value" }
 func (p *countFlag) Set(v string) error {
 	if !strings.Contains(v, "=") {
 		return fmt.Errorf("want VALUE=COUNT (such as 50=3), got %q", v)
