@@ -119,6 +119,7 @@ type Model struct {
 	unsub      func()
 	stats      finance.InboxStats
 	statsErr   error
+	openDay    finance.Date // a day left open past its end, for the header
 	lastInput  time.Time
 	ticking    bool
 	spinActive bool
@@ -148,6 +149,10 @@ type (
 	statsMsg  struct {
 		stats finance.InboxStats
 		err   error
+	}
+	openDayMsg struct {
+		day finance.Date
+		err error
 	}
 )
 
@@ -257,6 +262,17 @@ func (m *Model) loadStats() tea.Cmd {
 	}
 }
 
+// loadOpenDay asks whether a day before today was left open.
+func (m *Model) loadOpenDay() tea.Cmd {
+	b, c := m.base.Backend, m.base
+	return func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		d, err := b.OpenPastDay(ctx)
+		return openDayMsg{day: d, err: err}
+	}
+}
+
 func (m *Model) quit() tea.Cmd {
 	if m.unsub != nil {
 		m.unsub()
@@ -358,13 +374,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.loadStats())
 		}
 		if m.state == stateMain {
-			cmds = append(cmds, m.activePage().Update(common.ChangedMsg{Change: m.changed}))
+			cmds = append(cmds, m.activePage().Update(common.ChangedMsg{Change: m.changed}), m.loadOpenDay())
 		}
 		return m, tea.Batch(cmds...)
 	case subEndMsg:
 		return m, nil
 	case statsMsg:
 		m.stats, m.statsErr = msg.stats, msg.err
+		return m, nil
+	case openDayMsg:
+		if msg.err == nil {
+			m.openDay = msg.day
+		}
 		return m, nil
 	case common.OpenCheckoutMsg:
 		if i := m.tabIndex(common.TabCheckout); i >= 0 {
@@ -461,7 +482,7 @@ func (m *Model) enter(a finance.Actor) tea.Cmd {
 	}
 	m.resizePages()
 	m.active = 0
-	return tea.Batch(m.activePage().Update(common.ActivatedMsg{}), m.loadStats())
+	return tea.Batch(m.activePage().Update(common.ActivatedMsg{}), m.loadStats(), m.loadOpenDay())
 }
 
 func (m *Model) tabIndex(t common.Tab) int {
@@ -498,6 +519,9 @@ func (m *Model) onTick(t time.Time) tea.Cmd {
 	}
 	if t.Second()%15 == 0 {
 		cmds = append(cmds, m.loadStats())
+	}
+	if m.state == stateMain && t.Second() == 0 {
+		cmds = append(cmds, m.loadOpenDay()) // a day ends at midnight, not on a change
 	}
 	return tea.Batch(cmds...)
 }
@@ -638,6 +662,9 @@ func (m *Model) header() string {
 		info.Staff += " (" + string(m.c.Actor.Role) + ")"
 	}
 	info.Sync, info.SyncBad, info.SyncOff = m.syncBadge(now)
+	if m.openDay != "" && m.state == stateMain {
+		info.Notice = string(m.openDay) + " not closed"
+	}
 	if info.Date == "" {
 		info.Date = "setup"
 		info.Clock = m.deps.Version
