@@ -281,3 +281,53 @@ func TestRefusalsNameWhereTheValueCameFrom(t *testing.T) {
 		})
 	}
 }
+
+func TestDeskSSHAndLogSettings(t *testing.T) {
+	path := writeFile(t, 0o600, `log_max_size_mb = 2
+log_max_files = 3
+
+[desk]
+kiosk = true
+
+[ssh]
+bind_keys = false
+handshake_timeout = "10s"
+max_unauthenticated = 8
+`)
+	getenv, _ := env(t)
+	c, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Kiosk || c.SSHBindKeys || c.SSHHandshakeTimeout != 10*time.Second || c.SSHMaxUnauthenticated != 8 ||
+		c.LogMaxSizeMB != 2 || c.LogMaxFiles != 3 {
+		t.Fatalf("config %+v", c)
+	}
+
+	// Defaults: not a kiosk, keys bound, a deadline and a cap.
+	d, err := Load(Options{Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Kiosk || !d.SSHBindKeys || d.SSHHandshakeTimeout != 30*time.Second || d.SSHMaxUnauthenticated != 32 ||
+		d.LogMaxSizeMB != 10 || d.LogMaxFiles != 5 {
+		t.Fatalf("defaults %+v", d)
+	}
+
+	// The environment turns kiosk mode on but never off.
+	on, _ := env(t, "PAYDESK_KIOSK", "1")
+	if c, err := Load(Options{Getenv: on}); err != nil || !c.Kiosk {
+		t.Fatalf("PAYDESK_KIOSK=1: err %v", err)
+	}
+	off, _ := env(t, "PAYDESK_KIOSK", "false")
+	if c, err := Load(Options{Getenv: off, Overrides: Overrides{Config: path}}); err != nil || !c.Kiosk {
+		t.Fatalf("PAYDESK_KIOSK=false turned a kiosk file off: err %v", err)
+	}
+
+	for _, bad := range []string{"log_max_size_mb = 0", "[ssh]\nhandshake_timeout = \"10ms\"", "[ssh]\nmax_unauthenticated = 0"} {
+		p := writeFile(t, 0o600, bad+"\n")
+		if _, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: p}}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: err %v, want ErrInvalid", bad, err)
+		}
+	}
+}

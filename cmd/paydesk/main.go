@@ -23,6 +23,7 @@ import (
 
 	"github.com/paydesk/paydesk/config"
 	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/internal/logfile"
 	"github.com/paydesk/paydesk/store"
 )
 
@@ -272,14 +273,15 @@ commands:
 }
 
 // openLog sends log/slog to the log file, never to the terminal the TUI
-// owns. If the file can't be opened, logging is off and stderr says why once.
+// owns; it rotates by size (log_max_size_mb, log_max_files). If the file
+// can't be opened, logging is off and stderr says why once.
 func openLog(cfg *config.Config, stderr io.Writer) (*slog.Logger, func()) {
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if err := os.MkdirAll(filepath.Dir(cfg.LogFile), 0o700); err != nil {
 		fmt.Fprintf(stderr, "paydesk: warning: no log: %v\n", err)
 		return discard, func() {}
 	}
-	f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := logfile.Open(cfg.LogFile, int64(cfg.LogMaxSizeMB)<<20, cfg.LogMaxFiles)
 	if err != nil {
 		fmt.Fprintf(stderr, "paydesk: warning: no log: %v\n", err)
 		return discard, func() {}

@@ -208,6 +208,8 @@ func (a *app) startDesks(ctx context.Context, refund func(ctx context.Context, k
 			Addr:               a.cfg.SSHAddr,
 			HostKeyPath:        filepath.Join(filepath.Dir(a.cfg.DB), hostKeyFile),
 			AuthorizedKeysPath: a.cfg.AuthorizedKeys,
+			HandshakeTimeout:   a.cfg.SSHHandshakeTimeout,
+			MaxUnauthenticated: a.cfg.SSHMaxUnauthenticated,
 			NewModel:           a.deskModel(shared.svc, refunder),
 			CheckStaff:         func(ctx context.Context, name string) error { return staffMayConnect(ctx, shared.svc, name) },
 			Logger:             a.log.With("part", "ssh"),

@@ -69,6 +69,11 @@ type SSHConfig struct {
 	AuthorizedKeysPath string // required; "ssh-ed25519 AAAA... staff-name" lines
 	IdleTimeout        time.Duration
 	MaxTimeout         time.Duration
+	// HandshakeTimeout closes a connection that has not authenticated by
+	// then (default DefaultHandshakeTimeout); MaxUnauthenticated caps how
+	// many such connections may be open at once (DefaultMaxUnauthenticated).
+	HandshakeTimeout   time.Duration
+	MaxUnauthenticated int
 	NewModel           ModelFunc
 	// CheckStaff, when set, is asked whether the staff member a key belongs
 	// to may connect (unknown or disabled staff are refused at the door).
@@ -78,9 +83,10 @@ type SSHConfig struct {
 
 // SSHServer serves one TUI per SSH session.
 type SSHServer struct {
-	cfg SSHConfig
-	log *slog.Logger
-	srv *ssh.Server
+	cfg  SSHConfig
+	log  *slog.Logger
+	srv  *ssh.Server
+	gate *gate
 
 	mu       sync.Mutex
 	programs map[ssh.Session]*tea.Program
@@ -106,6 +112,12 @@ func NewSSHServer(cfg SSHConfig) (*SSHServer, error) {
 	if cfg.MaxTimeout == 0 {
 		cfg.MaxTimeout = DefaultMaxTimeout
 	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.MaxUnauthenticated <= 0 {
+		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -114,10 +126,16 @@ func NewSSHServer(cfg SSHConfig) (*SSHServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SSHServer{cfg: cfg, log: log, programs: map[ssh.Session]*tea.Program{}, ended: make(chan struct{}, 1)}
+	s := &SSHServer{cfg: cfg, log: log, programs: map[ssh.Session]*tea.Program{}, ended: make(chan struct{}, 1),
+		gate: &gate{timeout: cfg.HandshakeTimeout, max: cfg.MaxUnauthenticated, log: log}}
 	srv, err := wish.NewServer(
 		wish.WithAddress(cfg.Addr),
 		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		func(srv *ssh.Server) error {
+			srv.ConnCallback = s.gate.admit
+			srv.ServerConfigCallback = s.gate.serverConfig
+			return nil
+		},
 		wish.WithPublicKeyAuth(s.publicKeyHandler),
 		wish.WithIdleTimeout(cfg.IdleTimeout),
 		wish.WithMaxTimeout(cfg.MaxTimeout),
