@@ -119,6 +119,7 @@ type app struct {
 	args     []string // the whole command line, to forward it to `paydesk serve`
 	as       string   // --as: act as this staff member, after their PIN
 	inServer bool     // running inside `paydesk serve` for another process
+	kiosk    bool     // no command acts as the owner (config [desk] kiosk; serve's own when inServer)
 }
 
 // run is the whole CLI: global flags, config, one command, an exit code.
@@ -139,6 +140,10 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 // maps its outcome to an exit code.
 func (a *app) execute(ctx context.Context, cmd command, args []string) int {
 	a.log.Info("command", "name", cmd.name, "db", a.cfg.DB, "in_server", a.inServer)
+	if err := a.ownerRefused(cmd, args); err != nil {
+		a.log.Warn("command refused", "name", cmd.name, "err", err)
+		return a.exit(err, &cmd)
+	}
 	if cmd.name == "serve" && a.inServer {
 		fmt.Fprintln(a.stderr, "paydesk: paydesk serve is already running on this database")
 		return exitRefused

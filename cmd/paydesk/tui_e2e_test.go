@@ -108,6 +108,19 @@ func TestTUIEndToEnd(t *testing.T) {
 	m.keys("Enter", "Enter") // demo data: no
 	m.waitFor("Studio Mila is set up", "Owner (admin)", "No clients yet")
 
+	// The lock screen cannot be left for the shell: esc, q and ctrl+c do
+	// nothing there; the PIN opens the desk again.
+	m.keys("C-l")
+	m.waitFor("Who are you?", "Switch user")
+	m.keys("Escape", "q", "C-c", "C-d")
+	m.waitFor("The desk is locked")
+	if _, err := m.tmux("has-session", "-t", m.name); err != nil {
+		t.Fatal("paydesk quit from the lock screen")
+	}
+	m.text("1234")
+	m.keys("Enter")
+	m.waitFor("Owner (admin)", "No clients yet")
+
 	// New client.
 	m.keys("n")
 	m.waitFor("New client")

@@ -1,10 +1,12 @@
 package deskserver
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +93,52 @@ func waitPending(t *testing.T, s *SSHServer, want int) {
 			t.Fatalf("%d connections at the gate, want %d", s.gate.count(), want)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A key removed while its desk is open, or its person disabled, ends that
+// connection within about RecheckEvery; other desks stay.
+func TestRemovedKeyOrDisabledStaffEndsTheConnection(t *testing.T) {
+	anna, bob, dora := newSigner(t), newSigner(t), newSigner(t)
+	var mu sync.Mutex
+	disabled := map[string]bool{}
+	srv := startSSHWith(t, map[string]gossh.Signer{"anna": anna, "bob": bob, "dora": dora},
+		func(_ context.Context, staff string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if disabled[staff] {
+				return errors.New("disabled")
+			}
+			return nil
+		}, func(c *SSHConfig) { c.RecheckEvery = 50 * time.Millisecond })
+	a := openDesk(t, srv.addr, "desk", anna, 80, 24)
+	b := openDesk(t, srv.addr, "desk", bob, 80, 24)
+	d := openDesk(t, srv.addr, "desk", dora, 80, 24)
+	a.login()
+	b.login()
+	d.login()
+
+	removed, err := RemoveAuthorizedKeys(srv.keysPath, func(k AuthorizedKey) bool { return k.Staff == "anna" })
+	if err != nil || len(removed) != 1 {
+		t.Fatalf("removed %v, err %v", removed, err)
+	}
+	mu.Lock()
+	disabled["dora"] = true
+	mu.Unlock()
+	for name, dk := range map[string]*desk{"removed key": a, "disabled staff": d} {
+		select {
+		case <-dk.ended:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the connection stayed open", name)
+		}
+	}
+	b.typeKeys("p")
+	b.waitFor("ops=1: bob")
+	if _, err := dialSSH(srv.addr, "desk", anna); err == nil {
+		t.Fatal("a removed key logged in")
+	}
+	keys, _, err := ReadAuthorizedKeys(srv.keysPath)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("keys left %v, err %v", keys, err)
 	}
 }

@@ -56,6 +56,8 @@ type Backend interface {
 	ResetPIN(ctx context.Context, a finance.Actor, name, pin string) error
 	StaffList(ctx context.Context) ([]finance.Staff, error)
 	Login(ctx context.Context, name, pin string) (finance.Actor, error)
+	Logout(a finance.Actor)
+	SessionLive(a finance.Actor) bool
 	Audit(ctx context.Context, a finance.Actor, since time.Time, limit int) ([]finance.AuditEntry, error)
 	RecentAudit(ctx context.Context, a finance.Actor, since time.Time, limit int) ([]finance.AuditEntry, error)
 	RecordAudit(ctx context.Context, a finance.Actor, action, subject, reason string) error
