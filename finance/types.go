@@ -171,7 +171,7 @@ type Booking struct {
 	Paid          int64         `json:"paid"`     // prepaid online so far
 	Refunded      int64         `json:"refunded"` // refunded (card or deposit) so far
 	Status        BookingStatus `json:"status"`
-	Flag          string        `json:"flag,omitempty"` // for an admin: e.g. partial prepayment of a group event
+	Flag          string        `json:"flag,omitempty"`           // for an admin: e.g. partial prepayment of a group event
 	PaymentIntent string        `json:"payment_intent,omitempty"` // the latest payment; Payers has them all
 	// Payers is every payment toward the booking, one per payment: a group
 	// event paid by several people lists each. Bookings stored before it
