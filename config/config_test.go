@@ -183,6 +183,8 @@ func TestRefusals(t *testing.T) {
 		{"unknown role", 0o600, "[rights.boss]\nrights = [\"top_up\"]\n", nil, "unknown role \"boss\""},
 		{"bad env duration", 0o600, "", []string{"PAYDESK_POLL_INTERVAL", "soon"}, "PAYDESK_POLL_INTERVAL"},
 		{"bad env idle", 0o600, "", []string{"PAYDESK_IDLE_LOCK_MINUTES", "-1"}, "PAYDESK_IDLE_LOCK_MINUTES"},
+		{"negative reason threshold", 0o600, "[close]\nreason_threshold = -1\n", nil, "reason_threshold"},
+		{"unknown close key", 0o600, "[close]\nreopen = true\n", nil, "close.reopen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,5 +331,24 @@ max_unauthenticated = 8
 		if _, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: p}}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q: err %v, want ErrInvalid", bad, err)
 		}
+	}
+}
+
+func TestCloseSettings(t *testing.T) {
+	getenv, _ := env(t)
+	d, err := Load(Options{Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Close != (finance.CloseRules{}) {
+		t.Fatalf("default close rules %+v, want any difference to need a reason and no drawer rule", d.Close)
+	}
+	p := writeFile(t, 0o600, "[close]\nreason_threshold = 500\nrequire_closed_drawer = true\n")
+	c, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Close != (finance.CloseRules{ReasonThreshold: 500, RequireClosedDrawer: true}) {
+		t.Fatalf("close rules %+v", c.Close)
 	}
 }

@@ -59,4 +59,8 @@ func TestCloseDayFlow(t *testing.T) {
 	h3 := newHarness(t, b, Deps{}, 120, 40)
 	h3.enter(finance.Actor{Staff: "Max", Role: finance.RoleManager})
 	h3.contains("2025-03-15 not closed")
+	h4 := newHarness(t, b, Deps{SyncConfigured: true}, 80, 24)
+	h4.enter(finance.Actor{Staff: "Max", Role: finance.RoleManager})
+	h4.contains("2025-03-15 not closed")
+	h4.sized(80, 24)
 }

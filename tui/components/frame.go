@@ -44,6 +44,9 @@ func Header(s *styles.Styles, width int, h HeaderInfo) string {
 	if gap < 1 {
 		// Too narrow: the sync badge and the date matter most.
 		right = s.Header.Item.Render(h.Date+" · ") + sync.Render(h.Sync) + s.Header.Item.Render(" ")
+		if h.Notice != "" {
+			right = s.Header.SyncBad.Render(" "+h.Notice+" ") + s.Header.Item.Render(" ") + right
+		}
 		gap = width - lipgloss.Width(left) - lipgloss.Width(right)
 		if gap < 1 {
 			left = s.Header.Location.Render(" " + Pad(h.Location, max(1, width-lipgloss.Width(right)-3), false) + " ")
