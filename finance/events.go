@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Applying provider events: the sync worker (package payments) turns a
@@ -121,6 +122,13 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	if bookingID == "" {
 		return applyResult{status: InboxIgnored, note: "payment without a booking_id: not a booking prepayment"}, nil
 	}
+	// An id is never cleaned into another one (cleanEvent keeps it as sent).
+	if err := plainID("booking_id", bookingID); err != nil {
+		return applyResult{}, err
+	}
+	if n := utf8.RuneCountInString(bookingID); n > maxBookingIDLen {
+		return applyResult{}, errf(ErrInvalid, "booking_id is %d characters long; at most %d", n, maxBookingIDLen)
+	}
 	if e.ObjectID == "" {
 		return applyResult{}, fmt.Errorf("%w: payment event without a payment id", ErrInvalid)
 	}
@@ -145,7 +153,11 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 
 	now := env.Now
 	var flags []string
-	client, cerr := s.clientForPayment(tx, env.Settings, md[MetaClientName], md[MetaClientPhone], now)
+	name, cut := cutText(MetaClientName, md[MetaClientName], maxNameLen)
+	if cut != "" {
+		flags = append(flags, cut)
+	}
+	client, cerr := s.clientForPayment(tx, env.Settings, name, stripTerminal(md[MetaClientPhone]), now)
 	if cerr != nil {
 		// The money was taken all the same: post it and let an admin attach the client.
 		flags = append(flags, "no client: "+cerr.Error())
@@ -162,8 +174,11 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 		// The booking stays the first payer's; each payer is in Payers.
 		b.ClientID = client.ID
 	}
-	if v := strings.TrimSpace(md[MetaService]); v != "" {
+	if v, cut := cutText(MetaService, md[MetaService], maxNameLen); v != "" {
 		b.Service = v
+		if cut != "" {
+			flags = append(flags, cut)
+		}
 	}
 	if v := strings.TrimSpace(md[MetaStartsAt]); v != "" {
 		t, err := parseMetaTime(v)

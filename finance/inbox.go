@@ -125,6 +125,9 @@ func (s *Service) readyForInbox(e *ProviderEvent) error {
 	if e.Type == "" {
 		e.Type = EventUnknown
 	}
+	if err := cleanEvent(e); err != nil {
+		return err
+	}
 	if e.Received.IsZero() {
 		e.Received = s.now()
 	}
@@ -163,6 +166,9 @@ func (s *Service) Event(ctx context.Context, id string) (ProviderEvent, error) {
 // payload) with what the provider filled in later, keeping its inbox state.
 // Events already applied or ignored keep what they were applied with.
 func (s *Service) SetEventPayload(ctx context.Context, e ProviderEvent) error {
+	if err := cleanEvent(&e); err != nil {
+		return err
+	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		cur, err := tx.InboxEvent(e.ID)
 		if err != nil {
