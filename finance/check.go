@@ -8,6 +8,12 @@ import (
 	"strings"
 )
 
+// BalanceCeiling is how large a balance may grow before check reports it: an
+// eighth of int64's range, so there is room left to reverse whatever put it
+// there. Real books stay many orders of magnitude below it; a balance beyond
+// it is damage or an event that should have been refused.
+const BalanceCeiling int64 = 1 << 60
+
 // maxProblems keeps a badly broken file's report readable.
 const maxProblems = 200
 
@@ -21,7 +27,8 @@ const maxProblems = 200
 //     reversal's postings are the original's negated;
 //  5. every register's stored day aggregate equals that day's postings, and
 //     each day opens with the previous posted day's closing;
-//  6. every sealed day's seal still holds and links to the one before (Verify).
+//  6. every sealed day's seal still holds and links to the one before (Verify);
+//  7. no stored balance is near int64's limit (beyond ±BalanceCeiling).
 func (s *Service) Check(ctx context.Context) (CheckReport, error) {
 	var rep CheckReport
 	err := s.view(ctx, func(tx ReadTx) error {
@@ -200,8 +207,8 @@ func (c *ledgerCheck) checkReversals() {
 	}
 }
 
-// checkBalances is invariants 2 and 3: stored balances equal their
-// postings, and no client deposit is below its floor.
+// checkBalances is invariants 2, 3 and 7: stored balances equal their
+// postings, no client deposit is below its floor, none is near overflow.
 func (c *ledgerCheck) checkBalances() {
 	accounts := slices.Sorted(maps.Keys(c.balances))
 	c.rep.Accounts = len(accounts)
@@ -214,6 +221,9 @@ func (c *ledgerCheck) checkBalances() {
 		}
 		if got != want {
 			c.problem("account %s: stored balance %d, postings add up to %d", acc, got, want)
+		}
+		if got > BalanceCeiling || got < -BalanceCeiling {
+			c.problem("account %s: balance %d is near the limit of what can be stored (beyond ±%d): later postings to it would overflow", acc, got, BalanceCeiling)
 		}
 		if id, ok := clientOf(acc); ok {
 			cl, err := c.tx.Client(id)

@@ -44,3 +44,22 @@ func TestNobodyMayPost(t *testing.T) {
 	_, err := f.svc.MoveCash(f.ctx, finance.Actor{Role: finance.RoleAdmin}, finance.CashMoveRequest{Key: "k", Register: "cash", Amount: 1, In: true, Reason: "r"})
 	wantErr(t, err, finance.ErrForbidden)
 }
+
+// A balance near int64's limit is reported, though it adds up: the next
+// posting to it would overflow.
+func TestCheckReportsBalanceNearOverflow(t *testing.T) {
+	f := newFixture(t)
+	f.allowBrokenBooks()
+	f.mustCheck()
+	huge := finance.BalanceCeiling + 1
+	must(t, f.db.Update(f.ctx, func(tx finance.Tx) error {
+		op := finance.Operation{Key: "huge", Kind: finance.OpPaidIn, BusinessDate: f.today(), Time: f.clock.Now(), Staff: "x",
+			Postings: []finance.Posting{{Account: finance.RegisterAccount("card"), Amount: huge}, {Account: finance.AccountRevenue, Amount: -huge}}}
+		return tx.AppendOperation(&op)
+	}))
+	rep, err := f.svc.Check(f.ctx)
+	must(t, err)
+	if text := rep.String(); !strings.Contains(text, "register/card") || !strings.Contains(text, "near the limit") {
+		t.Fatalf("report does not name the card register near the limit:\n%s", text)
+	}
+}

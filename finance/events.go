@@ -1,7 +1,6 @@
 package finance
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -50,6 +49,9 @@ type applyResult struct {
 }
 
 func (s *Service) applyByType(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
+	if note := outOfRange(e); note != "" {
+		return applyResult{status: InboxFlagged, note: note}, nil
+	}
 	switch e.Type {
 	case EventPaymentSucceeded:
 		return s.applyPayment(tx, env, e)
@@ -69,6 +71,36 @@ func (s *Service) applyByType(tx Tx, env postEnv, e ProviderEvent) (applyResult,
 	default:
 		return applyResult{status: InboxIgnored}, nil
 	}
+}
+
+// MaxEventAmount bounds any one amount a provider's event may move. It is
+// above every provider's own limit for one charge (Stripe's is 99,999,999
+// minor units in most currencies, twelve digits in a few), so an event beyond
+// it is a forgery or a bug. Posted, it would leave a register near int64's
+// limit, where every later payment overflows and fails: the register would be
+// jammed. It is flagged for an admin instead, and nothing moves.
+const MaxEventAmount int64 = 999_999_999_999
+
+func outOfRange(e ProviderEvent) string {
+	beyond := func(v int64) bool { return v > MaxEventAmount || v < -MaxEventAmount }
+	var bad int64
+	switch {
+	case beyond(e.Amount):
+		bad = e.Amount
+	case beyond(e.Fee):
+		bad = e.Fee
+	default:
+		for _, r := range e.Refunds {
+			if beyond(r.Amount) {
+				bad = r.Amount
+				break
+			}
+		}
+	}
+	if bad == 0 {
+		return ""
+	}
+	return fmt.Sprintf("amount %d is beyond any provider's maximum (%d): not posted", bad, MaxEventAmount)
 }
 
 func firstNonEmpty(ss ...string) string {
@@ -170,8 +202,7 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	case err != nil:
 		return applyResult{}, err
 	}
-	if client.ID != 0 && b.ClientID == 0 {
-		// The booking stays the first payer's; each payer is in Payers.
+	if client.ID != 0 {
 		b.ClientID = client.ID
 	}
 	if v, cut := cutText(MetaService, md[MetaService], maxNameLen); v != "" {
@@ -204,19 +235,11 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 			b.Total = t
 		}
 	}
-	b.addPayer(e.Provider, e.ObjectID, client.ID, e.Amount)
 	b.Paid += e.Amount
 	b.PaymentIntent = e.ObjectID
 	b.Updated = now
-	switch b.Status {
-	case "":
+	if b.Status == "" {
 		b.Status = BookingPrepaid
-	case BookingRefunded, BookingCanceled:
-		// Money for a booking that is off: it is owed back, so the booking
-		// is refund due again (listed, and refund returns it), not stranded.
-		b.Status = BookingCanceled
-		flags = append(flags, fmt.Sprintf("payment %s arrived after the booking was canceled: %s refund due",
-			e.ObjectID, env.Money(b.Paid-b.Refunded)))
 	}
 	if b.GroupEvent && b.Paid < b.Total {
 		flags = append(flags, fmt.Sprintf("%s: paid %d of %d", ErrGroupPartial, b.Paid, b.Total))
@@ -230,7 +253,7 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	op, _, err := s.postProviderOp(tx, env, key, Operation{
 		Kind:        OpOnlinePrepayment,
 		Staff:       providerStaff,
-		ClientID:    cmp.Or(client.ID, b.ClientID),
+		ClientID:    b.ClientID,
 		BookingID:   b.ID,
 		Comment:     firstNonEmpty(b.Service, "online prepayment"),
 		ProviderRef: e.ObjectID,
@@ -410,7 +433,7 @@ func (s *Service) applyRefunds(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	res := applyResult{status: InboxApplied}
 	var notes []string
 	for _, pr := range e.Refunds {
-		r, err := s.recordProviderRefund(tx, env, e.Provider, pay.BookingID, pay.ProviderRef, pr)
+		r, err := s.recordProviderRefund(tx, env, e.Provider, pay.BookingID, pr)
 		if err != nil {
 			return applyResult{}, err
 		}

@@ -18,18 +18,29 @@ var (
 
 // model is the ledger as a few maps: what the books must say after every step.
 type model struct {
-	acc     map[finance.AccountID]int64 // raw balances (debit +), registers include the start balance
-	clients []modelClient
-	ops     map[finance.OperationID]*modelOp
-	opIDs   []finance.OperationID
-	posted  []postedReq
-	phones  map[string]bool
+	acc      map[finance.AccountID]int64 // raw balances (debit +), registers include the start balance
+	clients  []modelClient
+	ops      map[finance.OperationID]*modelOp
+	opIDs    []finance.OperationID
+	posted   []postedReq
+	phones   map[string]bool
+	bookings []*modelBooking
 }
 
 type modelClient struct {
 	id    finance.ClientID
 	name  string
+	phone string
 	limit int64
+}
+
+// modelBooking is an online-prepaid booking: what was paid and refunded.
+type modelBooking struct {
+	id       string
+	client   modelClient
+	paid     int64
+	refunded int64
+	canceled bool
 }
 
 type modelOp struct {
@@ -83,6 +94,27 @@ func TestModelRandomized(t *testing.T) {
 		steps = 500
 	}
 	t.Logf("seed %d, %d steps (rerun with -model.seed=%d)", seed, steps, seed)
+	runModel(t, seed, steps, 250)
+}
+
+// FuzzOperationSequence is the model test as a fuzzer, in the manner of
+// TigerBeetle's VOPR: the fuzzer picks the seed, which drives a random
+// sequence of top-ups, checkouts, cash-outs, transfers, paid-in/out,
+// reversals, online prepayments, cancels and refunds to deposit, replays,
+// key conflicts, bad input, clock jumps and reopens against a real store,
+// with every invariant of paydesk check verified after each step.
+func FuzzOperationSequence(f *testing.F) {
+	for _, seed := range []uint64{1, 2, 3, 42, 1 << 40} {
+		f.Add(seed, uint16(60))
+	}
+	f.Fuzz(func(t *testing.T, seed uint64, steps uint16) {
+		runModel(t, seed, 1+int(steps)%120, 1)
+	})
+}
+
+// runModel runs steps random steps from seed, comparing the books with the
+// model after each and running the full invariant check every checkEvery.
+func runModel(t testing.TB, seed uint64, steps, checkEvery int) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	f := newFixture(t)
 	regs := []string{"cash", "card", "stripe", "bank"}
@@ -131,7 +163,7 @@ func TestModelRandomized(t *testing.T) {
 				return "client", err
 			}
 			m.phones[phone] = true
-			mc := modelClient{id: c.ID, name: name}
+			mc := modelClient{id: c.ID, name: name, phone: phone}
 			if rng.IntN(5) == 0 {
 				// Some clients may run a tab.
 				mc.limit = 5000
@@ -286,7 +318,7 @@ func TestModelRandomized(t *testing.T) {
 			orig := m.ops[id]
 			var expect error
 			switch {
-			case orig.kind == finance.OpReversal:
+			case orig.kind == finance.OpReversal, orig.kind == finance.OpOnlinePrepayment, orig.kind == finance.OpRefundToDeposit:
 				expect = finance.ErrNotReversible
 			case orig.reversedBy != 0:
 				expect = finance.ErrAlreadyReversed
@@ -356,7 +388,7 @@ func TestModelRandomized(t *testing.T) {
 			}
 			return "conflict", nil
 
-		case action < 96: // bad input of all sorts
+		case action < 92: // bad input of all sorts
 			c, _ := pickClient()
 			bad := []struct {
 				want error
@@ -402,6 +434,38 @@ func TestModelRandomized(t *testing.T) {
 			}
 			return "bad input", nil
 
+		case action < 97: // an online prepayment arrives (a webhook), then later a cancel and a refund to deposit
+			if len(m.bookings) > 0 && rng.IntN(2) == 0 {
+				return m.refundStep(f, rng, counts, newKey)
+			}
+			c, _ := pickClient()
+			a := amount()
+			n := len(m.bookings) + 1
+			e := finance.ProviderEvent{ID: fmt.Sprintf("evt_m%d", n), Provider: "stripe", Type: finance.EventPaymentSucceeded,
+				RawType: "payment_intent.succeeded", Created: f.clock.Now(), ObjectID: fmt.Sprintf("pi_m%d", n),
+				PaymentRef: fmt.Sprintf("pi_m%d", n), Amount: a, Currency: "eur", Metadata: map[string]string{
+					"booking_id": fmt.Sprintf("bk_m%d", n), "client_name": c.name, "client_phone": c.phone}}
+			if _, err := f.svc.RecordEvent(f.ctx, e); err != nil {
+				return "prepayment", err
+			}
+			if err := f.svc.ApplyEvent(f.ctx, e.ID); err != nil {
+				return "prepayment", err
+			}
+			got, err := f.svc.Event(f.ctx, e.ID)
+			if err != nil {
+				return "prepayment", err
+			}
+			op, err := m.read(f, got.Operation)
+			if err != nil {
+				return "prepayment", fmt.Errorf("event %s (%s %s): %w", e.ID, got.Status, got.Error, err)
+			}
+			if op.ClientID != c.id {
+				return "prepayment", fmt.Errorf("prepayment of %s went to client %d, not %d", c.phone, op.ClientID, c.id)
+			}
+			counts["prepayment"]++
+			m.bookings = append(m.bookings, &modelBooking{id: e.Metadata["booking_id"], client: c, paid: a})
+			return "prepayment", m.apply(op, map[finance.AccountID]int64{finance.RegisterAccount("stripe"): a, finance.AccountPrepaid: -a})
+
 		case action < 99: // time passes: minutes, hours or days
 			f.clock.Add(time.Duration(rng.Int64N(int64(30 * time.Hour))))
 			counts["clock"]++
@@ -425,7 +489,7 @@ func TestModelRandomized(t *testing.T) {
 		if err := m.verify(f, i%10 == 0); err != nil {
 			t.Fatalf("seed %d step %d (%s): %v", seed, i, what, err)
 		}
-		if i%250 == 249 {
+		if (i+1)%checkEvery == 0 {
 			f.mustCheck()
 		}
 	}
@@ -438,6 +502,65 @@ func TestModelRandomized(t *testing.T) {
 	if rep.Operations != len(m.opIDs) {
 		t.Errorf("store has %d operations, model %d", rep.Operations, len(m.opIDs))
 	}
+}
+
+// read is one operation as the store has it.
+func (m *model) read(f *fixture, id finance.OperationID) (finance.Operation, error) {
+	var op finance.Operation
+	err := f.db.View(f.ctx, func(tx finance.ReadTx) error {
+		var err error
+		op, err = tx.Operation(id)
+		return err
+	})
+	return op, err
+}
+
+// refundStep cancels a booking (if it is not yet) and refunds part or all
+// of what is left to the client's deposit, or tries to refund more than is
+// left, which must be refused and change nothing.
+func (m *model) refundStep(f *fixture, rng *rand.Rand, counts map[string]int, newKey func() string) (string, error) {
+	b := m.bookings[rng.IntN(len(m.bookings))]
+	if !b.canceled {
+		if _, err := f.svc.CancelBooking(f.ctx, f.admin, b.id, "client canceled"); err != nil {
+			return "cancel", err
+		}
+		b.canceled = true
+		counts["cancel"]++
+		return "cancel", nil
+	}
+	left := b.paid - b.refunded
+	ask := int64(0) // everything left
+	switch rng.IntN(3) {
+	case 0:
+		if left > 0 {
+			ask = 1 + rng.Int64N(left)
+		}
+	case 1:
+		ask = left + 1 + rng.Int64N(100)
+	}
+	r, err := f.svc.StartRefund(f.ctx, f.admin, finance.RefundRequest{Key: newKey(), BookingID: b.id, Amount: ask,
+		ToDeposit: true, Reason: "client canceled"})
+	if left == 0 || ask > left {
+		counts["refund refused"]++
+		if err == nil {
+			return "refund", fmt.Errorf("refund of %d with %d left was accepted: %+v", ask, left, r)
+		}
+		return "refund refused", nil
+	}
+	if err != nil {
+		return "refund", err
+	}
+	op, err := m.read(f, r.OperationID)
+	if err != nil {
+		return "refund", err
+	}
+	amt := r.Amount
+	if ask != 0 && amt != ask || ask == 0 && amt != left {
+		return "refund", fmt.Errorf("asked %d with %d left, refunded %d", ask, left, amt)
+	}
+	b.refunded += amt
+	counts["refund to deposit"]++
+	return "refund", m.apply(op, map[finance.AccountID]int64{finance.AccountPrepaid: amt, finance.ClientAccount(b.client.id): -amt})
 }
 
 // verify compares every balance with the model and, with days, today's

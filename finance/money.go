@@ -160,7 +160,9 @@ func parseAmount(raw, code, locale string, allowZero bool) (int64, error) {
 	if s == "" {
 		return 0, errf(ErrInvalid, "enter an amount")
 	}
-	if sym, ok := currency.GetSymbol(code, loc); ok && sym != "" {
+	// The symbol as Format writes it: CLDR's carries bidi marks (د.ك.‏), which stripBidi removed from s.
+	if sym, ok := currency.GetSymbol(code, loc); ok && stripBidi(sym) != "" {
+		sym = stripBidi(sym)
 		if strings.HasPrefix(s, sym) {
 			s = strings.TrimFunc(s[len(sym):], unicode.IsSpace)
 		} else if strings.HasSuffix(s, sym) {

@@ -270,7 +270,8 @@ func (s *Service) DisableStaff(ctx context.Context, a Actor, name string) error 
 	if err != nil {
 		return err
 	}
-	return s.endSessions(ctx, a, name, "disabled")
+	s.publish(Change{What: "staff"})
+	return nil
 }
 
 // ResetPIN sets a new PIN and lifts any lockout.
@@ -300,7 +301,8 @@ func (s *Service) ResetPIN(ctx context.Context, a Actor, name, pin string) error
 	if err != nil {
 		return err
 	}
-	return s.endSessions(ctx, a, name, "PIN reset")
+	s.publish(Change{What: "staff"})
+	return nil
 }
 
 // StaffList lists everyone, without PIN hashes (no screen needs them).
@@ -391,7 +393,6 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 	if refused != nil {
 		return Actor{}, refused
 	}
-	actor.Session = s.sessions.start(actor.Staff)
 	return actor, nil
 }
 

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -64,6 +66,10 @@ type DB struct {
 	path     string
 	settings *settingsCache
 	mapped   *mappedTrim
+	// damaged is set once a read found the file damaged (a recovered bbolt
+	// panic or fault, or a failed Verify): from then on no write is
+	// accepted, so nothing is built on top of broken pages.
+	damaged atomic.Pointer[error]
 }
 
 var _ finance.Store = (*DB)(nil)
@@ -89,6 +95,9 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the folder for database %s: %w", path, err)
+	}
+	if err := checkHeader(path); err != nil {
+		return nil, err
 	}
 	timeout := opts.LockTimeout
 	if timeout <= 0 {
@@ -117,6 +126,7 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 		return nil, err
 	}
 	db.mapped = newMappedTrim(bdb, opts.MappedResidentCap, opts.MappedResidentMax)
+	db.loadMarker()
 	return db, nil
 }
 
@@ -174,7 +184,9 @@ func Exists(path string) bool {
 
 // View runs fn in a consistent read-only transaction.
 func (db *DB) View(ctx context.Context, fn func(tx finance.ReadTx) error) (err error) {
+	defer db.noteDamage(&err)
 	defer recoverDamage(&err, db.path)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -196,6 +208,10 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := db.refuseDamaged(); err != nil {
+		return err
+	}
+	defer db.noteDamage(&err)
 	db.mapped.start()
 	defer db.mapped.finish()
 	btx, err := db.bolt.Begin(true)
@@ -209,6 +225,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err err
 		}
 	}()
 	defer recoverDamage(&err, db.path) // runs before the rollback above
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	if err := fn(newTx(btx, db.settings)); err != nil {
 		return err
 	}
@@ -225,8 +242,12 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err err
 // must not have effects outside tx; on an error from one fn the others are
 // re-run without it.
 func (db *DB) Batch(ctx context.Context, fn func(tx finance.Tx) error) (err error) {
+	defer db.noteDamage(&err)
 	defer recoverDamage(&err, db.path)
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := db.refuseDamaged(); err != nil {
 		return err
 	}
 	db.mapped.start()
@@ -249,6 +270,25 @@ func (e *DamagedError) Error() string {
 }
 
 func (e *DamagedError) Unwrap() error { return finance.ErrInvalid }
+
+// noteDamage remembers a DamagedError, so later writes are refused.
+func (db *DB) noteDamage(err *error) {
+	var de *DamagedError
+	if *err != nil && errors.As(*err, &de) {
+		db.markDamaged(*err)
+	}
+}
+
+func (db *DB) markDamaged(err error) { db.damaged.CompareAndSwap(nil, &err) }
+
+// refuseDamaged is the answer to a write on a file found damaged.
+func (db *DB) refuseDamaged() error {
+	if p := db.damaged.Load(); p != nil {
+		return fmt.Errorf("%w: database %s is damaged (%v): nothing was written; no writes are accepted until it is restored from a backup (paydesk restore BACKUP)",
+			finance.ErrInvalid, db.path, *p)
+	}
+	return nil
+}
 
 func recoverDamage(err *error, path string) {
 	if r := recover(); r != nil {

@@ -242,10 +242,16 @@ func (r *rig) start(ctx context.Context) error {
 }
 
 func (r *rig) spawn() error {
+	// Whatever answers on the socket now is not the serve about to start:
+	// one left running would take the load and make the kills meaningless.
+	if dialOK("unix", r.db+".sock") {
+		return fmt.Errorf("another paydesk serve still answers on %s.sock", r.db)
+	}
 	cmd := exec.Command(r.bin, "--db", r.db, "--config", r.cfg, "serve")
 	cmd.Env = r.env
 	r.errOut = &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = io.Discard, r.errOut
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting paydesk serve: %w", err)
 	}
@@ -259,14 +265,11 @@ func (r *rig) ready(ctx context.Context) error {
 	deadline := time.Now().Add(30 * time.Second)
 	sock := r.db + ".sock"
 	for {
-		select {
-		case err := <-r.exited:
-			r.exited <- err
-			return fmt.Errorf("paydesk serve exited while starting (%v): %s", err, r.errOut.String())
-		default:
+		if err := r.exitedEarly(); err != nil {
+			return err
 		}
 		if dialOK("unix", sock) && dialOK("tcp", r.addr) {
-			return nil
+			return r.exitedEarly() // it listens, and it is the one started
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("paydesk serve did not start within 30 s: %s", r.errOut.String())
@@ -275,6 +278,16 @@ func (r *rig) ready(ctx context.Context) error {
 			return err
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (r *rig) exitedEarly() error {
+	select {
+	case err := <-r.exited:
+		r.exited <- err
+		return fmt.Errorf("paydesk serve exited while starting (%v): %s", err, r.errOut.String())
+	default:
+		return nil
 	}
 }
 
@@ -289,7 +302,8 @@ func dialOK(network, addr string) bool {
 
 func (r *rig) kill() {
 	_ = r.serve.Process.Signal(syscall.SIGKILL)
-	<-r.exited
+	err := <-r.exited
+	r.exited <- err // kill and stop may both wait on it
 }
 
 func (r *rig) stop() {
@@ -298,7 +312,8 @@ func (r *rig) stop() {
 	}
 	_ = r.serve.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-r.exited:
+	case err := <-r.exited:
+		r.exited <- err
 	case <-time.After(15 * time.Second):
 		r.kill()
 	}
@@ -314,6 +329,7 @@ func (r *rig) cycle(ctx context.Context, n int, rng *rand.Rand) error {
 			return err
 		}
 		time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+		r.kill()
 		fmt.Fprintf(r.log, "cycle %d: kill while starting\n", n)
 	} else {
 		stopLoad := make(chan struct{})
@@ -338,6 +354,7 @@ func (r *rig) cycle(ctx context.Context, n int, rng *rand.Rand) error {
 		r.fig.RestartFailures++
 		r.fig.problem("cycle %d: %v", n, err)
 		// One more try on the same file before giving up on the run.
+		r.kill()
 		if err := r.start(ctx); err != nil {
 			return err
 		}

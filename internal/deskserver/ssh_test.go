@@ -139,17 +139,9 @@ type testServer struct {
 	keysPath string
 	ledger   *ledger
 	stop     func()
-	srv      *SSHServer
 }
 
 func startSSH(t *testing.T, staffKeys map[string]gossh.Signer, check func(context.Context, string) error) *testServer {
-	t.Helper()
-	return startSSHWith(t, staffKeys, check, nil)
-}
-
-// startSSHWith is startSSH with the config adjusted by tune (nil: as is).
-func startSSHWith(t *testing.T, staffKeys map[string]gossh.Signer, check func(context.Context, string) error,
-	tune func(*SSHConfig)) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	keysPath := filepath.Join(dir, "authorized_keys")
@@ -159,7 +151,7 @@ func startSSHWith(t *testing.T, staffKeys map[string]gossh.Signer, check func(co
 		}
 	}
 	l := newLedger()
-	cfg := SSHConfig{
+	srv, err := NewSSHServer(SSHConfig{
 		Addr:               "127.0.0.1:0",
 		HostKeyPath:        filepath.Join(dir, "host_ed25519"),
 		AuthorizedKeysPath: keysPath,
@@ -172,11 +164,7 @@ func startSSHWith(t *testing.T, staffKeys map[string]gossh.Signer, check func(co
 			context.AfterFunc(s.Context, cancel)
 			return &deskModel{l: l, sess: s, changes: c, w: s.Width, h: s.Height}, nil
 		},
-	}
-	if tune != nil {
-		tune(&cfg)
-	}
-	srv, err := NewSSHServer(cfg)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +185,7 @@ func startSSHWith(t *testing.T, staffKeys map[string]gossh.Signer, check func(co
 		})
 	}
 	t.Cleanup(stop)
-	return &testServer{addr: ln.Addr().String(), keysPath: keysPath, ledger: l, stop: stop, srv: srv}
+	return &testServer{addr: ln.Addr().String(), keysPath: keysPath, ledger: l, stop: stop}
 }
 
 func newSigner(t *testing.T) gossh.Signer {

@@ -60,8 +60,6 @@ type KeyMap struct {
 	Transfer   key.Binding
 	PaidIn     key.Binding
 	PaidOut    key.Binding
-	CloseDay   key.Binding
-	ZReport    key.Binding
 
 	// bookings, sync, staff
 	CancelBooking key.Binding
@@ -128,8 +126,6 @@ func Default() *KeyMap {
 		Transfer:   b("m", "transfer", "m"),
 		PaidIn:     b("i", "paid in", "i"),
 		PaidOut:    b("o", "paid out", "o"),
-		CloseDay:   b("C", "close day", "C"),
-		ZReport:    b("z", "Z-report", "z"),
 
 		CancelBooking: b("x", "cancel booking", "x"),
 		Refund:        b("R", "refund", "R"),
