@@ -36,6 +36,18 @@ type Config struct {
 	ExportDir      string        // where CSV exports go
 	PollInterval   time.Duration // how often the Stripe events list is polled
 	IdleLock       time.Duration // lock the screen after this long idle (0 = never)
+	LogMaxSizeMB   int           // the log file rotates when it reaches this size
+	LogMaxFiles    int           // rotated log files kept beside it
+
+	// Kiosk: the terminal is shared by staff, so no CLI command acts as the
+	// database's owner; every one needs --as NAME and that person's PIN.
+	Kiosk bool
+
+	// SSH: a key logs in only as the staff member it belongs to (BindKeys),
+	// and connections that have not authenticated get a deadline and a cap.
+	SSHBindKeys           bool
+	SSHHandshakeTimeout   time.Duration
+	SSHMaxUnauthenticated int
 
 	StripeSecretKey     Secret
 	StripeWebhookSecret Secret
@@ -129,9 +141,9 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // String lists the settings with secrets redacted, for logs and `--help`.
 func (c *Config) String() string {
 	return fmt.Sprintf("config=%q db=%q log_level=%s log_file=%q webhook_addr=%s ssh_addr=%s "+
-		"poll_interval=%s idle_lock=%s stripe_secret_key=%s stripe_webhook_secret=%s",
+		"poll_interval=%s idle_lock=%s kiosk=%t stripe_secret_key=%s stripe_webhook_secret=%s",
 		c.File, c.DB, c.LogLevel, c.LogFile, c.WebhookAddr, c.SSHAddr,
-		c.PollInterval, c.IdleLock, c.StripeSecretKey, c.StripeWebhookSecret)
+		c.PollInterval, c.IdleLock, c.Kiosk, c.StripeSecretKey, c.StripeWebhookSecret)
 }
 
 // LogValue logs the settings with secrets redacted.
@@ -144,6 +156,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("ssh_addr", c.SSHAddr),
 		slog.Duration("poll_interval", c.PollInterval),
 		slog.Duration("idle_lock", c.IdleLock),
+		slog.Bool("kiosk", c.Kiosk),
 		slog.Any("stripe_secret_key", c.StripeSecretKey),
 		slog.Any("stripe_webhook_secret", c.StripeWebhookSecret),
 	)
@@ -184,7 +197,17 @@ type fileConfig struct {
 	ExportDir       *string        `toml:"export_dir"`
 	PollInterval    *time.Duration `toml:"poll_interval"`
 	IdleLockMinutes *int           `toml:"idle_lock_minutes"`
-	Stripe          struct {
+	LogMaxSizeMB    *int           `toml:"log_max_size_mb"`
+	LogMaxFiles     *int           `toml:"log_max_files"`
+	Desk            struct {
+		Kiosk *bool `toml:"kiosk"`
+	} `toml:"desk"`
+	SSH struct {
+		BindKeys           *bool          `toml:"bind_keys"`
+		HandshakeTimeout   *time.Duration `toml:"handshake_timeout"`
+		MaxUnauthenticated *int           `toml:"max_unauthenticated"`
+	} `toml:"ssh"`
+	Stripe struct {
 		SecretKey     *string `toml:"secret_key"`
 		WebhookSecret *string `toml:"webhook_secret"`
 	} `toml:"stripe"`
@@ -253,7 +276,13 @@ func defaults(d dirs, getenv func(string) string) *Config {
 		ExportDir:      filepath.Join(d.data, "paydesk", "exports"),
 		PollInterval:   30 * time.Second,
 		IdleLock:       5 * time.Minute,
-		Setup:          MachineSetup(getenv),
+		LogMaxSizeMB:   10,
+		LogMaxFiles:    5,
+		SSHBindKeys:    true,
+		// The deskserver defaults, here so `--help` and the README show them.
+		SSHHandshakeTimeout:   30 * time.Second,
+		SSHMaxUnauthenticated: 32,
+		Setup:                 MachineSetup(getenv),
 	}
 }
 
@@ -319,6 +348,18 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	}
 	if v := f.Close.RequireClosedDrawer; v != nil {
 		c.Close.RequireClosedDrawer = *v
+	}
+	setInt(&c.LogMaxSizeMB, f.LogMaxSizeMB)
+	setInt(&c.LogMaxFiles, f.LogMaxFiles)
+	setInt(&c.SSHMaxUnauthenticated, f.SSH.MaxUnauthenticated)
+	if f.Desk.Kiosk != nil {
+		c.Kiosk = *f.Desk.Kiosk
+	}
+	if f.SSH.BindKeys != nil {
+		c.SSHBindKeys = *f.SSH.BindKeys
+	}
+	if f.SSH.HandshakeTimeout != nil {
+		c.SSHHandshakeTimeout = *f.SSH.HandshakeTimeout
 	}
 	if f.Stripe.SecretKey != nil {
 		c.StripeSecretKey = Secret(*f.Stripe.SecretKey)
@@ -386,6 +427,15 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.PollInterval = d
 	}
+	// The environment may turn kiosk mode on, never off: whoever reaches the
+	// shared terminal's shell can set variables.
+	if v := getenv("PAYDESK_KIOSK"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%w: PAYDESK_KIOSK=%q is not true or false", ErrInvalid, v)
+		}
+		c.Kiosk = c.Kiosk || on
+	}
 	if v := getenv("PAYDESK_IDLE_LOCK_MINUTES"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -451,6 +501,18 @@ func (c *Config) Validate() error {
 	}
 	if c.IdleLock < 0 {
 		bad("idle lock %s is negative", c.IdleLock)
+	}
+	if c.LogMaxSizeMB < 1 {
+		bad("log_max_size_mb must be 1 or more")
+	}
+	if c.LogMaxFiles < 0 {
+		bad("log_max_files must be 0 or more")
+	}
+	if c.SSHHandshakeTimeout < time.Second {
+		bad("ssh handshake_timeout %s is shorter than 1s", c.SSHHandshakeTimeout)
+	}
+	if c.SSHMaxUnauthenticated < 1 {
+		bad("ssh max_unauthenticated must be 1 or more")
 	}
 	problems = append(problems, c.Setup.problems()...)
 	problems = append(problems, rightsProblems(c.Rights)...)
@@ -538,6 +600,12 @@ func firstOfKind(regs []finance.Register, k finance.RegisterKind) string {
 		}
 	}
 	return ""
+}
+
+func setInt(dst *int, v *int) {
+	if v != nil {
+		*dst = *v
+	}
 }
 
 func setString(dst *string, v *string) {

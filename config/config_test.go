@@ -183,6 +183,8 @@ func TestRefusals(t *testing.T) {
 		{"unknown role", 0o600, "[rights.boss]\nrights = [\"top_up\"]\n", nil, "unknown role \"boss\""},
 		{"bad env duration", 0o600, "", []string{"PAYDESK_POLL_INTERVAL", "soon"}, "PAYDESK_POLL_INTERVAL"},
 		{"bad env idle", 0o600, "", []string{"PAYDESK_IDLE_LOCK_MINUTES", "-1"}, "PAYDESK_IDLE_LOCK_MINUTES"},
+		{"negative reason threshold", 0o600, "[close]\nreason_threshold = -1\n", nil, "reason_threshold"},
+		{"unknown close key", 0o600, "[close]\nreopen = true\n", nil, "close.reopen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -279,5 +281,74 @@ func TestRefusalsNameWhereTheValueCameFrom(t *testing.T) {
 				t.Fatalf("err = %v blames the config file", err)
 			}
 		})
+	}
+}
+
+func TestDeskSSHAndLogSettings(t *testing.T) {
+	path := writeFile(t, 0o600, `log_max_size_mb = 2
+log_max_files = 3
+
+[desk]
+kiosk = true
+
+[ssh]
+bind_keys = false
+handshake_timeout = "10s"
+max_unauthenticated = 8
+`)
+	getenv, _ := env(t)
+	c, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Kiosk || c.SSHBindKeys || c.SSHHandshakeTimeout != 10*time.Second || c.SSHMaxUnauthenticated != 8 ||
+		c.LogMaxSizeMB != 2 || c.LogMaxFiles != 3 {
+		t.Fatalf("config %+v", c)
+	}
+
+	// Defaults: not a kiosk, keys bound, a deadline and a cap.
+	d, err := Load(Options{Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Kiosk || !d.SSHBindKeys || d.SSHHandshakeTimeout != 30*time.Second || d.SSHMaxUnauthenticated != 32 ||
+		d.LogMaxSizeMB != 10 || d.LogMaxFiles != 5 {
+		t.Fatalf("defaults %+v", d)
+	}
+
+	// The environment turns kiosk mode on but never off.
+	on, _ := env(t, "PAYDESK_KIOSK", "1")
+	if c, err := Load(Options{Getenv: on}); err != nil || !c.Kiosk {
+		t.Fatalf("PAYDESK_KIOSK=1: err %v", err)
+	}
+	off, _ := env(t, "PAYDESK_KIOSK", "false")
+	if c, err := Load(Options{Getenv: off, Overrides: Overrides{Config: path}}); err != nil || !c.Kiosk {
+		t.Fatalf("PAYDESK_KIOSK=false turned a kiosk file off: err %v", err)
+	}
+
+	for _, bad := range []string{"log_max_size_mb = 0", "[ssh]\nhandshake_timeout = \"10ms\"", "[ssh]\nmax_unauthenticated = 0"} {
+		p := writeFile(t, 0o600, bad+"\n")
+		if _, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: p}}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: err %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+func TestCloseSettings(t *testing.T) {
+	getenv, _ := env(t)
+	d, err := Load(Options{Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Close != (finance.CloseRules{}) {
+		t.Fatalf("default close rules %+v, want any difference to need a reason and no drawer rule", d.Close)
+	}
+	p := writeFile(t, 0o600, "[close]\nreason_threshold = 500\nrequire_closed_drawer = true\n")
+	c, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Close != (finance.CloseRules{ReasonThreshold: 500, RequireClosedDrawer: true}) {
+		t.Fatalf("close rules %+v", c.Close)
 	}
 }

@@ -115,6 +115,9 @@ func (s *Service) CloseDay(ctx context.Context, a Actor, r CloseRequest) (CloseR
 	if err != nil {
 		if ctx.Err() == nil && strings.TrimSpace(a.Staff) != "" {
 			subject := "day " + string(r.Date)
+			if r.Date == "" {
+				subject = "today"
+			}
 			if r.Register != "" {
 				subject += ", register " + r.Register
 			}
@@ -378,7 +381,10 @@ func (s *Service) closeRegister(tx Tx, env postEnv, d Date, reg Register, key st
 		return DayClose{}, err
 	}
 	c := DayClose{Date: d, Register: reg.ID, Kind: reg.Kind, Key: key, Expected: t.Closing, Counted: t.Closing,
-		Reason: reason, Staff: env.Actor.Staff, Time: env.Now}
+		Staff: env.Actor.Staff, Time: env.Now}
+	if reg.Kind == RegisterCash {
+		c.Reason = reason // the reason is the count's; a register closed on its totals has none
+	}
 	// The close's own postings belong to the day being closed.
 	at := env
 	at.Today, at.closing = d, true
@@ -428,7 +434,7 @@ func (s *Service) closeRegister(tx Tx, env postEnv, d Date, reg Register, key st
 		return DayClose{}, err
 	}
 	if err := tx.AppendAudit(&AuditEntry{Time: env.Now, Staff: env.Actor.Staff, Action: "close_day",
-		Subject: "day " + string(d) + ", register " + reg.ID, Reason: reason, Detail: closeDetail(env, c)}); err != nil {
+		Subject: "day " + string(d) + ", register " + reg.ID, Reason: c.Reason, Detail: closeDetail(env, c)}); err != nil {
 		return DayClose{}, err
 	}
 	return c, nil

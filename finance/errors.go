@@ -27,6 +27,9 @@ var (
 	// without reading the words. A disabled person is plain ErrForbidden.
 	ErrWrongPIN  error = &loginRefusal{"wrong PIN"}                            // the PIN did not match; tries remain
 	ErrLockedOut error = &loginRefusal{"locked out after too many wrong PINs"} // this attempt or an earlier one used the last try
+	// ErrSessionEnded: the login the actor came from was ended (the person
+	// was disabled, got a new PIN or another role): log in again.
+	ErrSessionEnded error = &loginRefusal{"the login was ended"}
 )
 
 // loginRefusal is a kind of ErrForbidden: existing errors.Is(err,

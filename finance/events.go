@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -202,7 +203,8 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	case err != nil:
 		return applyResult{}, err
 	}
-	if client.ID != 0 {
+	if client.ID != 0 && b.ClientID == 0 {
+		// The booking stays the first payer's; each payer is in Payers.
 		b.ClientID = client.ID
 	}
 	if v, cut := cutText(MetaService, md[MetaService], maxNameLen); v != "" {
@@ -235,11 +237,19 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 			b.Total = t
 		}
 	}
+	b.addPayer(e.Provider, e.ObjectID, client.ID, e.Amount)
 	b.Paid += e.Amount
 	b.PaymentIntent = e.ObjectID
 	b.Updated = now
-	if b.Status == "" {
+	switch b.Status {
+	case "":
 		b.Status = BookingPrepaid
+	case BookingRefunded, BookingCanceled:
+		// Money for a booking that is off: it is owed back, so the booking
+		// is refund due again (listed, and refund returns it), not stranded.
+		b.Status = BookingCanceled
+		flags = append(flags, fmt.Sprintf("payment %s arrived after the booking was canceled: %s refund due",
+			e.ObjectID, env.Money(b.Paid-b.Refunded)))
 	}
 	if b.GroupEvent && b.Paid < b.Total {
 		flags = append(flags, fmt.Sprintf("%s: paid %d of %d", ErrGroupPartial, b.Paid, b.Total))
@@ -253,7 +263,7 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	op, _, err := s.postProviderOp(tx, env, key, Operation{
 		Kind:        OpOnlinePrepayment,
 		Staff:       providerStaff,
-		ClientID:    b.ClientID,
+		ClientID:    cmp.Or(client.ID, b.ClientID),
 		BookingID:   b.ID,
 		Comment:     firstNonEmpty(b.Service, "online prepayment"),
 		ProviderRef: e.ObjectID,
@@ -433,7 +443,7 @@ func (s *Service) applyRefunds(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	res := applyResult{status: InboxApplied}
 	var notes []string
 	for _, pr := range e.Refunds {
-		r, err := s.recordProviderRefund(tx, env, e.Provider, pay.BookingID, pr)
+		r, err := s.recordProviderRefund(tx, env, e.Provider, pay.BookingID, pay.ProviderRef, pr)
 		if err != nil {
 			return applyResult{}, err
 		}

@@ -121,7 +121,7 @@ func (c *locationCache) get(name string) (*time.Location, error) {
 func DefaultRights() Rights {
 	desk := []Right{RightTopUp, RightCheckout, RightClients}
 	manager := append(append([]Right{}, desk...), RightCashOut, RightTransfer, RightPaidInOut,
-		RightPastTotals, RightExport, RightBookings, RightCloseDay, RightCredit)
+		RightPastTotals, RightExport, RightBookings, RightCloseDay, RightCredit, RightQuit)
 	return Rights{
 		RoleDesk:    {Rights: desk},
 		RoleManager: {Rights: manager},

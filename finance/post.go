@@ -97,6 +97,9 @@ func (s *Service) require(a Actor, r Right) error {
 		// Every operation records who did it; nobody is not a who.
 		return errf(ErrForbidden, "nobody is logged in")
 	}
+	if err := s.checkSession(a); err != nil {
+		return err
+	}
 	if !s.rights.allows(a.Role, r) {
 		return &RightError{Staff: a.Staff, Role: a.Role, Right: r}
 	}

@@ -34,6 +34,9 @@ func (s *Service) Operation(ctx context.Context, id OperationID) (Operation, err
 // pastAllowed checks the right to look at days before today: a shift sees
 // its own day, a manager any day.
 func (s *Service) pastAllowed(tx ReadTx, a Actor, d Date) error {
+	if err := s.checkSession(a); err != nil {
+		return err
+	}
 	env, err := s.env(tx, a)
 	if err != nil {
 		return err

@@ -42,8 +42,11 @@ type RefundRequest struct {
 	Key       string // idempotency key (made when the form opens)
 	BookingID string
 	Amount    int64 // 0 = everything left
-	ToDeposit bool  // to the client's deposit instead of the card
+	ToDeposit bool  // to the payers' deposits instead of the card
 	Reason    string
+	// Split is the admin's own division of a refund to deposit among the
+	// payers; empty: in proportion to what each has left (RefundSplit).
+	Split []PayerShare
 }
 
 // StartRefund checks the refund and either posts it at once (ToDeposit) or
@@ -110,22 +113,33 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 		out = Refund{Key: r.Key, BookingID: b.ID, Amount: amount, Reason: r.Reason, Staff: a.Staff,
 			Status: RefundRequested, Created: now, Updated: now}
 		action := "refund_request"
+		detail := fmt.Sprintf("amount %d key %s", amount, r.Key)
 		if r.ToDeposit {
-			if b.ClientID == 0 {
-				return fmt.Errorf("%w: booking %s has no client to credit", ErrInvalid, b.ID)
+			shares := RefundSplit(b, amount)
+			if len(r.Split) > 0 {
+				if shares, err = checkSplit(b, amount, r.Split, env); err != nil {
+					return err
+				}
+			}
+			postings := []Posting{{Account: AccountPrepaid, Amount: amount}}
+			for _, sh := range shares {
+				if sh.ClientID == 0 {
+					return errf(ErrInvalid, "%s of booking %s was paid by nobody paydesk knows: refund that to the card, "+
+						"or split the refund among the clients yourself", env.Money(sh.Amount), b.ID)
+				}
+				postings = append(postings, Posting{Account: ClientAccount(sh.ClientID), Amount: -sh.Amount})
+			}
+			if len(shares) == 0 {
+				return fmt.Errorf("%w: booking %s has no payer to credit", ErrInvalid, b.ID)
 			}
 			op, _, err := s.postProviderOp(tx, env, deskKey(r.Key), Operation{
-				Kind: OpRefundToDeposit, Staff: a.Staff, ClientID: b.ClientID, BookingID: b.ID,
-				Comment: r.Reason,
-				Postings: []Posting{
-					{Account: AccountPrepaid, Amount: amount},
-					{Account: ClientAccount(b.ClientID), Amount: -amount},
-				},
+				Kind: OpRefundToDeposit, Staff: a.Staff, ClientID: shares[0].ClientID, BookingID: b.ID,
+				Comment: r.Reason, Postings: postings,
 			})
 			if err != nil {
 				return err
 			}
-			b.Refunded += amount
+			detail += "; to " + b.applySplit(shares, env.Money)
 			if b.Refunded >= b.Paid {
 				b.Status = BookingRefunded
 			}
@@ -144,7 +158,7 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 		}
 		changes = append(changes, Change{What: "booking", ClientID: b.ClientID})
 		return tx.AppendAudit(&AuditEntry{Time: now, Staff: a.Staff, Action: action,
-			Subject: "booking " + b.ID, Reason: r.Reason, Detail: fmt.Sprintf("amount %d key %s", amount, r.Key)})
+			Subject: "booking " + b.ID, Reason: r.Reason, Detail: detail})
 	})
 	if err != nil {
 		return Refund{}, err
@@ -181,7 +195,7 @@ func (s *Service) CompleteRefund(ctx context.Context, key, providerRef, status, 
 			if err != nil {
 				return err
 			}
-			op, _, err := s.postCardRefund(tx, env, defaultProvider, r.BookingID, providerRef, r.Amount,
+			op, _, err := s.postCardRefund(tx, env, defaultProvider, r.BookingID, "", providerRef, r.Amount,
 				firstNonEmpty(r.Reason, "card refund"))
 			if err != nil {
 				return err
@@ -250,7 +264,7 @@ type refundResult struct {
 // recordProviderRefund records one provider refund: a success posts once per
 // provider refund id; our Refund (matched by key, or by provider id) follows
 // the provider's status.
-func (s *Service) recordProviderRefund(tx Tx, env postEnv, provider, bookingID string, pr ProviderRefund) (refundResult, error) {
+func (s *Service) recordProviderRefund(tx Tx, env postEnv, provider, bookingID, paymentRef string, pr ProviderRefund) (refundResult, error) {
 	if pr.ID == "" {
 		return refundResult{}, fmt.Errorf("%w: refund without an id", ErrInvalid)
 	}
@@ -264,7 +278,7 @@ func (s *Service) recordProviderRefund(tx Tx, env postEnv, provider, bookingID s
 		if ours != nil && ours.Status == RefundSucceeded && ours.OperationID != 0 {
 			return refundResult{opID: ours.OperationID}, nil
 		}
-		op, posted, err := s.postCardRefund(tx, env, provider, bookingID, pr.ID, amount, "card refund")
+		op, posted, err := s.postCardRefund(tx, env, provider, bookingID, paymentRef, pr.ID, amount, "card refund")
 		if err != nil {
 			return refundResult{}, err
 		}
@@ -321,8 +335,9 @@ func findRefund(tx ReadTx, bookingID string, pr ProviderRefund) (*Refund, error)
 }
 
 // postCardRefund posts a card refund (prepaid +R, online -R) once per provider
-// refund id and counts it on the booking.
-func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, refundID string, amount int64, comment string) (Operation, bool, error) {
+// refund id and counts it on the booking, against the payment paymentRef
+// ("" or unknown: the latest, which is the one the refund executor refunds).
+func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymentRef, refundID string, amount int64, comment string) (Operation, bool, error) {
 	if amount <= 0 {
 		return Operation{}, false, fmt.Errorf("%w: refund %s amount %d", ErrInvalid, refundID, amount)
 	}
@@ -349,7 +364,7 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, refund
 	if err != nil || !posted {
 		return op, posted, err
 	}
-	b.Refunded += amount
+	b.countRefund(paymentRef, amount)
 	if b.Refunded > b.Paid && b.Flag == "" {
 		b.Flag = fmt.Sprintf("refunded %d of %d paid", b.Refunded, b.Paid)
 	}

@@ -21,6 +21,9 @@ const (
 	// RightCredit sets how far below zero a client's deposit may go: that is
 	// lending the business's money, so it is a manager's call, not the desk's.
 	RightCredit Right = "credit"
+	// RightQuit leaves the full-screen desk for the terminal it runs on: on
+	// a shared terminal that is the owner's shell, so not for everyone.
+	RightQuit Right = "quit"
 )
 
 // Description is the right in words, for "may not <description>".
@@ -56,6 +59,8 @@ func (r Right) Description() string {
 		return "cancel bookings"
 	case RightCredit:
 		return "set client credit limits"
+	case RightQuit:
+		return "quit the desk (ctrl+l locks it)"
 	}
 	return string(r)
 }
@@ -64,7 +69,7 @@ func (r Right) Description() string {
 func AllRights() []Right {
 	return []Right{RightTopUp, RightCheckout, RightCashOut, RightTransfer, RightPaidInOut, RightReverse,
 		RightRefund, RightCloseDay, RightPastTotals, RightExport, RightManageStaff, RightSettings,
-		RightClients, RightBookings, RightCredit}
+		RightClients, RightBookings, RightCredit, RightQuit}
 }
 
 // RoleRights is what one role may do, and which registers it may use
@@ -83,6 +88,9 @@ type Rights map[Role]RoleRights
 type Actor struct {
 	Staff string
 	Role  Role
+	// Session is the login this actor came from (see sessions.go); 0 for
+	// actors that are not a PIN login (the owner, the payment sync).
+	Session uint64
 }
 
 // SystemActor is the payment sync worker: it posts provider events.

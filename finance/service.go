@@ -15,6 +15,8 @@ type Service struct {
 	now    func() time.Time
 	rights Rights
 	hub    *hub
+	// sessions are the PIN logins open in this process (sessions.go).
+	sessions *sessions
 	// locations caches time.LoadLocation by zone name (read from Settings).
 	locs *locationCache
 
@@ -53,7 +55,7 @@ func WithPINCost(cost int) Option { return func(s *Service) { s.pinCost = cost }
 
 // NewService builds the service over a store.
 func NewService(st Store, opts ...Option) *Service {
-	s := &Service{store: st, now: time.Now, hub: newHub(), locs: newLocationCache(),
+	s := &Service{store: st, now: time.Now, hub: newHub(), sessions: newSessions(), locs: newLocationCache(),
 		maxPINTries: 5, lockout: 5 * time.Minute, pinCost: bcrypt.DefaultCost}
 	for _, o := range opts {
 		o(s)
@@ -169,7 +171,9 @@ type CheckReport struct {
 
 // Allowed reports whether the actor holds a right (for screens to hide what
 // they may not do; the service checks again on every call).
-func (s *Service) Allowed(a Actor, r Right) bool { return s.rights.allows(a.Role, r) }
+func (s *Service) Allowed(a Actor, r Right) bool {
+	return s.rights.allows(a.Role, r) && s.sessions.live(a)
+}
 
 // CanUseRegister reports whether the actor's role may use a register.
 func (s *Service) CanUseRegister(a Actor, register string) bool {
@@ -188,7 +192,8 @@ const ChangeMissed = "missed"
 
 // Change says what kind of thing changed, so screens refresh only what they show.
 type Change struct {
-	What      string      `json:"what"` // "operation", "client", "booking", "inbox", "staff", "settings", ChangeMissed
+	What      string      `json:"what"`            // "operation", "client", "booking", "inbox", "staff", "settings", ChangeMissed
+	Staff     string      `json:"staff,omitempty"` // a "staff" change: who was changed
 	Operation OperationID `json:"operation,omitempty"`
 	ClientID  ClientID    `json:"client_id,omitempty"`
 }

@@ -270,8 +270,7 @@ func (s *Service) DisableStaff(ctx context.Context, a Actor, name string) error 
 	if err != nil {
 		return err
 	}
-	s.publish(Change{What: "staff"})
-	return nil
+	return s.endSessions(ctx, a, name, "disabled")
 }
 
 // ResetPIN sets a new PIN and lifts any lockout.
@@ -301,8 +300,7 @@ func (s *Service) ResetPIN(ctx context.Context, a Actor, name, pin string) error
 	if err != nil {
 		return err
 	}
-	s.publish(Change{What: "staff"})
-	return nil
+	return s.endSessions(ctx, a, name, "PIN reset")
 }
 
 // StaffList lists everyone, without PIN hashes (no screen needs them).
@@ -393,6 +391,7 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 	if refused != nil {
 		return Actor{}, refused
 	}
+	actor.Session = s.sessions.start(actor.Staff)
 	return actor, nil
 }
 

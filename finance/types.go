@@ -171,10 +171,26 @@ type Booking struct {
 	Paid          int64         `json:"paid"`     // prepaid online so far
 	Refunded      int64         `json:"refunded"` // refunded (card or deposit) so far
 	Status        BookingStatus `json:"status"`
-	Flag          string        `json:"flag,omitempty"` // for an admin: e.g. partial prepayment of a group event
-	PaymentIntent string        `json:"payment_intent,omitempty"`
-	Created       time.Time     `json:"created"`
-	Updated       time.Time     `json:"updated"`
+	Flag          string        `json:"flag,omitempty"`           // for an admin: e.g. partial prepayment of a group event
+	PaymentIntent string        `json:"payment_intent,omitempty"` // the latest payment; Payers has them all
+	// Payers is every payment toward the booking, one per payment: a group
+	// event paid by several people lists each. Bookings stored before it
+	// have none; PayerList makes their one payer from the fields above.
+	Payers  []BookingPayer `json:"payers,omitempty"`
+	Created time.Time      `json:"created"`
+	Updated time.Time      `json:"updated"`
+}
+
+// BookingPayer is one payment toward a booking: through which provider
+// payment, by whom, how much, and how much of it has gone back (to the card
+// or to the payer's deposit). Refunds go back to the payers, never all to
+// one of them.
+type BookingPayer struct {
+	Provider   string   `json:"provider,omitempty"`
+	PaymentRef string   `json:"payment_ref,omitempty"` // the provider's payment id (pi_...)
+	ClientID   ClientID `json:"client_id,omitempty"`   // 0: the payment named no client paydesk could make
+	Amount     int64    `json:"amount"`
+	Refunded   int64    `json:"refunded,omitempty"`
 }
 
 // RefundStatus tracks a refund sent to the provider.

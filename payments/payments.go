@@ -15,7 +15,7 @@ import (
 )
 
 var (
-	// ErrBadSignature: a webhook's signature is missing, forged or too old.
+	// ErrBadSignature: a webhook's signature is missing, forged, too old or dated ahead.
 	ErrBadSignature = errors.New("webhook signature not valid")
 	// ErrUnsupported: the provider cannot do this (e.g. no API key configured).
 	ErrUnsupported = errors.New("not supported by this provider")

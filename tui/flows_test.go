@@ -574,3 +574,48 @@ func TestEveryScreenFitsTheTerminal(t *testing.T) {
 }
 
 func windowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// A group event paid by two people: the refund's confirm screen shows each
+// payer's share before y, and y posts those shares.
+func TestGroupRefundShowsEachPayersShare(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	for i, p := range []struct {
+		name, phone string
+		amount      int64
+	}{{"Anna Kovalenko", "+380671234567", 3000}, {"Bohdan Shevchuk", "+380671234568", 1000}} {
+		id := fmt.Sprintf("evt_%d", i)
+		ev := finance.ProviderEvent{ID: id, Provider: "stripe", Type: finance.EventPaymentSucceeded, RawType: "payment_intent.succeeded",
+			Created: testNow, Received: testNow, Status: finance.InboxPending, ObjectID: fmt.Sprintf("pi_%d", i), Amount: p.amount, Currency: "eur",
+			Metadata: map[string]string{"booking_id": "bk_g", "client_name": p.name, "client_phone": p.phone,
+				"service": "Yoga", "starts_at": "2025-03-20T10:00:00Z", "booking_total": "4000", "group_event": "true"}}
+		if _, err := b.svc.RecordEvent(ctx(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.svc.ApplyEvent(ctx(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.svc.CancelBooking(ctx(), owner, "bk_g", "closed"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, b, Deps{SyncConfigured: true}, 100, 30)
+	h.enter(owner)
+	h.press("3")
+	h.contains("bk_g", "Payers #1 €30.00, #2 €10.00")
+	h.press("R")
+	h.press("ctrl+u")
+	h.typ("20")
+	h.press("enter", "enter")
+	h.typ("closed")
+	h.press("enter")
+	h.contains("Refund €20.00 of booking bk_g to the deposits of its 2 payers?", "€15.00", "€5.00")
+	h.press("y")
+	h.contains("Refunded €20.00 of booking bk_g to the deposit.")
+	for id, want := range map[finance.ClientID]int64{1: 1500, 2: 500} {
+		v, err := b.svc.ClientView(ctx(), id, finance.Page{Limit: 1})
+		if err != nil || v.Balance != want {
+			t.Errorf("client %d owed %d (%v), want %d", id, v.Balance, err, want)
+		}
+	}
+}

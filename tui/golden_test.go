@@ -117,6 +117,31 @@ func TestGoldenScreens(t *testing.T) {
 			g(h, "audit")
 			h.press("?")
 			g(h, "help")
+
+			// Closing the day: the Z-report, the drawer count, its reason,
+			// the confirmation, the day marked closed.
+			h.press("esc", "4")
+			h.press("z")
+			g(h, "finance_zreport")
+			h.press("esc", "C")
+			h.press("tab", "tab", "tab")
+			h.typ("1") // €100 + €50 + €20 + €5: €175 of €180
+			h.press("tab")
+			h.typ("1")
+			h.press("tab")
+			h.typ("1")
+			h.press("tab", "tab")
+			h.typ("1")
+			g(h, "finance_close_count")
+			h.press("enter")
+			h.typ("change given twice")
+			g(h, "finance_close_form")
+			h.press("enter", "enter", "right", "enter")
+			g(h, "finance_close_confirm")
+			h.press("y")
+			g(h, "finance_closed")
+			h.press("z")
+			g(h, "finance_zreport_closed")
 		})
 	}
 }

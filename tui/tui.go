@@ -61,8 +61,16 @@ type Deps struct {
 	// before a later step failed) are shown too.
 	Demo func(ctx context.Context) (notes []string, err error)
 	// Staff is who this terminal belongs to (an SSH key's staff member),
-	// preselected on the PIN screen; the PIN is still asked.
-	Staff string
+	// preselected on the PIN screen; the PIN is still asked. With StaffOnly
+	// nobody else may log in here (the key is bound to that person).
+	Staff     string
+	StaffOnly bool
+	// Detachable: leaving ends only this session, not a program whose
+	// terminal is a shell (an SSH desk). Then ctrl+c on the PIN screen
+	// disconnects and quitting needs no right. A local desk is never
+	// detachable: its PIN screen cannot be left, and quitting to the shell
+	// needs the quit right.
+	Detachable bool
 }
 
 // New builds the root model for one terminal.
@@ -119,6 +127,7 @@ type Model struct {
 	unsub      func()
 	stats      finance.InboxStats
 	statsErr   error
+	openDay    finance.Date // a day left open past its end, for the header
 	lastInput  time.Time
 	ticking    bool
 	spinActive bool
@@ -148,6 +157,10 @@ type (
 	statsMsg  struct {
 		stats finance.InboxStats
 		err   error
+	}
+	openDayMsg struct {
+		day finance.Date
+		err error
 	}
 )
 
@@ -257,7 +270,19 @@ func (m *Model) loadStats() tea.Cmd {
 	}
 }
 
+// loadOpenDay asks whether a day before today was left open.
+func (m *Model) loadOpenDay() tea.Cmd {
+	b, c := m.base.Backend, m.base
+	return func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		d, err := b.OpenPastDay(ctx)
+		return openDayMsg{day: d, err: err}
+	}
+}
+
 func (m *Model) quit() tea.Cmd {
+	m.logout()
 	if m.unsub != nil {
 		m.unsub()
 		m.unsub = nil
@@ -342,6 +367,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.sub != nil {
 			cmds = append(cmds, m.waitChange())
 		}
+		if w := msg.change.What; w == "staff" || w == finance.ChangeMissed {
+			// At once, not after the refresh gathering: a login ended by an
+			// admin must not post another thing.
+			cmds = append(cmds, m.checkSession())
+		}
 		m.changed = msg.change
 		if w := msg.change.What; w == "inbox" || w == finance.ChangeMissed {
 			m.statsStale = true
@@ -358,13 +388,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.loadStats())
 		}
 		if m.state == stateMain {
-			cmds = append(cmds, m.activePage().Update(common.ChangedMsg{Change: m.changed}))
+			cmds = append(cmds, m.activePage().Update(common.ChangedMsg{Change: m.changed}), m.loadOpenDay())
 		}
 		return m, tea.Batch(cmds...)
 	case subEndMsg:
 		return m, nil
 	case statsMsg:
 		m.stats, m.statsErr = msg.stats, msg.err
+		return m, nil
+	case openDayMsg:
+		if msg.err == nil {
+			m.openDay = msg.day
+		}
 		return m, nil
 	case common.OpenCheckoutMsg:
 		if i := m.tabIndex(common.TabCheckout); i >= 0 {
@@ -426,13 +461,22 @@ func (m *Model) applySettings(st finance.Settings, loc *time.Location) {
 // lock drops the main screens and shows the PIN screen.
 func (m *Model) lock(reason string) tea.Cmd {
 	prefer := m.c.Actor.Staff
-	if prefer == "" {
+	if prefer == "" || m.deps.StaffOnly {
 		prefer = m.deps.Staff
 	}
+	m.logout()
 	m.state = stateLogin
 	m.tabs, m.full = nil, false
 	m.c = m.base
-	m.login = login.New(m.base, prefer, reason)
+	var o login.Options
+	if m.deps.StaffOnly {
+		o.Only = m.deps.Staff
+	}
+	if m.deps.Detachable {
+		leave := key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "disconnect"))
+		o.Leave = &leave
+	}
+	m.login = login.New(m.base, prefer, reason, o)
 	m.resizePages()
 	return tea.Batch(m.login.Init(), m.loadStats())
 }
@@ -461,7 +505,7 @@ func (m *Model) enter(a finance.Actor) tea.Cmd {
 	}
 	m.resizePages()
 	m.active = 0
-	return tea.Batch(m.activePage().Update(common.ActivatedMsg{}), m.loadStats())
+	return tea.Batch(m.activePage().Update(common.ActivatedMsg{}), m.loadStats(), m.loadOpenDay())
 }
 
 func (m *Model) tabIndex(t common.Tab) int {
@@ -488,10 +532,44 @@ func (m *Model) activate(i int) tea.Cmd {
 	return m.tabs[i].page.Update(common.ActivatedMsg{})
 }
 
+// logout ends the login of whoever is at the desk, if anyone.
+func (m *Model) logout() {
+	if m.state == stateMain && m.c.Actor.Staff != "" && m.base.Backend != nil {
+		m.base.Backend.Logout(m.c.Actor)
+	}
+}
+
+// tryQuit leaves the desk if the person at it may: on a local terminal
+// quitting hands the shell over, so it takes the quit right.
+func (m *Model) tryQuit() tea.Cmd {
+	a := m.c.Actor
+	if m.deps.Detachable || m.base.Backend.Allowed(a, finance.RightQuit) {
+		return m.quit()
+	}
+	return common.Status(common.StatusError, "%s (%s) may not quit the desk; ctrl+l locks it.", a.Staff, a.Role)
+}
+
+// checkSession locks the desk when the person at it was disabled, given a
+// new PIN or another role since they logged in (by another desk, an admin
+// here, or the CLI through serve). The service refuses that login anyway;
+// this takes its screens away.
+func (m *Model) checkSession() tea.Cmd {
+	if m.state != stateMain || m.base.Backend.SessionLive(m.c.Actor) {
+		return nil
+	}
+	who := m.c.Actor.Staff
+	return tea.Batch(m.lock(fmt.Sprintf("%s's login was ended: an admin disabled them, reset their PIN or changed their role.", who)),
+		common.Status(common.StatusError, "%s was logged out by a staff change.", who))
+}
+
 func (m *Model) onTick(t time.Time) tea.Cmd {
 	var cmds []tea.Cmd
 	if !m.base.Static {
 		cmds = append(cmds, m.tick())
+	}
+	// Every tick too, in case the change was missed.
+	if cmd := m.checkSession(); cmd != nil {
+		return tea.Batch(append(cmds, cmd)...)
 	}
 	if m.state == stateMain && m.deps.IdleLock > 0 && t.Sub(m.lastInput) >= m.deps.IdleLock {
 		cmds = append(cmds, m.lock(fmt.Sprintf("Locked after %s without a key press.", m.deps.IdleLock)))
@@ -499,27 +577,39 @@ func (m *Model) onTick(t time.Time) tea.Cmd {
 	if t.Second()%15 == 0 {
 		cmds = append(cmds, m.loadStats())
 	}
+	if m.state == stateMain && t.Second() == 0 {
+		cmds = append(cmds, m.loadOpenDay()) // a day ends at midnight, not on a change
+	}
 	return tea.Batch(cmds...)
 }
 
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.base.Keys
-	if key.Matches(msg, k.ForceQuit) {
-		return m.quit()
-	}
 	switch m.state {
 	case stateFatal, stateLoading:
-		if key.Matches(msg, k.Quit) || msg.String() == "esc" {
+		if key.Matches(msg, k.Quit, k.ForceQuit) || msg.String() == "esc" {
 			return m.quit()
 		}
 		return nil
 	case stateSetup:
-		return m.setup.Update(msg)
-	case stateLogin:
-		if msg.String() == "esc" || msg.String() == "q" {
+		// Nobody exists yet to protect the desk from: whoever started it
+		// may leave.
+		if key.Matches(msg, k.ForceQuit) {
 			return m.quit()
 		}
+		return m.setup.Update(msg)
+	case stateLogin:
+		// The lock: no key leads to the terminal underneath, only a PIN.
+		if key.Matches(msg, k.ForceQuit) {
+			if m.deps.Detachable {
+				return m.quit()
+			}
+			return common.Status(common.StatusInfo, "The desk is locked: pick yourself and type your PIN.")
+		}
 		return m.login.Update(msg)
+	}
+	if key.Matches(msg, k.ForceQuit) {
+		return m.tryQuit()
 	}
 	if m.full {
 		m.full = false
@@ -533,7 +623,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	if !page.Capturing() {
 		switch {
 		case key.Matches(msg, k.Quit):
-			return m.quit()
+			return m.tryQuit()
 		case key.Matches(msg, k.Help):
 			m.full = true
 			return nil
@@ -553,8 +643,12 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) View() string {
 	w, h := m.width, m.height
 	if w < minWidth || h < minHeight {
-		return fit(fmt.Sprintf("paydesk needs at least %d×%d; this terminal is %d×%d.\nMake the window larger (ctrl+c quits).",
-			minWidth, minHeight, w, h), w, h)
+		hint := " (ctrl+c quits)"
+		if m.state == stateLogin && !m.deps.Detachable {
+			hint = ""
+		}
+		return fit(fmt.Sprintf("paydesk needs at least %d×%d; this terminal is %d×%d.\nMake the window larger%s.",
+			minWidth, minHeight, w, h, hint), w, h)
 	}
 	s := m.base.Styles
 	var content string
@@ -601,6 +695,9 @@ func (m *Model) frameKeys(page common.Component) []key.Binding {
 	if page.Capturing() {
 		return nil
 	}
+	if !m.deps.Detachable && !m.base.Backend.Allowed(m.c.Actor, finance.RightQuit) {
+		return []key.Binding{k.Help, k.Lock}
+	}
 	return []key.Binding{k.Help, k.Quit}
 }
 
@@ -638,6 +735,9 @@ func (m *Model) header() string {
 		info.Staff += " (" + string(m.c.Actor.Role) + ")"
 	}
 	info.Sync, info.SyncBad, info.SyncOff = m.syncBadge(now)
+	if m.openDay != "" && m.state == stateMain {
+		info.Notice = string(m.openDay) + " not closed"
+	}
 	if info.Date == "" {
 		info.Date = "setup"
 		info.Clock = m.deps.Version

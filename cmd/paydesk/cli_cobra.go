@@ -241,8 +241,12 @@ func (l *cmdline) start(cmd *command, args []string) int {
 	a := &app{cfg: cfg, stdin: l.stdin, stdout: l.stdout, stderr: l.stderr, log: logger,
 		actor: finance.OwnerActor(osUser()), version: versionString(), args: l.forwardArgs(cmd, args),
 		as: strings.TrimSpace(l.as)}
+	a.kiosk = cfg.Kiosk
 	if l.shared != nil {
 		a.db, a.svc, a.inServer = l.shared.db, l.shared.svc, true
+		// The forwarded command line may name its own --config; serve's
+		// kiosk setting is what counts.
+		a.kiosk = a.kiosk || l.shared.kiosk
 	}
 	defer a.close()
 	if cmd == nil && a.inServer {

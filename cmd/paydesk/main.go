@@ -23,6 +23,7 @@ import (
 
 	"github.com/paydesk/paydesk/config"
 	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/internal/logfile"
 	"github.com/paydesk/paydesk/store"
 )
 
@@ -118,6 +119,7 @@ type app struct {
 	args     []string // the whole command line, to forward it to `paydesk serve`
 	as       string   // --as: act as this staff member, after their PIN
 	inServer bool     // running inside `paydesk serve` for another process
+	kiosk    bool     // no command acts as the owner (config [desk] kiosk; serve's own when inServer)
 }
 
 // run is the whole CLI: global flags, config, one command, an exit code.
@@ -138,6 +140,10 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 // maps its outcome to an exit code.
 func (a *app) execute(ctx context.Context, cmd command, args []string) int {
 	a.log.Info("command", "name", cmd.name, "db", a.cfg.DB, "in_server", a.inServer)
+	if err := a.ownerRefused(cmd, args); err != nil {
+		a.log.Warn("command refused", "name", cmd.name, "err", err)
+		return a.exit(err, &cmd)
+	}
 	if cmd.name == "serve" && a.inServer {
 		fmt.Fprintln(a.stderr, "paydesk: paydesk serve is already running on this database")
 		return exitRefused
@@ -272,14 +278,15 @@ commands:
 }
 
 // openLog sends log/slog to the log file, never to the terminal the TUI
-// owns. If the file can't be opened, logging is off and stderr says why once.
+// owns; it rotates by size (log_max_size_mb, log_max_files). If the file
+// can't be opened, logging is off and stderr says why once.
 func openLog(cfg *config.Config, stderr io.Writer) (*slog.Logger, func()) {
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if err := os.MkdirAll(filepath.Dir(cfg.LogFile), 0o700); err != nil {
 		fmt.Fprintf(stderr, "paydesk: warning: no log: %v\n", err)
 		return discard, func() {}
 	}
-	f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := logfile.Open(cfg.LogFile, int64(cfg.LogMaxSizeMB)<<20, cfg.LogMaxFiles)
 	if err != nil {
 		fmt.Fprintf(stderr, "paydesk: warning: no log: %v\n", err)
 		return discard, func() {}

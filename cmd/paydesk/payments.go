@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +29,7 @@ import (
 // Usage lines too long for a row of the command table in main.go.
 const (
 	usageBookingList = "[--status S] [--refund-due] [--client ID] [--limit N] [--json]"
-	usageRefund      = "BOOKING [--amount A] [--to-deposit] --reason TEXT [--key K] [--json]"
+	usageRefund      = "BOOKING [--amount A] [--to-deposit [--split CLIENT=AMOUNT ...]] --reason TEXT [--key K] [--json]"
 )
 
 // stripeAPIURLEnv points the Stripe client somewhere other than
@@ -62,8 +63,18 @@ type bookingJSON struct {
 	RefundLeft    int64                 `json:"refund_left"` // paid - refunded - refunds in flight
 	Flag          string                `json:"flag"`
 	PaymentIntent string                `json:"payment_intent"`
+	Payers        []payerJSON           `json:"payers"`
 	Created       time.Time             `json:"created"`
 	Updated       time.Time             `json:"updated"`
+}
+
+type payerJSON struct {
+	ClientID     finance.ClientID `json:"client_id"`
+	PaymentRef   string           `json:"payment_ref"`
+	Amount       int64            `json:"amount"`
+	AmountText   string           `json:"amount_text"`
+	Refunded     int64            `json:"refunded"`
+	RefundedText string           `json:"refunded_text"`
 }
 
 type refundJSON struct {
@@ -90,7 +101,16 @@ func (v view) booking(b finance.Booking, refunds []finance.Refund) bookingJSON {
 	return bookingJSON{ID: b.ID, ClientID: b.ClientID, Service: b.Service, StartsAt: b.StartsAt, GroupEvent: b.GroupEvent,
 		Status: b.Status, Total: b.Total, TotalText: v.f.Format(b.Total), Paid: b.Paid, PaidText: v.f.Format(b.Paid),
 		Refunded: b.Refunded, RefundedText: v.f.Format(b.Refunded), RefundLeft: max(finance.RefundLeft(b, refunds), 0),
-		Flag: b.Flag, PaymentIntent: b.PaymentIntent, Created: b.Created, Updated: b.Updated}
+		Flag: b.Flag, PaymentIntent: b.PaymentIntent, Payers: v.payers(b), Created: b.Created, Updated: b.Updated}
+}
+
+func (v view) payers(b finance.Booking) []payerJSON {
+	out := []payerJSON{}
+	for _, p := range b.PayerList() {
+		out = append(out, payerJSON{ClientID: p.ClientID, PaymentRef: p.PaymentRef, Amount: p.Amount,
+			AmountText: v.f.Format(p.Amount), Refunded: p.Refunded, RefundedText: v.f.Format(p.Refunded)})
+	}
+	return out
 }
 
 func (v view) refund(r finance.Refund) refundJSON {
@@ -215,6 +235,16 @@ func cmdBookingShow(ctx context.Context, a *app, args []string) error {
 	if b.Flag != "" {
 		fmt.Fprintf(w, "flag      %s\n", b.Flag)
 	}
+	if len(out.Payers) > 0 {
+		fmt.Fprintln(w, "\npayers:")
+		t := newTable(w, "CLIENT", "PAYMENT", "PAID", "REFUNDED")
+		for _, p := range out.Payers {
+			t.row(strconv.FormatUint(uint64(p.ClientID), 10), p.PaymentRef, p.AmountText, p.RefundedText)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
 	if len(out.Refunds) > 0 {
 		fmt.Fprintln(w, "\nrefunds:")
 		t := newTable(w, "KEY", "STATUS", "AMOUNT", "REF", "REASON", "ERROR")
@@ -273,7 +303,9 @@ func cmdBookingCancel(ctx context.Context, a *app, args []string) error {
 func cmdRefund(ctx context.Context, a *app, args []string) error {
 	fs := newFlags("refund")
 	amt := fs.String("amount", "", "amount to refund (default: everything left)")
-	toDeposit := fs.Bool("to-deposit", false, "credit the client's deposit instead of the card")
+	toDeposit := fs.Bool("to-deposit", false, "credit the payers' deposits instead of the card (each in proportion to what they paid)")
+	var split splitFlag
+	fs.Var(&split, "split", "CLIENT=AMOUNT, repeatable, with --to-deposit: who gets what back instead of in proportion")
 	reason := fs.String("reason", "", "why (required)")
 	key := fs.String("key", "", "idempotency key (default: derived from the booking, amount, destination and reason, so repeating the command refunds once)")
 	asJSON := fs.Bool("json", false, "print the refund as JSON")
@@ -294,9 +326,28 @@ func cmdRefund(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
+	var shares []finance.PayerShare
+	if len(split) > 0 && !*toDeposit {
+		return usagef(fs, "--split divides a refund to deposit: add --to-deposit")
+	}
+	for _, p := range split {
+		c, amt, _ := strings.Cut(p, "=")
+		id, err := parseClientID(c)
+		if err != nil {
+			return err
+		}
+		sn, err := amount(st, "split "+c, amt, false)
+		if err != nil {
+			return err
+		}
+		shares = append(shares, finance.PayerShare{ClientID: id, Amount: sn})
+	}
 	k := *key
 	if k == "" {
 		k = refundKey(pos[0], n, *toDeposit, *reason)
+		if len(split) > 0 {
+			k = refundKey(pos[0], n, *toDeposit, *reason+"\x00"+split.String())
+		}
 	}
 	var worker *payments.Worker
 	if !*toDeposit {
@@ -312,7 +363,7 @@ func cmdRefund(ctx context.Context, a *app, args []string) error {
 		worker = payments.NewWorker(svc, prov, payments.Options{Logger: a.log})
 	}
 	r, err := svc.StartRefund(ctx, a.actor, finance.RefundRequest{Key: k, BookingID: pos[0], Amount: n,
-		ToDeposit: *toDeposit, Reason: *reason})
+		ToDeposit: *toDeposit, Reason: *reason, Split: shares})
 	if err != nil {
 		return err
 	}
@@ -343,6 +394,21 @@ func cmdRefund(ctx context.Context, a *app, args []string) error {
 	if r.Status == finance.RefundFailed {
 		return fmt.Errorf("%w: refund %s failed: %s; to try again, give a new --key", finance.ErrConflict, r.Key, r.Error)
 	}
+	return nil
+}
+
+// splitFlag is --split CLIENT=AMOUNT, repeatable.
+type splitFlag []string
+
+func (p *splitFlag) String() string { return strings.Join(*p, ",") }
+
+// Type names the value in help and completion, as the usage lines write it.
+func (p *splitFlag) Type() string { return "value" }
+func (p *splitFlag) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("want CLIENT=AMOUNT, got %q", v)
+	}
+	*p = append(*p, v)
 	return nil
 }
 

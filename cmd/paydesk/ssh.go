@@ -29,8 +29,9 @@ import (
 // sshCommands are the rows ssh.go adds to the command table.
 func sshCommands() []command {
 	return []command{
-		{"ssh-key add", "--staff NAME KEYFILE|-", "let an SSH key connect to `paydesk serve` (the desk still asks the PIN)", cmdSSHKeyAdd},
+		{"ssh-key add", "--staff NAME KEYFILE|-", "let an SSH key connect to `paydesk serve` as NAME (the desk still asks the PIN)", cmdSSHKeyAdd},
 		{"ssh-key list", "[--json]", "list the SSH keys that may connect, with their staff", cmdSSHKeyList},
+		{"ssh-key remove", "(FINGERPRINT | --staff NAME)", "stop an SSH key (or all of a person's) from connecting; its open desks are closed", cmdSSHKeyRemove},
 	}
 }
 
@@ -110,6 +111,52 @@ func readKeyFile(stdin io.Reader, path string) ([]byte, error) {
 	return data, nil
 }
 
+func cmdSSHKeyRemove(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("ssh-key remove")
+	staff := fs.String("staff", "", "remove every key of this staff member")
+	pos, err := parse(fs, args, 0, 1)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(*staff)
+	if (len(pos) == 1) == (name != "") {
+		return usagef(fs, "give a key's fingerprint (see `paydesk ssh-key list`) or --staff NAME")
+	}
+	svc, _, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	if !svc.Allowed(a.actor, finance.RightManageStaff) {
+		return &finance.RightError{Staff: a.actor.Staff, Role: a.actor.Role, Right: finance.RightManageStaff}
+	}
+	removed, err := deskserver.RemoveAuthorizedKeys(a.cfg.AuthorizedKeys, func(k deskserver.AuthorizedKey) bool {
+		if name != "" {
+			return k.Staff == name
+		}
+		return gossh.FingerprintSHA256(k.Key) == strings.TrimSpace(pos[0])
+	})
+	if err != nil {
+		return err
+	}
+	if len(removed) == 0 {
+		what := "no key for " + name
+		if name == "" {
+			what = "no key with fingerprint " + strings.TrimSpace(pos[0])
+		}
+		return fmt.Errorf("%w: %s in %s (see `paydesk ssh-key list`)", finance.ErrNotFound, what, a.cfg.AuthorizedKeys)
+	}
+	for _, k := range removed {
+		fp := gossh.FingerprintSHA256(k.Key)
+		if err := svc.RecordAudit(ctx, a.actor, "ssh_key_remove", "staff "+k.Staff, fp); err != nil {
+			a.log.Warn("audit ssh key", "err", err)
+		}
+		if _, err := fmt.Fprintf(a.stdout, "key %s of %s removed\n", fp, k.Staff); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type sshKeyJSON struct {
 	Staff       string `json:"staff"`
 	Type        string `json:"type"`
@@ -174,8 +221,9 @@ func sshHint(addr, user string) string {
 // sharedBooks is the database `paydesk serve` holds, lent to commands that
 // other paydesk processes run through the socket.
 type sharedBooks struct {
-	db  *store.DB
-	svc *finance.Service
+	db    *store.DB
+	svc   *finance.Service
+	kiosk bool // serve's config: commands from other processes need --as too
 }
 
 // refunderFunc adapts a function to tui.Refunder.
@@ -195,7 +243,7 @@ func (a *app) startDesks(ctx context.Context, refund func(ctx context.Context, k
 	if refund != nil {
 		refunder = refunderFunc(refund)
 	}
-	shared := &sharedBooks{db: a.db, svc: a.svc}
+	shared := &sharedBooks{db: a.db, svc: a.svc, kiosk: a.cfg.Kiosk}
 	sock, err := deskserver.ListenSocket(deskserver.SocketPath(a.cfg.DB), shared.dispatch,
 		deskserver.WithSocketLogger(a.log.With("part", "socket")))
 	if err != nil {
@@ -208,6 +256,8 @@ func (a *app) startDesks(ctx context.Context, refund func(ctx context.Context, k
 			Addr:               a.cfg.SSHAddr,
 			HostKeyPath:        filepath.Join(filepath.Dir(a.cfg.DB), hostKeyFile),
 			AuthorizedKeysPath: a.cfg.AuthorizedKeys,
+			HandshakeTimeout:   a.cfg.SSHHandshakeTimeout,
+			MaxUnauthenticated: a.cfg.SSHMaxUnauthenticated,
 			NewModel:           a.deskModel(shared.svc, refunder),
 			CheckStaff:         func(ctx context.Context, name string) error { return staffMayConnect(ctx, shared.svc, name) },
 			Logger:             a.log.With("part", "ssh"),
@@ -262,6 +312,8 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 			Ctx:            s.Context,
 			SetupDefaults:  setup,
 			Staff:          s.Staff,
+			StaffOnly:      a.cfg.SSHBindKeys,
+			Detachable:     true,
 		}), nil
 	}
 }

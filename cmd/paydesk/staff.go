@@ -23,8 +23,10 @@ func staffCommands() []command {
 	return []command{
 		{"staff add", "--name NAME --role desk|manager|admin", "add a staff member (PIN asked, or one line on stdin)", cmdStaffAdd},
 		{"staff list", "[--json]", "list staff with role and status", cmdStaffList},
-		{"staff disable", "NAME", "stop a staff member from logging in", cmdStaffDisable},
-		{"staff reset-pin", "NAME", "set a new PIN for a staff member (and lift a lockout)", cmdStaffResetPIN},
+		{"staff disable", "NAME", "stop a staff member from logging in (their open logins end at once)", cmdStaffDisable},
+		{"staff enable", "NAME", "let a disabled staff member log in again", cmdStaffEnable},
+		{"staff set-role", "NAME --role desk|manager|admin", "give a staff member another role (their open logins end at once)", cmdStaffSetRole},
+		{"staff reset-pin", "NAME", "set a new PIN for a staff member, lift a lockout, end their open logins", cmdStaffResetPIN},
 		{"audit", "[--since YYYY-MM-DD] [--limit N] [--json]", "who did what: operations, logins, staff and settings changes", cmdAudit},
 	}
 }
@@ -145,6 +147,48 @@ func cmdStaffDisable(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	_, err = fmt.Fprintf(a.stdout, "%s can no longer log in\n", strings.TrimSpace(pos[0]))
+	return err
+}
+
+func cmdStaffEnable(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("staff enable")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	svc, _, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	if err := svc.EnableStaff(ctx, a.actor, pos[0]); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.stdout, "%s can log in again\n", strings.TrimSpace(pos[0]))
+	return err
+}
+
+func cmdStaffSetRole(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("staff set-role")
+	role := fs.String("role", "", "desk, manager or admin (required)")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := required(fs, "role"); err != nil {
+		return err
+	}
+	r, err := parseRole(*role)
+	if err != nil {
+		return err
+	}
+	svc, _, err := a.books(ctx)
+	if err != nil {
+		return err
+	}
+	if err := svc.SetRole(ctx, a.actor, pos[0], r); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.stdout, "%s is now %s\n", strings.TrimSpace(pos[0]), r)
 	return err
 }
 
@@ -380,13 +424,33 @@ func readLine(r io.Reader, max int) (string, error) {
 // is asked after the database opens, so a locked database is forwarded to
 // `paydesk serve` before anyone types a PIN that would be asked again there.
 func (a *app) runAs(ctx context.Context, cmd command, args []string) error {
-	if a.as != "" && !helpAsked(args) {
-		if err := a.loginAs(ctx, a.as); err != nil {
-			return err
-		}
+	if a.as == "" || helpAsked(args) {
+		return cmd.run(ctx, a, args)
 	}
+	if err := a.loginAs(ctx, a.as); err != nil {
+		return err
+	}
+	defer a.svc.Logout(a.actor)
 	return cmd.run(ctx, a, args)
 }
+
+// ownerRefused is errKiosk when kiosk mode refuses to run cmd as the owner
+// (no --as): checked before the command is forwarded to serve, and again
+// inside serve, with serve's own setting.
+func (a *app) ownerRefused(cmd command, args []string) error {
+	if a.kiosk && a.as == "" && !kioskFree[cmd.name] && !helpAsked(args) {
+		return errKiosk
+	}
+	return nil
+}
+
+// kioskFree are the commands kiosk mode runs without --as: they act as
+// nobody (serve holds the file for the desks; init and demo refuse books
+// that hold anything).
+var kioskFree = map[string]bool{"serve": true, "init": true, "demo": true}
+
+var errKiosk = fmt.Errorf("%w: kiosk mode: this terminal is shared, so a command needs --as NAME and that person's PIN "+
+	"(paydesk --as NAME COMMAND ...)", finance.ErrForbidden)
 
 func helpAsked(args []string) bool {
 	for _, a := range args {

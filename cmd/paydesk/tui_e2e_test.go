@@ -74,8 +74,9 @@ func (m *tmuxDesk) waitFor(want ...string) string {
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // TestTUIEndToEnd runs first-run setup, a new client, a top-up, a
-// partial-balance checkout and a reversal through the real binary's screen,
-// then checks the Finance tab against `paydesk totals --json`.
+// partial-balance checkout, a reversal and the day's close (the drawer
+// counted short) through the real binary's screen, then checks the Finance
+// tab against `paydesk totals --json` and the seal with `paydesk verify`.
 func TestTUIEndToEnd(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed (apt-get install tmux; .ci/run installs it): skipping the TUI end-to-end test")
@@ -106,6 +107,19 @@ func TestTUIEndToEnd(t *testing.T) {
 	m.text("1234")
 	m.keys("Enter", "Enter") // demo data: no
 	m.waitFor("Studio Mila is set up", "Owner (admin)", "No clients yet")
+
+	// The lock screen cannot be left for the shell: esc, q and ctrl+c do
+	// nothing there; the PIN opens the desk again.
+	m.keys("C-l")
+	m.waitFor("Who are you?", "Switch user")
+	m.keys("Escape", "q", "C-c", "C-d")
+	m.waitFor("The desk is locked")
+	if _, err := m.tmux("has-session", "-t", m.name); err != nil {
+		t.Fatal("paydesk quit from the lock screen")
+	}
+	m.text("1234")
+	m.keys("Enter")
+	m.waitFor("Owner (admin)", "No clients yet")
 
 	// New client.
 	m.keys("n")
@@ -161,18 +175,41 @@ func TestTUIEndToEnd(t *testing.T) {
 	// Finance: today's cash drawer: in 100 + 50, out 50 (the reversal).
 	m.keys("4")
 	fin := m.waitFor("Finance ·", "(today)", "Cash drawer", "All registers")
-	shown := map[string][]string{}
-	for _, line := range strings.Split(fin, "\n") {
-		for _, reg := range []string{"Cash drawer", "Card terminal", "Stripe", "Bank"} {
-			trimmed := strings.TrimLeft(line, "> ")
-			if _, seen := shown[reg]; !seen && strings.HasPrefix(trimmed, reg+" ") {
-				shown[reg] = strings.Fields(strings.TrimPrefix(trimmed, reg))
+	rows := func(screen string) map[string][]string {
+		shown := map[string][]string{}
+		for _, line := range strings.Split(screen, "\n") {
+			for _, reg := range []string{"Cash drawer", "Card terminal", "Stripe", "Bank"} {
+				trimmed := strings.TrimLeft(line, "> ")
+				if _, seen := shown[reg]; !seen && strings.HasPrefix(trimmed, reg+" ") {
+					shown[reg] = strings.Fields(strings.TrimPrefix(strings.TrimPrefix(trimmed, reg), " ✓"))
+				}
 			}
 		}
+		return shown
 	}
+	shown := rows(fin)
 	if got := shown["Cash drawer"]; strings.Join(got, " ") != "€0.00 €150.00 €50.00 €100.00" {
 		t.Fatalf("cash drawer row %v, want opening €0.00 in €150.00 out €50.00 closing €100.00:\n%s", got, fin)
 	}
+
+	// Close the day: count the drawer €1.50 short, give the reason, close
+	// every register, and read the Z-report.
+	m.keys("C")
+	m.waitFor("Close Cash drawer", "Counted total", "Expected €100.00")
+	m.text("98.50")
+	m.waitFor("counted €98.50", "short €1.50")
+	m.keys("Enter")
+	m.waitFor("Reason", "required: the drawer is short")
+	m.text("coin under the drawer")
+	m.keys("Enter", "Enter", "Right", "Enter")
+	m.waitFor("Close Cash drawer for", "Short by €1.50", "This seals the day")
+	m.keys("y")
+	fin = m.waitFor("Closed and sealed", "CLOSED · sealed", "Cash drawer ✓", "closed day")
+	shown = rows(fin)
+	m.keys("z")
+	m.waitFor("Z-report · Cash drawer", "closed by Owner", "short €1.50", "coin under the drawer", "over/short")
+	m.keys("Escape")
+	m.waitFor("CLOSED · sealed")
 
 	// Quit, then ask the CLI: the screen and `paydesk totals --json` agree.
 	m.keys("q")
@@ -208,11 +245,14 @@ func TestTUIEndToEnd(t *testing.T) {
 		if got := shown[r.Name]; strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%s: screen %v, totals --json %v", r.Name, got, want)
 		}
-		if r.Name == "Cash drawer" && (r.Opening != 0 || r.In != 15000 || r.Out != 5000 || r.Closing != 10000) {
+		if r.Name == "Cash drawer" && (r.Opening != 0 || r.In != 15000 || r.Out != 5150 || r.Closing != 9850) {
 			t.Errorf("cash drawer totals %+v", r)
 		}
 	}
-	if out := d.ok("check"); !strings.Contains(out, "ok") {
+	if out := d.ok("check"); !strings.Contains(out, "ok") || !strings.Contains(out, "1 sealed days") {
 		t.Fatalf("check: %s", out)
+	}
+	if out := d.ok("verify"); !strings.Contains(out, "verified 1 sealed days") {
+		t.Fatalf("verify: %s", out)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -44,6 +45,84 @@ func TestTypedKeyCannotTakeAPaymentsKey(t *testing.T) {
 	r := d.run("cashout", "--client", id, "--amount", "5", "--register", "cash", "--key", "stripe:pi_typed")
 	if r.code == 0 || !strings.Contains(r.err, `key "stripe:pi_typed" was already used for a top up`) {
 		t.Errorf("cash-out under a deposit's key: exit %d %q", r.code, r.err)
+	}
+	d.ok("check")
+}
+
+// Issue 20, cases 2 and 3 through the binary and the receiver: a group
+// event paid by three people lists its payers and a refund to deposit goes
+// back to each in proportion; a payment for a booking refunded in full is
+// refund due, listed so, and refund returns it.
+func TestGroupRefundPerPayerAndPaymentAfterRefund(t *testing.T) {
+	d := newDesk(t)
+	d.init()
+	s := serveWebhooks(t, d)
+	for i, p := range []struct {
+		name, phone string
+		amount      int64
+	}{{"Anna", "+380671110001", 3000}, {"Bohdan", "+380671110002", 2000}, {"Chrystia", "+380671110003", 4000}} {
+		evt, pi := fmt.Sprintf("evt_g%d", i), fmt.Sprintf("pi_g%d", i)
+		if code := s.post(paymentEvent(evt, pi, "bk_group", p.amount, p.name, p.phone, 9000, true)); code != http.StatusOK {
+			t.Fatalf("payment %d: HTTP %d", i, code)
+		}
+		s.waitDone(evt)
+	}
+	if code := s.post(paymentEvent("evt_l1", "pi_l1", "bk_late", 2500, "Dana", "+380671110004", 2500, false)); code != http.StatusOK {
+		t.Fatal(code)
+	}
+	s.waitDone("evt_l1")
+	d.ok("booking", "cancel", "bk_late")
+	d.ok("refund", "bk_late", "--to-deposit", "--reason", "sick")
+	if code := s.post(paymentEvent("evt_l2", "pi_l2", "bk_late", 2500, "Dana", "+380671110004", 2500, false)); code != http.StatusOK {
+		t.Fatal(code)
+	}
+	s.waitDone("evt_l2")
+	s.stop()
+
+	var show struct {
+		Payers []struct {
+			ClientID   uint64 `json:"client_id"`
+			PaymentRef string `json:"payment_ref"`
+			Amount     int64  `json:"amount"`
+		} `json:"payers"`
+	}
+	d.json(&show, "booking", "show", "bk_group")
+	if len(show.Payers) != 3 || show.Payers[2].PaymentRef != "pi_g2" || show.Payers[2].Amount != 4000 {
+		t.Fatalf("payers = %+v", show.Payers)
+	}
+	if out := d.ok("booking", "show", "bk_group"); !strings.Contains(out, "payers:") || !strings.Contains(out, "pi_g1") {
+		t.Errorf("booking show does not list the payers:\n%s", out)
+	}
+	d.ok("booking", "cancel", "bk_group")
+	d.ok("refund", "bk_group", "--to-deposit", "--amount", "45", "--reason", "half: studio flooded")
+	for i, want := range []int64{1500, 1000, 2000} {
+		var c clientOut
+		d.json(&c, "client", "show", fmt.Sprint(show.Payers[i].ClientID))
+		if c.Balance != want {
+			t.Errorf("payer %d (%s) owed %d, want %d", i, c.Name, c.Balance, want)
+		}
+	}
+	// The admin's own split of the rest.
+	r := d.run("refund", "bk_group", "--to-deposit", "--reason", "the rest", "--split", fmt.Sprint(show.Payers[0].ClientID, "=45"))
+	if r.code == 0 || !strings.Contains(r.err, "left on booking bk_group") {
+		t.Errorf("split over a payer's part: exit %d %q", r.code, r.err)
+	}
+	d.ok("refund", "bk_group", "--to-deposit", "--reason", "the rest",
+		"--split", fmt.Sprint(show.Payers[0].ClientID, "=15"), "--split", fmt.Sprint(show.Payers[1].ClientID, "=10"),
+		"--split", fmt.Sprint(show.Payers[2].ClientID, "=20"))
+
+	var due []struct {
+		ID   string `json:"id"`
+		Left int64  `json:"refund_left"`
+	}
+	d.json(&due, "booking", "list", "--refund-due")
+	if len(due) != 1 || due[0].ID != "bk_late" || due[0].Left != 2500 {
+		t.Fatalf("refund due = %+v", due)
+	}
+	d.ok("refund", "bk_late", "--to-deposit", "--reason", "paid after the refund")
+	d.json(&due, "booking", "list", "--refund-due")
+	if len(due) != 0 {
+		t.Errorf("still refund due: %+v", due)
 	}
 	d.ok("check")
 }

@@ -148,3 +148,60 @@ func AddAuthorizedKey(path string, key gossh.PublicKey, staff string) error {
 	}
 	return nil
 }
+
+// RemoveAuthorizedKeys drops the keys for which match is true and returns
+// them. Every other line (comments, lines paydesk cannot use) stays as it
+// was. The file is replaced whole (a temporary file renamed over it), so a
+// crash leaves the old file or the new one, never half of one.
+func RemoveAuthorizedKeys(path string, match func(AuthorizedKey) bool) ([]AuthorizedKey, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read authorized keys: %w", err)
+	}
+	keys, _, err := ReadAuthorizedKeys(path)
+	if err != nil {
+		return nil, err
+	}
+	drop := map[int]bool{}
+	var removed []AuthorizedKey
+	for _, k := range keys {
+		if match(k) {
+			drop[k.Line] = true
+			removed = append(removed, k)
+		}
+	}
+	if len(removed) == 0 {
+		return nil, nil
+	}
+	var out bytes.Buffer
+	for n, line := range bytes.SplitAfter(data, []byte("\n")) {
+		if !drop[n+1] {
+			out.Write(line)
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".authorized_keys-*")
+	if err != nil {
+		return nil, fmt.Errorf("write authorized keys: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // once renamed, there is nothing left to remove
+	if err := tmp.Chmod(0o600); err == nil {
+		_, err = tmp.Write(out.Bytes())
+		if err == nil {
+			err = tmp.Sync()
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+	}
+	if err != nil {
+		_ = tmp.Close()
+		return nil, fmt.Errorf("write authorized keys: %w", err)
+	}
+	return removed, nil
+}

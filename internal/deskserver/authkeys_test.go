@@ -89,3 +89,32 @@ func TestParsePublicKey(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoveAuthorizedKeysKeepsOtherLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "authorized_keys")
+	a, b := newSigner(t), newSigner(t)
+	line := func(s gossh.Signer, staff string) string {
+		return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey()))) + " " + staff
+	}
+	body := "# desks\n" + line(a, "Ann Lee") + "\nnot a key\n" + line(b, "Bohdan") + "\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := RemoveAuthorizedKeys(path, func(k AuthorizedKey) bool { return k.Staff == "Ann Lee" })
+	if err != nil || len(removed) != 1 || removed[0].Staff != "Ann Lee" {
+		t.Fatalf("removed %v, err %v", removed, err)
+	}
+	got, _ := os.ReadFile(path)
+	if want := "# desks\nnot a key\n" + line(b, "Bohdan") + "\n"; string(got) != want {
+		t.Fatalf("file\n%q\nwant\n%q", got, want)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+	if removed, err := RemoveAuthorizedKeys(path, func(AuthorizedKey) bool { return false }); err != nil || removed != nil {
+		t.Fatalf("nothing to remove: %v %v", removed, err)
+	}
+	if removed, err := RemoveAuthorizedKeys(filepath.Join(t.TempDir(), "none"), func(AuthorizedKey) bool { return true }); err != nil || removed != nil {
+		t.Fatalf("no file: %v %v", removed, err)
+	}
+}

@@ -34,6 +34,9 @@ const (
 	DefaultIdleTimeout = 30 * time.Minute
 	// DefaultMaxTimeout bounds a connection to a long working day.
 	DefaultMaxTimeout = 16 * time.Hour
+	// DefaultRecheck: a key removed or its person disabled ends the
+	// connections it opened within about this long.
+	DefaultRecheck = time.Second
 	// shutdownGrace is how long Serve waits for sessions to close after
 	// asking their programs to quit.
 	shutdownGrace = 5 * time.Second
@@ -69,7 +72,16 @@ type SSHConfig struct {
 	AuthorizedKeysPath string // required; "ssh-ed25519 AAAA... staff-name" lines
 	IdleTimeout        time.Duration
 	MaxTimeout         time.Duration
-	NewModel           ModelFunc
+	// HandshakeTimeout closes a connection that has not authenticated by
+	// then (default DefaultHandshakeTimeout); MaxUnauthenticated caps how
+	// many such connections may be open at once (DefaultMaxUnauthenticated).
+	HandshakeTimeout   time.Duration
+	MaxUnauthenticated int
+	// RecheckEvery is how often an open session's key is checked again
+	// (default DefaultRecheck): a key removed, or its staff member
+	// disabled, ends the connection.
+	RecheckEvery time.Duration
+	NewModel     ModelFunc
 	// CheckStaff, when set, is asked whether the staff member a key belongs
 	// to may connect (unknown or disabled staff are refused at the door).
 	CheckStaff func(ctx context.Context, staff string) error
@@ -78,9 +90,10 @@ type SSHConfig struct {
 
 // SSHServer serves one TUI per SSH session.
 type SSHServer struct {
-	cfg SSHConfig
-	log *slog.Logger
-	srv *ssh.Server
+	cfg  SSHConfig
+	log  *slog.Logger
+	srv  *ssh.Server
+	gate *gate
 
 	mu       sync.Mutex
 	programs map[ssh.Session]*tea.Program
@@ -106,6 +119,15 @@ func NewSSHServer(cfg SSHConfig) (*SSHServer, error) {
 	if cfg.MaxTimeout == 0 {
 		cfg.MaxTimeout = DefaultMaxTimeout
 	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.MaxUnauthenticated <= 0 {
+		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	if cfg.RecheckEvery <= 0 {
+		cfg.RecheckEvery = DefaultRecheck
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -114,10 +136,16 @@ func NewSSHServer(cfg SSHConfig) (*SSHServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SSHServer{cfg: cfg, log: log, programs: map[ssh.Session]*tea.Program{}, ended: make(chan struct{}, 1)}
+	s := &SSHServer{cfg: cfg, log: log, programs: map[ssh.Session]*tea.Program{}, ended: make(chan struct{}, 1),
+		gate: &gate{timeout: cfg.HandshakeTimeout, max: cfg.MaxUnauthenticated, log: log}}
 	srv, err := wish.NewServer(
 		wish.WithAddress(cfg.Addr),
 		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		func(srv *ssh.Server) error {
+			srv.ConnCallback = s.gate.admit
+			srv.ServerConfigCallback = s.gate.serverConfig
+			return nil
+		},
 		wish.WithPublicKeyAuth(s.publicKeyHandler),
 		wish.WithIdleTimeout(cfg.IdleTimeout),
 		wish.WithMaxTimeout(cfg.MaxTimeout),
@@ -247,8 +275,44 @@ func (s *SSHServer) authMiddleware(next ssh.Handler) ssh.Handler {
 			return
 		}
 		sess.Context().SetValue(staffKey{}, staff)
+		stop := s.watchKey(sess, staff)
+		defer stop()
 		next(sess)
 	}
+}
+
+// watchKey checks the session's key again every RecheckEvery and closes the
+// connection once the key may no longer log in: `paydesk ssh-key remove`,
+// or its staff member disabled. The desk's own screen locks for a staff
+// change already; this also takes the connection away.
+func (s *SSHServer) watchKey(sess ssh.Session, staff string) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(s.cfg.RecheckEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-sess.Context().Done():
+				return
+			case <-t.C:
+			}
+			if _, err := s.staffFor(sess.Context(), sess.PublicKey()); err != nil {
+				if errors.Is(err, context.Canceled) {
+					return
+				}
+				s.log.Warn("ssh connection closed: the key may no longer log in", "staff", staff,
+					"remote", sess.RemoteAddr().String(), "err", err)
+				_, _ = fmt.Fprint(sess.Stderr(), "\r\npaydesk: this key may no longer log in\r\n")
+				if c, ok := sess.Context().Value(ssh.ContextKeyConn).(interface{ Close() error }); ok {
+					_ = c.Close()
+				}
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 func (s *SSHServer) logMiddleware(next ssh.Handler) ssh.Handler {

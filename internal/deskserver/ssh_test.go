@@ -139,9 +139,17 @@ type testServer struct {
 	keysPath string
 	ledger   *ledger
 	stop     func()
+	srv      *SSHServer
 }
 
 func startSSH(t *testing.T, staffKeys map[string]gossh.Signer, check func(context.Context, string) error) *testServer {
+	t.Helper()
+	return startSSHWith(t, staffKeys, check, nil)
+}
+
+// startSSHWith is startSSH with the config adjusted by tune (nil: as is).
+func startSSHWith(t *testing.T, staffKeys map[string]gossh.Signer, check func(context.Context, string) error,
+	tune func(*SSHConfig)) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	keysPath := filepath.Join(dir, "authorized_keys")
@@ -151,7 +159,7 @@ func startSSH(t *testing.T, staffKeys map[string]gossh.Signer, check func(contex
 		}
 	}
 	l := newLedger()
-	srv, err := NewSSHServer(SSHConfig{
+	cfg := SSHConfig{
 		Addr:               "127.0.0.1:0",
 		HostKeyPath:        filepath.Join(dir, "host_ed25519"),
 		AuthorizedKeysPath: keysPath,
@@ -164,7 +172,11 @@ func startSSH(t *testing.T, staffKeys map[string]gossh.Signer, check func(contex
 			context.AfterFunc(s.Context, cancel)
 			return &deskModel{l: l, sess: s, changes: c, w: s.Width, h: s.Height}, nil
 		},
-	})
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	srv, err := NewSSHServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +197,7 @@ func startSSH(t *testing.T, staffKeys map[string]gossh.Signer, check func(contex
 		})
 	}
 	t.Cleanup(stop)
-	return &testServer{addr: ln.Addr().String(), keysPath: keysPath, ledger: l, stop: stop}
+	return &testServer{addr: ln.Addr().String(), keysPath: keysPath, ledger: l, stop: stop, srv: srv}
 }
 
 func newSigner(t *testing.T) gossh.Signer {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,7 +100,7 @@ func (p *Provider) needAPI() error {
 }
 
 // VerifyWebhook checks the Stripe-Signature header over the raw body (300 s
-// tolerance) and decodes the event. Events of other API versions are
+// tolerance, either way) and decodes the event. Events of other API versions are
 // accepted: only the needed fields are read, and Enrich re-fetches when in doubt.
 func (p *Provider) VerifyWebhook(body []byte, h http.Header) (finance.ProviderEvent, error) {
 	if p.webhookSecret == "" {
@@ -108,15 +109,38 @@ func (p *Provider) VerifyWebhook(body []byte, h http.Header) (finance.ProviderEv
 	// Only the signature: stripe-go's full stripe.Event decode was thrown
 	// away and cost more than the check itself; our decoder below reads only
 	// what it needs, whatever shape or API version the event has.
-	err := webhook.ValidatePayloadWithTolerance(body, h.Get("Stripe-Signature"), p.webhookSecret, webhook.DefaultTolerance)
+	sig := h.Get("Stripe-Signature")
+	err := webhook.ValidatePayloadWithTolerance(body, sig, p.webhookSecret, webhook.DefaultTolerance)
 	if err != nil {
 		return finance.ProviderEvent{}, fmt.Errorf("%w: %v", payments.ErrBadSignature, err)
+	}
+	// stripe-go checks only the past: a signature dated ahead of the clock
+	// (a replay prepared in advance, or a sender's clock far off) would stay
+	// valid until then, so the same window applies forward.
+	if at, ok := signedAt(sig); ok && time.Until(at) > webhook.DefaultTolerance {
+		return finance.ProviderEvent{}, fmt.Errorf("%w: the signature is dated %s ahead of this clock",
+			payments.ErrBadSignature, time.Until(at).Round(time.Second))
 	}
 	e, err := decodeEvent(body)
 	if err != nil {
 		return finance.ProviderEvent{}, fmt.Errorf("%w: %v", finance.ErrInvalid, err)
 	}
 	return e, nil
+}
+
+// signedAt is the time in a Stripe-Signature header, read as stripe-go
+// reads it (the last t= wins).
+func signedAt(header string) (time.Time, bool) {
+	var at time.Time
+	ok := false
+	for _, pair := range strings.Split(header, ",") {
+		if v, found := strings.CutPrefix(pair, "t="); found {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				at, ok = time.Unix(n, 0), true
+			}
+		}
+	}
+	return at, ok
 }
 
 // Poll lists events after cursor with ending_before (stripe-go walks those

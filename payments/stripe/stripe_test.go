@@ -36,6 +36,9 @@ func TestVerifyWebhook(t *testing.T) {
 		{"no header", body, http.Header{}, payments.ErrBadSignature},
 		{"wrong secret", body, signedHeader(body, "whsec_other", now), payments.ErrBadSignature},
 		{"too old", body, signedHeader(body, whsec, now.Add(-301*time.Second)), payments.ErrBadSignature},
+		{"a little ahead (clock skew)", body, signedHeader(body, whsec, now.Add(60*time.Second)), nil},
+		{"an hour ahead", body, signedHeader(body, whsec, now.Add(time.Hour)), payments.ErrBadSignature},
+		{"a year ahead", body, signedHeader(body, whsec, now.AddDate(1, 0, 0)), payments.ErrBadSignature},
 		{"tampered", []byte(strings.Replace(string(body), "2500", "9500", 1)), signedHeader(body, whsec, now), payments.ErrBadSignature},
 		{"signed but not an event", []byte(`[1,2]`), signedHeader([]byte(`[1,2]`), whsec, now), finance.ErrInvalid},
 	}

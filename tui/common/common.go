@@ -44,11 +44,20 @@ type Backend interface {
 	DayTotals(ctx context.Context, a finance.Actor, d finance.Date) ([]finance.DayTotals, error)
 	RangeTotals(ctx context.Context, a finance.Actor, from, to finance.Date) (map[string][]finance.DayTotals, error)
 
+	CloseDay(ctx context.Context, a finance.Actor, r finance.CloseRequest) (finance.CloseResult, error)
+	CloseRules() finance.CloseRules
+	ZReport(ctx context.Context, a finance.Actor, d finance.Date, register string) ([]finance.ZReport, error)
+	DayStatus(ctx context.Context, d finance.Date) (finance.DayStatus, error)
+	ClosedDays(ctx context.Context, from, to finance.Date) (map[finance.Date]bool, error)
+	OpenPastDay(ctx context.Context) (finance.Date, error)
+
 	AddStaff(ctx context.Context, a finance.Actor, name string, role finance.Role, pin string) error
 	DisableStaff(ctx context.Context, a finance.Actor, name string) error
 	ResetPIN(ctx context.Context, a finance.Actor, name, pin string) error
 	StaffList(ctx context.Context) ([]finance.Staff, error)
 	Login(ctx context.Context, name, pin string) (finance.Actor, error)
+	Logout(a finance.Actor)
+	SessionLive(a finance.Actor) bool
 	Audit(ctx context.Context, a finance.Actor, since time.Time, limit int) ([]finance.AuditEntry, error)
 	RecentAudit(ctx context.Context, a finance.Actor, since time.Time, limit int) ([]finance.AuditEntry, error)
 	RecordAudit(ctx context.Context, a finance.Actor, action, subject, reason string) error
@@ -194,8 +203,19 @@ func KindName(k finance.OpKind) string {
 		return "provider fee"
 	case finance.OpPayout:
 		return "payout"
+	case finance.OpOverShort:
+		return "over/short"
 	}
 	return string(k)
+}
+
+// DatedNote says, after a post, that the operation was dated on a later day
+// because its own was closed ("" when it was not).
+func DatedNote(op finance.Operation) string {
+	if op.BelongsTo == "" {
+		return ""
+	}
+	return " " + string(op.BelongsTo) + " is closed: it is dated " + string(op.BusinessDate) + "."
 }
 
 // ErrText turns an error into the words shown in the status line.

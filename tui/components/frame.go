@@ -19,6 +19,7 @@ type HeaderInfo struct {
 	Sync     string
 	SyncBad  bool
 	SyncOff  bool
+	Notice   string // a warning shown before the date: a day left open
 }
 
 // Header renders one full-width line: location left, the rest right.
@@ -36,10 +37,16 @@ func Header(s *styles.Styles, width int, h HeaderInfo) string {
 		parts = append(parts, h.Staff)
 	}
 	right := s.Header.Item.Render(strings.Join(parts, " · ")+" · ") + sync.Render(h.Sync) + s.Header.Item.Render(" ")
+	if h.Notice != "" {
+		right = s.Header.SyncBad.Render(" "+h.Notice+" ") + s.Header.Item.Render(" ") + right
+	}
 	gap := width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		// Too narrow: the sync badge and the date matter most.
 		right = s.Header.Item.Render(h.Date+" · ") + sync.Render(h.Sync) + s.Header.Item.Render(" ")
+		if h.Notice != "" {
+			right = s.Header.SyncBad.Render(" "+h.Notice+" ") + s.Header.Item.Render(" ") + right
+		}
 		gap = width - lipgloss.Width(left) - lipgloss.Width(right)
 		if gap < 1 {
 			left = s.Header.Location.Render(" " + Pad(h.Location, max(1, width-lipgloss.Width(right)-3), false) + " ")

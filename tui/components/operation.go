@@ -56,6 +56,9 @@ func OperationView(c common.Common, op finance.Operation, names map[finance.Acco
 	}
 	b.WriteString(s.Label.Render("Business date ") + string(op.BusinessDate) + s.Label.Render("  at ") + when.Format("15:04:05") +
 		s.Label.Render("  by ") + op.Staff + "\n")
+	if op.BelongsTo != "" {
+		b.WriteString(s.Muted.Render("Belongs to "+string(op.BelongsTo)+", which was closed: dated on the next open day") + "\n")
+	}
 	if op.ClientID != 0 {
 		b.WriteString(s.Label.Render("Client ") + fmt.Sprintf("#%d", op.ClientID))
 		if n, ok := names[finance.ClientAccount(op.ClientID)]; ok {

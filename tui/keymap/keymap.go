@@ -60,6 +60,8 @@ type KeyMap struct {
 	Transfer   key.Binding
 	PaidIn     key.Binding
 	PaidOut    key.Binding
+	CloseDay   key.Binding
+	ZReport    key.Binding
 
 	// bookings, sync, staff
 	CancelBooking key.Binding
@@ -126,6 +128,8 @@ func Default() *KeyMap {
 		Transfer:   b("m", "transfer", "m"),
 		PaidIn:     b("i", "paid in", "i"),
 		PaidOut:    b("o", "paid out", "o"),
+		CloseDay:   b("C", "close day", "C"),
+		ZReport:    b("z", "Z-report", "z"),
 
 		CancelBooking: b("x", "cancel booking", "x"),
 		Refund:        b("R", "refund", "R"),

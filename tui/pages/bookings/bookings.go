@@ -292,7 +292,11 @@ func (m *Model) review() tea.Cmd {
 	var ps []finance.Posting
 	names := map[finance.AccountID]string{}
 	if toDeposit {
-		ps = []finance.Posting{{Account: finance.AccountPrepaid, Amount: amount}, {Account: finance.ClientAccount(bk.ClientID), Amount: -amount}}
+		// Back to each payer in proportion to what each paid, shown before y.
+		ps = []finance.Posting{{Account: finance.AccountPrepaid, Amount: amount}}
+		for _, sh := range finance.RefundSplit(bk, amount) {
+			ps = append(ps, finance.Posting{Account: finance.ClientAccount(sh.ClientID), Amount: -sh.Amount})
+		}
 	} else {
 		online := m.c.Settings.OnlineRegID
 		if online == "" {
@@ -303,6 +307,9 @@ func (m *Model) review() tea.Cmd {
 	where := "the card"
 	if toDeposit {
 		where = "the client's deposit"
+		if len(ps) > 2 {
+			where = fmt.Sprintf("the deposits of its %d payers", len(ps)-1)
+		}
 	}
 	lines := append([]string{"  Posts" + map[bool]string{true: ":", false: " when the provider confirms:"}[toDeposit]},
 		components.PostingLines(m.c, ps, names)...)
@@ -367,6 +374,13 @@ func (m *Model) View() string {
 				s.Label.Render("  total ") + m.c.Money.Format(bk.Total) + s.Label.Render("  left ") + m.c.Money.Format(m.left(bk)))
 			if bk.GroupEvent {
 				b.WriteString(s.Muted.Render("  group event"))
+			}
+			if payers := bk.PayerList(); len(payers) > 1 {
+				parts := make([]string, 0, len(payers))
+				for _, p := range payers {
+					parts = append(parts, fmt.Sprintf("#%d %s", p.ClientID, m.c.Money.Format(p.Amount)))
+				}
+				b.WriteString("\n" + s.Label.Render("Payers ") + strings.Join(parts, ", "))
 			}
 			if bk.Flag != "" {
 				b.WriteString("\n" + s.Status.Error.Render("! "+bk.Flag))

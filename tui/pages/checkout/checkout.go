@@ -262,7 +262,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.receipt = msg.op
 		m.step = stepReceipt
-		return common.Status(common.StatusOK, "Checkout of %s posted as operation #%d.", m.c.Money.Format(m.req.Total), msg.op.ID)
+		return common.Status(common.StatusOK, "Checkout of %s posted as operation #%d.%s", m.c.Money.Format(m.req.Total), msg.op.ID, common.DatedNote(msg.op))
 	case tea.KeyMsg:
 		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
 			return cmd

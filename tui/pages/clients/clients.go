@@ -264,7 +264,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.mode = modeDetail
 		}
 		m.pages, m.before = nil, 0
-		return tea.Batch(common.Status(common.StatusOK, "%s of %s posted as operation #%d.", msg.what, m.c.Money.Format(opAmount(msg.op)), msg.op.ID),
+		return tea.Batch(common.Status(common.StatusOK, "%s of %s posted as operation #%d.%s", msg.what, m.c.Money.Format(opAmount(msg.op)), msg.op.ID, common.DatedNote(msg.op)),
 			m.load(m.view.ID, 0), m.search())
 	case tea.KeyMsg:
 		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {

@@ -303,7 +303,7 @@ func (m *Model) posted(msg postedMsg) tea.Cmd {
 	m.closeAction()
 	// The operation is on today's books: show today with fresh totals.
 	m.date = m.c.Today()
-	return tea.Batch(common.Status(common.StatusOK, "%s of %s posted as operation #%d.", msg.what, m.c.Money.Format(opAmount(msg.op)), msg.op.ID),
+	return tea.Batch(common.Status(common.StatusOK, "%s of %s posted as operation #%d.%s", msg.what, m.c.Money.Format(opAmount(msg.op)), msg.op.ID, common.DatedNote(msg.op)),
 		m.reload())
 }
 

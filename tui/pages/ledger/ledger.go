@@ -23,6 +23,7 @@ const (
 	modeDay mode = iota
 	modeOps
 	modeOp
+	modeZ // a register's Z-report (close.go)
 )
 
 // chartDays is how many days the bar chart covers.
@@ -56,6 +57,8 @@ type Model struct {
 	toRegs  []finance.Register
 	// the y/n before it posts, and the wait while it (or an export) runs
 	pend components.Pending
+
+	cl closing // closing the day and the Z-report (close.go)
 }
 
 const (
@@ -122,13 +125,19 @@ func (m *Model) SetSize(w, h int) {
 	}
 }
 
-func (m *Model) Capturing() bool { return m.prompt != nil || m.form != nil || m.pend.Active() }
+func (m *Model) Capturing() bool {
+	return m.prompt != nil || m.form != nil || m.pend.Active() || m.closeActive()
+}
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.pend.Active():
 		return []key.Binding{k.Confirm, k.Cancel}
+	case m.closeActive():
+		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
+	case m.mode == modeZ:
+		return []key.Binding{k.Back}
 	case m.form != nil:
 		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
 	case m.prompt != nil:
@@ -140,6 +149,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	// The register actions come early so a narrow footer still shows them.
 	out := append([]key.Binding{k.DayBack, k.DayFwd}, m.actionKeys()...)
+	out = append(out, m.closeKeys()...)
 	return append(out, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "day's ops")),
 		k.WeekBack, k.MonthBack, k.Today, k.GoTo, k.Export)
 }
@@ -150,7 +160,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.DayBack, k.DayFwd, k.WeekBack, k.WeekFwd},
 		{k.MonthBack, k.MonthFwd, k.Today, k.GoTo},
 		{k.Up, k.Down, k.Enter, k.Back},
-		append([]key.Binding{k.Export, k.ExportSpan}, m.actionKeys()...),
+		append(append([]key.Binding{k.Export, k.ExportSpan}, m.actionKeys()...), m.closeKeys()...),
 	}
 }
 
@@ -171,7 +181,7 @@ func (m *Model) reload() tea.Cmd {
 		data, err := b.RangeTotals(ctx, a, d.AddDays(-(chartDays - 1)), d)
 		return chartMsg{to: d, data: data, err: err}
 	}
-	cmds := []tea.Cmd{day, chart}
+	cmds := []tea.Cmd{day, chart, m.loadCloseStatus()}
 	if m.mode == modeOps {
 		cmds = append(cmds, m.loadOps())
 	}
@@ -213,6 +223,9 @@ func (m *Model) register() string {
 // ---- update
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.updateClose(msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case common.ActivatedMsg, common.ChangedMsg:
 		return m.reload()
@@ -266,6 +279,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
 			return cmd
 		}
+		if m.closeActive() {
+			return m.updateCloseKeys(msg)
+		}
 		if m.form != nil {
 			return m.updateAction(msg)
 		}
@@ -279,6 +295,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return m.updateOps(msg)
 		case modeOp:
 			return m.updateOp(msg)
+		case modeZ:
+			if key.Matches(msg, m.c.Keys.Back) {
+				m.mode = modeDay
+			}
 		}
 	}
 	return nil
@@ -306,7 +326,11 @@ func (m *Model) setTotals() {
 	rows := make([]components.Row, 0, len(m.totals)+1)
 	var o, in, out, cl int64
 	for _, t := range m.totals {
-		rows = append(rows, components.Row{Cells: []string{m.c.RegisterName(t.Register), m.c.Money.Format(t.Opening),
+		name := m.c.RegisterName(t.Register)
+		if _, ok := m.closedOf(t.Register); ok {
+			name += " ✓"
+		}
+		rows = append(rows, components.Row{Cells: []string{name, m.c.Money.Format(t.Opening),
 			m.c.Money.Format(t.In), m.c.Money.Format(t.Out), m.c.Money.Format(t.Closing)}})
 		o, in, out, cl = o+t.Opening, in+t.In, out+t.Out, cl+t.Closing
 	}
@@ -333,6 +357,9 @@ func (m *Model) setOps() {
 			note = fmt.Sprintf("REVERSED by #%d · %s", op.ReversedBy, note)
 		case op.Reverses != 0:
 			note = fmt.Sprintf("reverses #%d · %s", op.Reverses, note)
+		}
+		if op.BelongsTo != "" {
+			note = fmt.Sprintf("belongs to %s (closed) · %s", op.BelongsTo, note)
 		}
 		when := op.Time
 		if m.c.Loc != nil {
@@ -387,6 +414,10 @@ func (m *Model) updateDay(msg tea.KeyMsg) tea.Cmd {
 		return m.openAction(actPaidIn)
 	case key.Matches(msg, k.PaidOut):
 		return m.openAction(actPaidOut)
+	case key.Matches(msg, k.CloseDay):
+		return m.openClose()
+	case key.Matches(msg, k.ZReport):
+		return m.openZ()
 	case key.Matches(msg, k.Export):
 		return m.export(m.date, m.date)
 	case key.Matches(msg, k.ExportSpan):
@@ -470,6 +501,9 @@ func (m *Model) View() string {
 	if m.pend.Active() {
 		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
+	if m.closeActive() {
+		return m.closeView()
+	}
 	if m.form != nil {
 		return m.actionView()
 	}
@@ -491,6 +525,8 @@ func (m *Model) View() string {
 			b.WriteString(m.opsTbl.View())
 		}
 		return b.String()
+	case modeZ:
+		return m.zView()
 	case modeOp:
 		link := ""
 		if m.op.ReversedBy != 0 || m.op.Reverses != 0 {
@@ -513,7 +549,7 @@ func (m *Model) dateTitle() string {
 func (m *Model) dayView() string {
 	s := m.c.Styles
 	var b strings.Builder
-	b.WriteString(s.Title.Render("Finance · "+m.dateTitle()) + "\n\n")
+	b.WriteString(s.Title.Render("Finance · "+m.dateTitle()) + m.dayMark() + "\n\n")
 	if m.dayErr != "" {
 		b.WriteString(s.Status.Error.Render(m.dayErr))
 		return b.String()
@@ -535,6 +571,9 @@ func (m *Model) dayView() string {
 	sel := m.totals[min(m.regTbl.Cursor, len(m.totals)-1)]
 	b.WriteString(m.kindsLine(sel))
 	used := strings.Count(b.String(), "\n") + 1
+	if m.sealedRow() != "" {
+		used++ // the chart's row of closed days
+	}
 	if h := m.c.Height - used - 4; h >= 2 {
 		b.WriteString("\n\n" + m.chartView(sel.Register, min(h, 8)))
 	}
@@ -609,5 +648,8 @@ func (m *Model) chartView(register string, height int) string {
 	axis := string(from)[5:]
 	end := string(m.chartTo)[5:]
 	b.WriteString(s.Chart.Axis.Render(" " + axis + strings.Repeat(" ", max(1, 2*chartDays-len(axis)-len(end))) + end))
+	if row := m.sealedRow(); row != "" {
+		b.WriteString("\n" + row)
+	}
 	return b.String()
 }

@@ -1,5 +1,7 @@
 // Package login is the PIN screen: pick yourself, type your PIN. It is also
-// the lock screen after idle time and when switching user.
+// the lock screen after idle time and when switching user. No key leaves it
+// for the terminal underneath (the root model sees to that); the only way on
+// is a PIN.
 package login
 
 import (
@@ -20,8 +22,10 @@ type Model struct {
 	staff   []finance.Staff
 	table   *components.Table
 	pin     *components.Input
-	prefer  string // preselected person (the one who was logged in before the lock)
-	reason  string // why the screen shows: "Locked after 5 minutes idle"
+	prefer  string       // preselected person (the one who was logged in before the lock)
+	only    string       // the one person who may log in here (an SSH key bound to them), or ""
+	leave   *key.Binding // the key that ends the session, shown when there is one (SSH)
+	reason  string       // why the screen shows: "Locked after 5 minutes idle"
 	loaded  bool
 	busy    bool
 	loadErr string
@@ -37,8 +41,18 @@ type loginMsg struct {
 	err   error
 }
 
+// Options are what a terminal changes about the login screen.
+type Options struct {
+	// Only lists just this person: the terminal is theirs (an SSH key bound
+	// to one staff member).
+	Only string
+	// Leave, when set, is the key that ends the session, shown in the help
+	// (over SSH it disconnects; a local desk has none).
+	Leave *key.Binding
+}
+
 // New builds the login screen; prefer preselects a person, reason is shown above.
-func New(c common.Common, prefer, reason string) *Model {
+func New(c common.Common, prefer, reason string, o Options) *Model {
 	t := components.NewTable(c.Styles,
 		components.Column{Title: "Staff", Flex: true, Width: 12},
 		components.Column{Title: "Role", Width: 8})
@@ -48,7 +62,7 @@ func New(c common.Common, prefer, reason string) *Model {
 	pin.CharLimit = 12
 	pin.Width = 12
 	pin.Focus()
-	return &Model{c: c, table: t, pin: pin, prefer: prefer, reason: reason}
+	return &Model{c: c, table: t, pin: pin, prefer: prefer, reason: reason, only: o.Only, leave: o.Leave}
 }
 
 // Init loads the staff list.
@@ -73,7 +87,11 @@ func (m *Model) Capturing() bool { return true }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
-	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "log in")), k.ForceQuit}
+	keys := []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "log in"))}
+	if m.leave != nil {
+		keys = append(keys, *m.leave)
+	}
+	return keys
 }
 
 func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
@@ -88,7 +106,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.staff = m.staff[:0]
 		for _, s := range msg.staff {
-			if !s.Disabled {
+			if !s.Disabled && (m.only == "" || s.Name == m.only) {
 				m.staff = append(m.staff, s)
 			}
 		}
@@ -166,6 +184,8 @@ func (m *Model) View() string {
 		b.WriteString(s.Muted.Render("Loading staff…"))
 	case m.loadErr != "":
 		b.WriteString(s.Status.Error.Render(m.loadErr))
+	case len(m.staff) == 0 && m.only != "":
+		b.WriteString(s.Status.Error.Render(fmt.Sprintf("This key logs in only as %s, who may not log in now (disabled or removed).", m.only)))
 	case len(m.staff) == 0:
 		b.WriteString(s.Status.Error.Render("No active staff. Add one with: paydesk staff add --name NAME --role admin"))
 	default:
