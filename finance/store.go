@@ -148,3 +148,45 @@ type InboxStats struct {
 	LastReceived time.Time `json:"last_received"`
 	LastError    string    `json:"last_error,omitempty"`
 }
+
+// ChangeLog is a ReadTx that lists what was written after a point, so a
+// replica can ship everything after its cursor without scanning. Operations
+// and audit entries are numbered in the order they were written already;
+// records that change in place (clients, bookings, refunds, staff) are
+// numbered in a change log the store writes in the same transaction.
+// Optional: store.DB's transactions implement it.
+type ChangeLog interface {
+	// OperationsAfter lists operations with IDs above after, in ID order.
+	OperationsAfter(after OperationID, limit int) ([]Operation, error)
+	// AuditAfter lists audit entries with Seq above after, in Seq order.
+	AuditAfter(after uint64, limit int) ([]AuditEntry, error)
+	// ChangesAfter lists change-log entries with Seq above after, in order.
+	ChangesAfter(after uint64, limit int) ([]ChangeEntry, error)
+	// Heads are the newest operation ID, audit Seq and change Seq.
+	Heads() (Heads, error)
+}
+
+// ChangeKind says what kind of record a change-log entry names.
+type ChangeKind string
+
+const (
+	ChangeClient  ChangeKind = "client"
+	ChangeBooking ChangeKind = "booking"
+	ChangeRefund  ChangeKind = "refund"
+	ChangeStaff   ChangeKind = "staff"
+)
+
+// ChangeEntry says that one record was written (created or changed); the record
+// itself is read as it is now.
+type ChangeEntry struct {
+	Seq  uint64     `json:"seq"`
+	Kind ChangeKind `json:"kind"`
+	ID   string     `json:"id"` // client id in decimal, booking id, refund key, staff name
+}
+
+// Heads are where a location's append-only sequences stand.
+type Heads struct {
+	Operation OperationID `json:"operation"`
+	Audit     uint64      `json:"audit"`
+	Change    uint64      `json:"change"`
+}

@@ -57,7 +57,10 @@ func (t *tx) PutBooking(bk finance.Booking) error {
 	if err := putJSON(t.b(bBookings).Put, []byte(bk.ID), bk); err != nil {
 		return err
 	}
-	return putBookingIndexes(t.btx, bk)
+	if err := putBookingIndexes(t.btx, bk); err != nil {
+		return err
+	}
+	return t.logChange(finance.ChangeBooking, bk.ID)
 }
 
 func putBookingIndexes(btx *bolt.Tx, bk finance.Booking) error {
@@ -234,7 +237,10 @@ func (t *tx) PutRefund(r finance.Refund) error {
 	if err := putJSON(t.b(bRefunds).Put, []byte(r.Key), r); err != nil {
 		return err
 	}
-	return t.b(bRefBooking).Put(join([]byte(r.BookingID), []byte(r.Key)), nil)
+	if err := t.b(bRefBooking).Put(join([]byte(r.BookingID), []byte(r.Key)), nil); err != nil {
+		return err
+	}
+	return t.logChange(finance.ChangeRefund, r.Key)
 }
 
 // BookingRefunds lists a booking's refunds in the order they were created.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -59,6 +60,9 @@ func (t *tx) CreateClient(c finance.Client) (finance.Client, error) {
 	if err := t.indexClient(c); err != nil {
 		return finance.Client{}, err
 	}
+	if err := t.logChange(finance.ChangeClient, strconv.FormatUint(id, 10)); err != nil {
+		return finance.Client{}, err
+	}
 	return c, nil
 }
 
@@ -78,7 +82,10 @@ func (t *tx) UpdateClient(c finance.Client) error {
 	if err := putJSON(t.b(bClients).Put, u64(uint64(c.ID)), c); err != nil {
 		return err
 	}
-	return t.indexClient(c)
+	if err := t.indexClient(c); err != nil {
+		return err
+	}
+	return t.logChange(finance.ChangeClient, strconv.FormatUint(uint64(c.ID), 10))
 }
 
 func (t *tx) phoneFree(phone string, self finance.ClientID) error {

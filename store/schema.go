@@ -43,6 +43,7 @@ var (
 	bDayCloses    = []byte("day_closes")      // date 0 register -> close JSON (schema 6)
 	bRegCloses    = []byte("closes_register") // register 0 date -> nil (schema 6)
 	bSeals        = []byte("day_seals")       // date -> seal JSON (schema 6)
+	bChanges      = []byte("changes")         // seq -> kind byte + record id (schema 7, changes.go)
 )
 
 var keySchema = []byte("schema")
@@ -68,6 +69,7 @@ func migrations() []migration {
 		// "upgrade paydesk" instead of failing on the first one it reads.
 		{version: 5, name: "operations as binary records", apply: func(*bolt.Tx) error { return nil }},
 		{version: 6, name: "closed days and their seals", apply: createCloseBuckets},
+		{version: 7, name: "change log of clients, bookings, refunds and staff for replication", apply: logExistingRecords},
 	}
 }
 
@@ -75,7 +77,7 @@ func allBuckets() [][]byte {
 	return [][]byte{bMeta, bSettings, bClients, bClientPhone, bClientName, bClientWord, bClientDigits,
 		bOps, bOpKey, bOpClient, bOpDay, bOpBooking, bBalances, bRegDays, bBookings, bBookStatus,
 		bBookClient, bRefunds, bRefBooking, bStaff, bAudit, bAuditTime, bInbox, bInboxRecv, bInboxDue, bCursors,
-		bBookStart, bClientPrefix, bDayCloses, bRegCloses, bSeals}
+		bBookStart, bClientPrefix, bDayCloses, bRegCloses, bSeals, bChanges}
 }
 
 func createBuckets(tx *bolt.Tx) error {

@@ -172,7 +172,16 @@ func (t *tx) PutStaff(s finance.Staff) error {
 	if s.Name == "" {
 		return fmt.Errorf("%w: staff member has no name", finance.ErrInvalid)
 	}
-	return putJSON(t.b(bStaff).Put, []byte(s.Name), s)
+	old, err := t.Staff(s.Name)
+	if err := putJSON(t.b(bStaff).Put, []byte(s.Name), s); err != nil {
+		return err
+	}
+	// Only what a replica keeps (name, role, disabled, created) is logged: a
+	// PIN try rewrites the record on every login and is nobody else's business.
+	if err != nil || old.Role != s.Role || old.Disabled != s.Disabled || !old.Created.Equal(s.Created) {
+		return t.logChange(finance.ChangeStaff, s.Name)
+	}
+	return nil
 }
 
 // ---- audit

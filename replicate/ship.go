@@ -1,0 +1,365 @@
+package replicate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/paydesk/paydesk/finance"
+)
+
+// Cursor is how far a location's books have arrived centrally: every
+// operation, audit entry and change-log entry up to these numbers.
+type Cursor = finance.Heads
+
+// batch is what one read transaction gathered after a cursor: shipped, with
+// the new cursor, in one PostgreSQL transaction.
+type batch struct {
+	from, to Cursor
+	settings *finance.Settings // set when they changed since the last batch
+	ops      []finance.Operation
+	audit    []finance.AuditEntry
+	clients  []finance.Client
+	bookings []finance.Booking
+	refunds  []finance.Refund
+	staff    []finance.Staff
+}
+
+func (b *batch) empty() bool {
+	return b.settings == nil && len(b.ops) == 0 && len(b.audit) == 0 && b.from.Change == b.to.Change
+}
+
+// Limits on one batch, so each read transaction stays short (a few ms) and
+// each PostgreSQL transaction moderate.
+type limits struct {
+	ops, audit, changes int
+}
+
+var defaultLimits = limits{ops: 5000, audit: 5000, changes: 2000}
+
+// readBatch gathers everything after from in one short read transaction.
+// Changed records are read as they are now, each once however often it changed.
+func readBatch(ctx context.Context, st finance.Store, from Cursor, lim limits, lastSettings []byte) (*batch, []byte, error) {
+	b := &batch{from: from, to: from}
+	var settingsJSON []byte
+	err := st.View(ctx, func(rtx finance.ReadTx) error {
+		cl, ok := rtx.(finance.ChangeLog)
+		if !ok {
+			return fmt.Errorf("%w: this store keeps no change log to replicate from", finance.ErrInvalid)
+		}
+		s, err := rtx.Settings()
+		if err != nil {
+			return err
+		}
+		settingsJSON, err = json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		if string(settingsJSON) != string(lastSettings) {
+			b.settings = &s
+		}
+		if b.ops, err = cl.OperationsAfter(from.Operation, lim.ops); err != nil {
+			return err
+		}
+		if n := len(b.ops); n > 0 {
+			b.to.Operation = b.ops[n-1].ID
+		}
+		if b.audit, err = cl.AuditAfter(from.Audit, lim.audit); err != nil {
+			return err
+		}
+		if n := len(b.audit); n > 0 {
+			b.to.Audit = b.audit[n-1].Seq
+		}
+		changes, err := cl.ChangesAfter(from.Change, lim.changes)
+		if err != nil {
+			return err
+		}
+		if n := len(changes); n > 0 {
+			b.to.Change = changes[n-1].Seq
+		}
+		return b.resolve(rtx, changes)
+	})
+	return b, settingsJSON, err
+}
+
+func (b *batch) resolve(rtx finance.ReadTx, changes []finance.ChangeEntry) error {
+	seen := map[finance.ChangeKind]map[string]bool{}
+	for _, c := range changes {
+		if seen[c.Kind] == nil {
+			seen[c.Kind] = map[string]bool{}
+		}
+		if seen[c.Kind][c.ID] {
+			continue
+		}
+		seen[c.Kind][c.ID] = true
+		var err error
+		switch c.Kind {
+		case finance.ChangeClient:
+			var id uint64
+			if id, err = strconv.ParseUint(c.ID, 10, 64); err != nil {
+				return fmt.Errorf("change %d names client %q (damaged file?)", c.Seq, c.ID)
+			}
+			var cl finance.Client
+			if cl, err = rtx.Client(finance.ClientID(id)); err == nil {
+				b.clients = append(b.clients, cl)
+			}
+		case finance.ChangeBooking:
+			var bk finance.Booking
+			if bk, err = rtx.Booking(c.ID); err == nil {
+				b.bookings = append(b.bookings, bk)
+			}
+		case finance.ChangeRefund:
+			var r finance.Refund
+			if r, err = rtx.Refund(c.ID); err == nil {
+				b.refunds = append(b.refunds, r)
+			}
+		case finance.ChangeStaff:
+			var s finance.Staff
+			if s, err = rtx.Staff(c.ID); err == nil {
+				b.staff = append(b.staff, s)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("change %d: %w", c.Seq, err)
+		}
+	}
+	return nil
+}
+
+// errMoved: the central cursor is not where this replicator left it, so
+// another process ships the same location, or someone changed the cursor.
+var errMoved = errors.New("the central cursor moved under this replicator")
+
+// writeBatch ships b and moves the central cursor from b.from to b.to in one
+// transaction. safe re-inserts rows that may already be there (skipping
+// them); the fast path COPYs straight into the tables and is used first,
+// since the cursor says none of them can be there.
+func writeBatch(ctx context.Context, conn *pgx.Conn, location string, b *batch, safe bool, beforeCommit func(*batch) error) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	if b.settings != nil {
+		if err := writeSettings(ctx, tx, location, b.settings); err != nil {
+			return err
+		}
+	}
+	if err := insertRows(ctx, tx, tableOperations, opRows(location, b.ops), safe); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, tablePostings, postingRows(location, b.ops), safe); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		table table
+		rows  [][]any
+	}{
+		{tableClients, clientRows(location, b.clients)},
+		{tableBookings, bookingRows(location, b.bookings)},
+		{tableRefunds, refundRows(location, b.refunds)},
+		{tableStaff, staffRows(location, b.staff)},
+	} {
+		if err := upsertRows(ctx, tx, t.table, t.rows); err != nil {
+			return err
+		}
+	}
+	if err := insertRows(ctx, tx, tableAudit, auditRows(location, b.audit), safe); err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, `UPDATE locations SET op_id = $2, audit_seq = $3, change_seq = $4, shipped_at = now()
+		WHERE location = $1 AND op_id = $5 AND audit_seq = $6 AND change_seq = $7`,
+		location, int64(b.to.Operation), int64(b.to.Audit), int64(b.to.Change),
+		int64(b.from.Operation), int64(b.from.Audit), int64(b.from.Change))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != 1 {
+		return errMoved
+	}
+	if beforeCommit != nil {
+		if err := beforeCommit(b); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+func writeSettings(ctx context.Context, tx pgx.Tx, location string, s *finance.Settings) error {
+	if _, err := tx.Exec(ctx, `UPDATE locations SET name = $2, currency = $3, locale = $4, time_zone = $5 WHERE location = $1`,
+		location, txt(s.Location), txt(s.Currency), txt(s.Locale), txt(s.TimeZone)); err != nil {
+		return err
+	}
+	rows := make([][]any, len(s.Registers))
+	for i, r := range s.Registers {
+		rows[i] = []any{location, txt(r.ID), txt(r.Name), txt(string(r.Kind)), r.StartBalance, int32(i)}
+	}
+	return upsertRows(ctx, tx, tableRegisters, rows)
+}
+
+// table is a central table as the replicator writes it: its columns in row
+// order and how many of them make the key.
+type table struct {
+	name string
+	cols []string
+	key  int
+}
+
+var (
+	tableOperations = table{"operations", []string{"location", "id", "key", "kind", "business_date", "time", "staff",
+		"client_id", "booking_id", "comment", "lines", "reverses", "provider_ref"}, 2}
+	tablePostings = table{"postings", []string{"location", "op_id", "n", "account", "amount", "business_date", "kind"}, 3}
+	tableClients  = table{"clients", []string{"location", "id", "name", "phone", "email", "note", "credit_limit", "created"}, 2}
+	tableBookings = table{"bookings", []string{"location", "id", "client_id", "service", "starts_at", "group_event",
+		"total", "paid", "refunded", "status", "flag", "payment_intent", "created", "updated"}, 2}
+	tableRefunds = table{"refunds", []string{"location", "key", "booking_id", "amount", "reason", "staff", "status",
+		"provider_ref", "error", "operation_id", "created", "updated"}, 2}
+	tableStaff     = table{"staff", []string{"location", "name", "role", "disabled", "created"}, 2}
+	tableAudit     = table{"audit", []string{"location", "seq", "time", "staff", "action", "subject", "reason", "detail"}, 2}
+	tableRegisters = table{"registers", []string{"location", "id", "name", "kind", "start_balance", "position"}, 2}
+)
+
+// insertRows adds append-only rows: COPY straight in, or, when safe, COPY
+// into a staging table and insert only what is not there yet.
+func insertRows(ctx context.Context, tx pgx.Tx, t table, rows [][]any, safe bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if !safe {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(rows))
+		return err
+	}
+	return viaStage(ctx, tx, t, rows, "DO NOTHING")
+}
+
+// upsertRows writes records that change in place: the newest version wins.
+func upsertRows(ctx context.Context, tx pgx.Tx, t table, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	set := make([]string, 0, len(t.cols)-t.key)
+	for _, c := range t.cols[t.key:] {
+		set = append(set, c+" = EXCLUDED."+c)
+	}
+	return viaStage(ctx, tx, t, rows, "DO UPDATE SET "+strings.Join(set, ", "))
+}
+
+func viaStage(ctx context.Context, tx pgx.Tx, t table, rows [][]any, onConflict string) error {
+	stage := "stage_" + t.name
+	cols := strings.Join(t.cols, ", ")
+	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+stage+" (LIKE "+t.name+") ON COMMIT DELETE ROWS"); err != nil {
+		return err
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{stage}, t.cols, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "INSERT INTO "+t.name+" ("+cols+") SELECT "+cols+" FROM "+stage+
+		" ON CONFLICT ("+strings.Join(t.cols[:t.key], ", ")+") "+onConflict)
+	return err
+}
+
+// txt makes a string storable as PostgreSQL text, which holds no NUL bytes
+// and only valid UTF-8. paydesk cleans what people type, so this is a guard.
+func txt(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// day turns a business date into the value of a date column.
+func day(d finance.Date) time.Time {
+	t, err := time.Parse(time.DateOnly, string(d))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// ts is a timestamp column's value: NULL for an unset time.
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+func opRows(location string, ops []finance.Operation) [][]any {
+	rows := make([][]any, len(ops))
+	for i, op := range ops {
+		var lines any
+		if len(op.Lines) > 0 {
+			if b, err := json.Marshal(op.Lines); err == nil {
+				lines = string(b)
+			}
+		}
+		rows[i] = []any{location, int64(op.ID), txt(op.Key), string(op.Kind), day(op.BusinessDate), op.Time,
+			txt(op.Staff), int64(op.ClientID), txt(op.BookingID), txt(op.Comment), lines, int64(op.Reverses), txt(op.ProviderRef)}
+	}
+	return rows
+}
+
+func postingRows(location string, ops []finance.Operation) [][]any {
+	n := 0
+	for _, op := range ops {
+		n += len(op.Postings)
+	}
+	rows := make([][]any, 0, n)
+	for _, op := range ops {
+		d := day(op.BusinessDate)
+		for j, p := range op.Postings {
+			rows = append(rows, []any{location, int64(op.ID), int16(j), txt(string(p.Account)), p.Amount, d, string(op.Kind)})
+		}
+	}
+	return rows
+}
+
+func clientRows(location string, cs []finance.Client) [][]any {
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
+		rows[i] = []any{location, int64(c.ID), txt(c.Name), txt(c.Phone), txt(c.Email), txt(c.Note), c.CreditLimit, c.Created}
+	}
+	return rows
+}
+
+func bookingRows(location string, bs []finance.Booking) [][]any {
+	rows := make([][]any, len(bs))
+	for i, b := range bs {
+		rows[i] = []any{location, txt(b.ID), int64(b.ClientID), txt(b.Service), ts(b.StartsAt), b.GroupEvent,
+			b.Total, b.Paid, b.Refunded, string(b.Status), txt(b.Flag), txt(b.PaymentIntent), ts(b.Created), ts(b.Updated)}
+	}
+	return rows
+}
+
+func refundRows(location string, rs []finance.Refund) [][]any {
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		rows[i] = []any{location, txt(r.Key), txt(r.BookingID), r.Amount, txt(r.Reason), txt(r.Staff), string(r.Status),
+			txt(r.ProviderRef), txt(r.Error), int64(r.OperationID), ts(r.Created), ts(r.Updated)}
+	}
+	return rows
+}
+
+// staffRows carry names, roles and whether disabled: never a PIN.
+func staffRows(location string, ss []finance.Staff) [][]any {
+	rows := make([][]any, len(ss))
+	for i, s := range ss {
+		rows[i] = []any{location, txt(s.Name), string(s.Role), s.Disabled, ts(s.Created)}
+	}
+	return rows
+}
+
+func auditRows(location string, es []finance.AuditEntry) [][]any {
+	rows := make([][]any, len(es))
+	for i, e := range es {
+		rows[i] = []any{location, int64(e.Seq), e.Time, txt(e.Staff), txt(e.Action), txt(e.Subject), txt(e.Reason), txt(e.Detail)}
+	}
+	return rows
+}
