@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -53,6 +54,10 @@ type Config struct {
 	StripeWebhookSecret Secret
 
 	Close finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
+	// ReplicateURL is the chain's central PostgreSQL (it may hold a
+	// password); replication is off while it is empty.
+	ReplicateURL      Secret
+	ReplicateLocation string // this location's stable id there, e.g. "kyiv-podil"
 
 	Setup  Setup          // what first-run setup and `paydesk init` start from
 	Rights finance.Rights // what config says; RightsTable merges the defaults in
@@ -159,6 +164,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("kiosk", c.Kiosk),
 		slog.Any("stripe_secret_key", c.StripeSecretKey),
 		slog.Any("stripe_webhook_secret", c.StripeWebhookSecret),
+		slog.Any("replicate_url", c.ReplicateURL),
+		slog.String("replicate_location", c.ReplicateLocation),
 	)
 }
 
@@ -215,6 +222,10 @@ type fileConfig struct {
 		ReasonThreshold     *int64 `toml:"reason_threshold"`
 		RequireClosedDrawer *bool  `toml:"require_closed_drawer"`
 	} `toml:"close"`
+	Replicate struct {
+		URL      *string `toml:"url"`
+		Location *string `toml:"location"`
+	} `toml:"replicate"`
 	Setup  *fileSetup     `toml:"setup"`
 	Rights finance.Rights `toml:"rights"`
 }
@@ -323,6 +334,10 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 		return fmt.Errorf("%w: %s holds a Stripe secret but others can read it (mode %04o); run `chmod 600 %s`",
 			ErrInvalid, path, info.Mode().Perm(), path)
 	}
+	if f.Replicate.URL != nil && urlHasPassword(*f.Replicate.URL) && info.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%w: %s holds the replicate url's password but others can read it (mode %04o); run `chmod 600 %s`",
+			ErrInvalid, path, info.Mode().Perm(), path)
+	}
 	c.File = path
 	setString(&c.DB, f.DB)
 	setString(&c.LogLevel, f.LogLevel)
@@ -367,6 +382,10 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	if f.Stripe.WebhookSecret != nil {
 		c.StripeWebhookSecret = Secret(*f.Stripe.WebhookSecret)
 	}
+	if f.Replicate.URL != nil {
+		c.ReplicateURL = Secret(*f.Replicate.URL)
+	}
+	setString(&c.ReplicateLocation, f.Replicate.Location)
 	if s := f.Setup; s != nil {
 		setString(&c.Setup.Location, s.Location)
 		setString(&c.Setup.Currency, s.Currency)
@@ -419,6 +438,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("STRIPE_WEBHOOK_SECRET"); v != "" {
 		c.StripeWebhookSecret = Secret(v)
+	}
+	if v := getenv("PAYDESK_REPLICATE_URL"); v != "" {
+		c.ReplicateURL = Secret(v)
+	}
+	if v := getenv("PAYDESK_REPLICATE_LOCATION"); v != "" {
+		c.ReplicateLocation = v
+		c.setOrigin("replicate.location", "PAYDESK_REPLICATE_LOCATION")
 	}
 	if v := getenv("PAYDESK_POLL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -513,6 +539,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SSHMaxUnauthenticated < 1 {
 		bad("ssh max_unauthenticated must be 1 or more")
+	}
+	if c.ReplicateURL.IsSet() && strings.TrimSpace(c.ReplicateLocation) == "" {
+		bad(`[replicate] url is set but location is not: give this location a stable id, e.g. location = "kyiv-podil"`)
 	}
 	problems = append(problems, c.Setup.problems()...)
 	problems = append(problems, rightsProblems(c.Rights)...)
@@ -620,4 +649,14 @@ func expandHome(p, home string) string {
 		return filepath.Join(home, p[1:])
 	}
 	return p
+}
+
+// urlHasPassword reports whether a PostgreSQL connection string (URL or
+// key=value form) carries a password.
+func urlHasPassword(s string) bool {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" {
+		_, ok := u.User.Password()
+		return ok || u.Query().Has("password")
+	}
+	return strings.Contains(s, "password=")
 }

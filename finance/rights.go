@@ -24,6 +24,9 @@ const (
 	// RightQuit leaves the full-screen desk for the terminal it runs on: on
 	// a shared terminal that is the owner's shell, so not for everyone.
 	RightQuit Right = "quit"
+	// RightChain sees the chain's reports: every location's books, from the
+	// central database.
+	RightChain Right = "chain"
 )
 
 // Description is the right in words, for "may not <description>".
@@ -61,6 +64,8 @@ func (r Right) Description() string {
 		return "set client credit limits"
 	case RightQuit:
 		return "quit the desk (ctrl+l locks it)"
+	case RightChain:
+		return "see the chain's reports"
 	}
 	return string(r)
 }
@@ -69,7 +74,7 @@ func (r Right) Description() string {
 func AllRights() []Right {
 	return []Right{RightTopUp, RightCheckout, RightCashOut, RightTransfer, RightPaidInOut, RightReverse,
 		RightRefund, RightCloseDay, RightPastTotals, RightExport, RightManageStaff, RightSettings,
-		RightClients, RightBookings, RightCredit, RightQuit}
+		RightClients, RightBookings, RightCredit, RightQuit, RightChain}
 }
 
 // RoleRights is what one role may do, and which registers it may use

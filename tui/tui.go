@@ -71,6 +71,9 @@ type Deps struct {
 	// detachable: its PIN screen cannot be left, and quitting to the shell
 	// needs the quit right.
 	Detachable bool
+	// Replication, when set, is the header's chain badge: how far behind
+	// the chain's central database this location is. nil = replication off.
+	Replication func() (badge string, bad bool)
 }
 
 // New builds the root model for one terminal.
@@ -737,6 +740,9 @@ func (m *Model) header() string {
 	info.Sync, info.SyncBad, info.SyncOff = m.syncBadge(now)
 	if m.openDay != "" && m.state == stateMain {
 		info.Notice = string(m.openDay) + " not closed"
+	}
+	if m.deps.Replication != nil {
+		info.Chain, info.ChainBad = m.deps.Replication()
 	}
 	if info.Date == "" {
 		info.Date = "setup"

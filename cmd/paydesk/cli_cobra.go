@@ -243,7 +243,7 @@ func (l *cmdline) start(cmd *command, args []string) int {
 		as: strings.TrimSpace(l.as)}
 	a.kiosk = cfg.Kiosk
 	if l.shared != nil {
-		a.db, a.svc, a.inServer = l.shared.db, l.shared.svc, true
+		a.db, a.svc, a.repl, a.inServer = l.shared.db, l.shared.svc, l.shared.repl, true
 		// The forwarded command line may name its own --config; serve's
 		// kiosk setting is what counts.
 		a.kiosk = a.kiosk || l.shared.kiosk

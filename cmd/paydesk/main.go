@@ -24,6 +24,7 @@ import (
 	"github.com/paydesk/paydesk/config"
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/internal/logfile"
+	"github.com/paydesk/paydesk/replicate"
 	"github.com/paydesk/paydesk/store"
 )
 
@@ -98,7 +99,7 @@ func commands() []command {
 		{"refund", usageRefund, "refund a canceled booking to the card (Stripe) or to the client's deposit", cmdRefund},
 		{"stripe setup", "--url URL", "create the Stripe webhook endpoint and save its secret in the config file", cmdStripeSetup},
 		{"serve", "", "run headless until SIGINT/SIGTERM: desks over SSH, other paydesk commands through a socket, Stripe webhooks, poller and sync worker", cmdServe},
-	}, append(append(staffCommands(), sshCommands()...), closeCommands()...)...)
+	}, append(append(append(staffCommands(), sshCommands()...), closeCommands()...), replicateCommands()...)...)
 }
 
 // app is what every command works with. The database is opened lazily, by
@@ -114,7 +115,8 @@ type app struct {
 
 	db     *store.DB
 	svc    *finance.Service
-	ownsDB bool // opened here, so closed here (a server may hand in its own)
+	ownsDB bool                  // opened here, so closed here (a server may hand in its own)
+	repl   *replicate.Replicator // serve's replicator, nil when replication is off or serve is not this process
 
 	args     []string // the whole command line, to forward it to `paydesk serve`
 	as       string   // --as: act as this staff member, after their PIN

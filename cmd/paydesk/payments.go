@@ -24,6 +24,7 @@ import (
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/payments"
 	pstripe "github.com/paydesk/paydesk/payments/stripe"
+	"github.com/paydesk/paydesk/replicate"
 )
 
 // Usage lines too long for a row of the command table in main.go.
@@ -548,6 +549,11 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 			refund = func(ctx context.Context, key string) error { _, err := w.ExecuteRefund(ctx, key); return err }
 		}
 	}
+	// Replication (off until configured) ships in the background; the
+	// desks and the socket see its status.
+	if a.repl, err = a.replicator(svc); err != nil {
+		return err
+	}
 	deskCtx, stopDesks := context.WithCancel(ctx)
 	waitDesks, err := a.startDesks(deskCtx, refund)
 	if err != nil {
@@ -576,6 +582,12 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if w != nil && a.cfg.StripeSecretKey.IsSet() {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.RunPoller(workCtx) }()
+	}
+	if a.repl != nil {
+		wait := runReplication(workCtx, a.repl, svc)
+		wg.Add(1)
+		go func() { defer wg.Done(); wait() }()
+		fmt.Fprintf(a.stdout, "paydesk serve: replicating location %s to %s\n", a.cfg.ReplicateLocation, replicate.Redact(a.cfg.ReplicateURL.Reveal()))
 	}
 	serveErr := make(chan error, 1)
 	if srv != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/internal/deskserver"
+	"github.com/paydesk/paydesk/replicate"
 	"github.com/paydesk/paydesk/store"
 	"github.com/paydesk/paydesk/tui"
 )
@@ -223,7 +224,8 @@ func sshHint(addr, user string) string {
 type sharedBooks struct {
 	db    *store.DB
 	svc   *finance.Service
-	kiosk bool // serve's config: commands from other processes need --as too
+	kiosk bool                  // serve's config: commands from other processes need --as too
+	repl  *replicate.Replicator // nil when replication is off
 }
 
 // refunderFunc adapts a function to tui.Refunder.
@@ -243,7 +245,7 @@ func (a *app) startDesks(ctx context.Context, refund func(ctx context.Context, k
 	if refund != nil {
 		refunder = refunderFunc(refund)
 	}
-	shared := &sharedBooks{db: a.db, svc: a.svc, kiosk: a.cfg.Kiosk}
+	shared := &sharedBooks{db: a.db, svc: a.svc, kiosk: a.cfg.Kiosk, repl: a.repl}
 	sock, err := deskserver.ListenSocket(deskserver.SocketPath(a.cfg.DB), shared.dispatch,
 		deskserver.WithSocketLogger(a.log.With("part", "socket")))
 	if err != nil {
@@ -300,6 +302,10 @@ func (a *app) startDesks(ctx context.Context, refund func(ctx context.Context, k
 func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.ModelFunc {
 	setup := a.cfg.Setup.Settings()
 	syncOn := a.cfg.StripeSecretKey.IsSet()
+	var badge func() (string, bool)
+	if a.repl != nil {
+		badge = chainBadge(a.repl)
+	}
 	return func(s deskserver.Session) (tea.Model, error) {
 		return tui.New(tui.Deps{
 			Service:        svc,
@@ -314,6 +320,7 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 			Staff:          s.Staff,
 			StaffOnly:      a.cfg.SSHBindKeys,
 			Detachable:     true,
+			Replication:    badge,
 		}), nil
 	}
 }

@@ -20,6 +20,8 @@ type HeaderInfo struct {
 	SyncBad  bool
 	SyncOff  bool
 	Notice   string // a warning shown before the date: a day left open
+	Chain    string // replication to the chain's database ("" when it is off)
+	ChainBad bool
 }
 
 // Header renders one full-width line: location left, the rest right.
@@ -36,14 +38,22 @@ func Header(s *styles.Styles, width int, h HeaderInfo) string {
 	if h.Staff != "" {
 		parts = append(parts, h.Staff)
 	}
-	right := s.Header.Item.Render(strings.Join(parts, " · ")+" · ") + sync.Render(h.Sync) + s.Header.Item.Render(" ")
+	badges := sync.Render(h.Sync)
+	if h.Chain != "" {
+		chain := s.Header.SyncOK
+		if h.ChainBad {
+			chain = s.Header.SyncBad
+		}
+		badges += s.Header.Item.Render(" · ") + chain.Render(h.Chain)
+	}
+	right := s.Header.Item.Render(strings.Join(parts, " · ")+" · ") + badges + s.Header.Item.Render(" ")
 	if h.Notice != "" {
 		right = s.Header.SyncBad.Render(" "+h.Notice+" ") + s.Header.Item.Render(" ") + right
 	}
 	gap := width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		// Too narrow: the sync badge and the date matter most.
-		right = s.Header.Item.Render(h.Date+" · ") + sync.Render(h.Sync) + s.Header.Item.Render(" ")
+		right = s.Header.Item.Render(h.Date+" · ") + badges + s.Header.Item.Render(" ")
 		if h.Notice != "" {
 			right = s.Header.SyncBad.Render(" "+h.Notice+" ") + s.Header.Item.Render(" ") + right
 		}
