@@ -174,6 +174,8 @@ const (
 	ChangeBooking ChangeKind = "booking"
 	ChangeRefund  ChangeKind = "refund"
 	ChangeStaff   ChangeKind = "staff"
+	ChangeClose   ChangeKind = "close" // ID: "<date>/<register>"
+	ChangeSeal    ChangeKind = "seal"  // ID: the sealed date
 )
 
 // ChangeEntry says that one record was written (created or changed); the record
@@ -181,7 +183,7 @@ const (
 type ChangeEntry struct {
 	Seq  uint64     `json:"seq"`
 	Kind ChangeKind `json:"kind"`
-	ID   string     `json:"id"` // client id in decimal, booking id, refund key, staff name
+	ID   string     `json:"id"` // client id in decimal, booking id, refund key, staff name, close, seal
 }
 
 // Heads are where a location's append-only sequences stand.

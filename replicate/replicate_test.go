@@ -37,8 +37,24 @@ func TestTwoLocationsIntoOneDatabase(t *testing.T) {
 	if _, err := a.svc.UpdateClient(context.Background(), finance.OwnerActor("olena"), 1, finance.ClientUpdate{Name: &name}); err != nil {
 		t.Fatal(err)
 	}
+	// A closed and sealed day follows too.
+	ctx := context.Background()
+	cash, err := a.svc.DayTotals(ctx, finance.OwnerActor("olena"), a.sum.From)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := cash[0].Closing
+	if _, err := a.svc.CloseDay(ctx, finance.OwnerActor("olena"), finance.CloseRequest{Key: "close-1", Date: a.sum.From, Counted: &counted}); err != nil {
+		t.Fatal(err)
+	}
 	a.sync(t, url)
 	wantComplete(t, conn, a)
+	if n := count(t, conn, `SELECT count(*) FROM day_closes WHERE location = $1`, a.id); n != int64(len(cash)) {
+		t.Errorf("central closes %d, want %d", n, len(cash))
+	}
+	if n := count(t, conn, `SELECT count(*) FROM day_seals WHERE location = $1`, a.id); n != 1 {
+		t.Errorf("central seals %d, want 1", n)
+	}
 	var got string
 	if err := conn.QueryRow(context.Background(), `SELECT name FROM clients WHERE location = 'kyiv-podil' AND id = 1`).Scan(&got); err != nil || got != name {
 		t.Errorf("client 1 central name %q (%v), want %q", got, err, name)

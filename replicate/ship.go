@@ -30,6 +30,8 @@ type batch struct {
 	bookings []finance.Booking
 	refunds  []finance.Refund
 	staff    []finance.Staff
+	closes   []finance.DayClose
+	seals    []finance.DaySeal
 }
 
 func (b *batch) empty() bool {
@@ -125,6 +127,17 @@ func (b *batch) resolve(rtx finance.ReadTx, changes []finance.ChangeEntry) error
 			if s, err = rtx.Staff(c.ID); err == nil {
 				b.staff = append(b.staff, s)
 			}
+		case finance.ChangeClose:
+			d, reg, _ := strings.Cut(c.ID, "/")
+			var dc finance.DayClose
+			if dc, err = rtx.DayClose(finance.Date(d), reg); err == nil {
+				b.closes = append(b.closes, dc)
+			}
+		case finance.ChangeSeal:
+			var s finance.DaySeal
+			if s, err = rtx.DaySeal(finance.Date(c.ID)); err == nil {
+				b.seals = append(b.seals, s)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("change %d: %w", c.Seq, err)
@@ -166,6 +179,8 @@ func writeBatch(ctx context.Context, conn *pgx.Conn, location string, b *batch, 
 		{tableBookings, bookingRows(location, b.bookings)},
 		{tableRefunds, refundRows(location, b.refunds)},
 		{tableStaff, staffRows(location, b.staff)},
+		{tableCloses, closeRows(location, b.closes)},
+		{tableSeals, sealRows(location, b.seals)},
 	} {
 		if err := upsertRows(ctx, tx, t.table, t.rows); err != nil {
 			return err
@@ -221,8 +236,11 @@ var (
 		"total", "paid", "refunded", "status", "flag", "payment_intent", "created", "updated"}, 2}
 	tableRefunds = table{"refunds", []string{"location", "key", "booking_id", "amount", "reason", "staff", "status",
 		"provider_ref", "error", "operation_id", "created", "updated"}, 2}
-	tableStaff     = table{"staff", []string{"location", "name", "role", "disabled", "created"}, 2}
-	tableAudit     = table{"audit", []string{"location", "seq", "time", "staff", "action", "subject", "reason", "detail"}, 2}
+	tableStaff  = table{"staff", []string{"location", "name", "role", "disabled", "created"}, 2}
+	tableAudit  = table{"audit", []string{"location", "seq", "time", "staff", "action", "subject", "reason", "detail"}, 2}
+	tableCloses = table{"day_closes", []string{"location", "date", "register", "kind", "expected", "counted", "over_short",
+		"reason", "float", "to_bank", "staff", "time"}, 3}
+	tableSeals     = table{"day_seals", []string{"location", "date", "prev", "prev_seal", "seal", "operations", "staff", "time"}, 2}
 	tableRegisters = table{"registers", []string{"location", "id", "name", "kind", "start_balance", "position"}, 2}
 )
 
@@ -360,6 +378,23 @@ func auditRows(location string, es []finance.AuditEntry) [][]any {
 	rows := make([][]any, len(es))
 	for i, e := range es {
 		rows[i] = []any{location, int64(e.Seq), e.Time, txt(e.Staff), txt(e.Action), txt(e.Subject), txt(e.Reason), txt(e.Detail)}
+	}
+	return rows
+}
+
+func closeRows(location string, cs []finance.DayClose) [][]any {
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
+		rows[i] = []any{location, day(c.Date), txt(c.Register), string(c.Kind), c.Expected, c.Counted, c.OverShort,
+			txt(c.Reason), c.Float, c.ToBank, txt(c.Staff), ts(c.Time)}
+	}
+	return rows
+}
+
+func sealRows(location string, ss []finance.DaySeal) [][]any {
+	rows := make([][]any, len(ss))
+	for i, s := range ss {
+		rows[i] = []any{location, day(s.Date), string(s.Prev), s.PrevSeal, s.Seal, int32(len(s.OpIDs)), txt(s.Staff), ts(s.Time)}
 	}
 	return rows
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -10,12 +11,13 @@ import (
 )
 
 // The change log (schema 7) numbers every write of a record that changes in
-// place, so a replica can ship "everything after N" with one seek: seq ->
+// place (and of day closes and seals, which have no sequence of their own), so a replica can ship "everything after N" with one seek: seq ->
 // kind byte + the record's id. Operations and audit entries need no entry:
 // their own keys are already numbered in order.
 
 var changeKinds = map[finance.ChangeKind]byte{
 	finance.ChangeClient: 'c', finance.ChangeBooking: 'b', finance.ChangeRefund: 'r', finance.ChangeStaff: 's',
+	finance.ChangeClose: 'k', finance.ChangeSeal: 'd',
 }
 
 func changeKindOf(b byte) (finance.ChangeKind, bool) {
@@ -117,6 +119,8 @@ func logExistingRecords(btx *bolt.Tx) error {
 		{bBookings, finance.ChangeBooking, func(k []byte) string { return string(k) }},
 		{bRefunds, finance.ChangeRefund, func(k []byte) string { return string(k) }},
 		{bStaff, finance.ChangeStaff, func(k []byte) string { return string(k) }},
+		{bDayCloses, finance.ChangeClose, func(k []byte) string { return strings.Replace(string(k), "\x00", "/", 1) }},
+		{bSeals, finance.ChangeSeal, func(k []byte) string { return string(k) }},
 	} {
 		b := btx.Bucket(s.bucket)
 		if b == nil {

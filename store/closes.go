@@ -67,7 +67,10 @@ func (t *tx) PutDayClose(dc finance.DayClose) error {
 	if err := putJSON(b.Put, key, dc); err != nil {
 		return err
 	}
-	return t.b(bRegCloses).Put(join([]byte(dc.Register), []byte(dc.Date)), nil)
+	if err := t.b(bRegCloses).Put(join([]byte(dc.Register), []byte(dc.Date)), nil); err != nil {
+		return err
+	}
+	return t.logChange(finance.ChangeClose, string(dc.Date)+"/"+dc.Register)
 }
 
 func (t *tx) DaySeal(d finance.Date) (finance.DaySeal, error) {
@@ -108,7 +111,10 @@ func (t *tx) PutDaySeal(s finance.DaySeal) error {
 	if b.Get([]byte(s.Date)) != nil {
 		return fmt.Errorf("%w: %s is already sealed", finance.ErrConflict, s.Date)
 	}
-	return putJSON(b.Put, []byte(s.Date), s)
+	if err := putJSON(b.Put, []byte(s.Date), s); err != nil {
+		return err
+	}
+	return t.logChange(finance.ChangeSeal, string(s.Date))
 }
 
 // OperationDayBefore reads the day index just below d.
