@@ -178,3 +178,32 @@ func TestBoundKeyLogsInOnlyAsItsPerson(t *testing.T) {
 	h.contains("logs in only as Olha")
 	h.lacks("Ruslan")
 }
+
+// The Staff tab's d disables a person (their desk locks) and, on a
+// disabled person, enables them again.
+func TestStaffTabDisablesAndEnables(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	withStaff(t, b, "Mila", "admin", "1234", "Olha", "desk", "5555")
+	olha := newHarness(t, b, Deps{}, 100, 30)
+	olha.press("down")
+	olha.login("5555")
+
+	h := newHarness(t, b, Deps{}, 100, 30)
+	h.login("1234")
+	h.press("6", "down", "d")
+	h.contains("Disable Olha?", "open desks lock at once")
+	h.press("y")
+	h.contains("Olha is disabled.")
+	olha.send(changeMsg{change: finance.Change{What: "staff", Staff: "Olha"}})
+	if olha.m.state != stateLogin {
+		t.Fatal("Olha's desk stayed open")
+	}
+	h.press("d")
+	h.contains("Enable Olha?")
+	h.press("y")
+	h.contains("Olha can log in again.")
+	olha = newHarness(t, b, Deps{}, 100, 30)
+	olha.press("down")
+	olha.login("5555")
+}

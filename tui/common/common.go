@@ -53,6 +53,7 @@ type Backend interface {
 
 	AddStaff(ctx context.Context, a finance.Actor, name string, role finance.Role, pin string) error
 	DisableStaff(ctx context.Context, a finance.Actor, name string) error
+	EnableStaff(ctx context.Context, a finance.Actor, name string) error
 	ResetPIN(ctx context.Context, a finance.Actor, name, pin string) error
 	StaffList(ctx context.Context) ([]finance.Staff, error)
 	Login(ctx context.Context, name, pin string) (finance.Actor, error)

@@ -136,7 +136,7 @@ func Default() *KeyMap {
 		RefundsDue:    b("f", "refunds due / all", "f"),
 		Retry:         b("r", "retry", "r"),
 		Add:           b("a", "add", "a"),
-		Disable:       b("d", "disable", "d"),
+		Disable:       b("d", "disable / enable", "d"),
 		ResetPIN:      b("p", "reset PIN", "p"),
 	}
 }

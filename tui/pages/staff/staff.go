@@ -234,14 +234,24 @@ func (m *Model) askDisable() tea.Cmd {
 	if !ok {
 		return nil
 	}
+	b, c, a := m.c.Backend, m.c, m.c.Actor
 	if st.Disabled {
-		return common.Status(common.StatusError, "%s is already disabled", st.Name)
+		m.pend.Ask(components.Confirm{Title: "Enable " + st.Name + "?", Lines: []string{"  They can log in again with their PIN as it was (p sets a new one)."}, Yes: "enable"}, func() tea.Cmd {
+			return func() tea.Msg {
+				ctx, cancel := c.Call()
+				defer cancel()
+				if err := b.EnableStaff(ctx, a, st.Name); err != nil {
+					return doneMsg{err: err}
+				}
+				return doneMsg{text: st.Name + " can log in again."}
+			}
+		})
+		return nil
 	}
 	if st.Name == m.c.Actor.Staff {
 		return common.Status(common.StatusError, "you cannot disable yourself")
 	}
-	b, c, a := m.c.Backend, m.c, m.c.Actor
-	m.pend.Ask(components.Confirm{Title: "Disable " + st.Name + "?", Lines: []string{"  They will no longer be able to log in. Their operations stay."}, Yes: "disable"}, func() tea.Cmd {
+	m.pend.Ask(components.Confirm{Title: "Disable " + st.Name + "?", Lines: []string{"  They will no longer be able to log in, and their open desks lock at once. Their operations stay."}, Yes: "disable"}, func() tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := c.Call()
 			defer cancel()
