@@ -59,12 +59,23 @@ type Config struct {
 	ReplicateURL      Secret
 	ReplicateLocation string // this location's stable id there, e.g. "kyiv-podil"
 
+	Backup Backup // [backup]: serve's daily backup
+
 	Setup  Setup          // what first-run setup and `paydesk init` start from
 	Rights finance.Rights // what config says; RightsTable merges the defaults in
 
 	// origin names the variable or flag that last set a setting (by its file
 	// key), so a bad value is blamed on where it was typed, not on the file.
 	origin map[string]string
+}
+
+// Backup is `paydesk serve`'s scheduled backup: once a day, at Hour (local
+// time of the machine), a hot copy into Dir, keeping the newest Keep. Off
+// while Dir is empty.
+type Backup struct {
+	Dir  string
+	Hour int
+	Keep int
 }
 
 // Setup holds the location defaults that first-run setup, `paydesk init` and
@@ -218,6 +229,11 @@ type fileConfig struct {
 		SecretKey     *string `toml:"secret_key"`
 		WebhookSecret *string `toml:"webhook_secret"`
 	} `toml:"stripe"`
+	Backup struct {
+		Dir  *string `toml:"dir"`
+		Hour *int    `toml:"hour"`
+		Keep *int    `toml:"keep"`
+	} `toml:"backup"`
 	Close struct {
 		ReasonThreshold     *int64 `toml:"reason_threshold"`
 		RequireClosedDrawer *bool  `toml:"require_closed_drawer"`
@@ -294,6 +310,7 @@ func defaults(d dirs, getenv func(string) string) *Config {
 		SSHHandshakeTimeout:   30 * time.Second,
 		SSHMaxUnauthenticated: 32,
 		Setup:                 MachineSetup(getenv),
+		Backup:                Backup{Hour: 3, Keep: 14},
 	}
 }
 
@@ -354,6 +371,21 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 			return fmt.Errorf("%w: %s: idle_lock_minutes must be 0 (never) or more", ErrInvalid, path)
 		}
 		c.IdleLock = time.Duration(*f.IdleLockMinutes) * time.Minute
+	}
+	if v := f.Backup.Dir; v != nil {
+		c.Backup.Dir = expandHome(*v, home)
+	}
+	if v := f.Backup.Hour; v != nil {
+		if *v < 0 || *v > 23 {
+			return fmt.Errorf("%w: %s: [backup] hour must be 0-23 (the hour of the day it runs)", ErrInvalid, path)
+		}
+		c.Backup.Hour = *v
+	}
+	if v := f.Backup.Keep; v != nil {
+		if *v < 1 {
+			return fmt.Errorf("%w: %s: [backup] keep must be 1 or more (how many backups are kept)", ErrInvalid, path)
+		}
+		c.Backup.Keep = *v
 	}
 	if v := f.Close.ReasonThreshold; v != nil {
 		if *v < 0 {

@@ -108,7 +108,7 @@ func FuzzOperationSequence(f *testing.F) {
 		f.Add(seed, uint16(60))
 	}
 	f.Fuzz(func(t *testing.T, seed uint64, steps uint16) {
-		runModel(t, seed, 1+int(steps)%120, 1)
+		runModel(t, seed, 1+int(steps)%80, 1)
 	})
 }
 

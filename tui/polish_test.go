@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
@@ -246,5 +247,24 @@ func TestSetupShowsTheDemoStaffPINsOnce(t *testing.T) {
 			h.contains("Mila (admin)", c.status)
 			h.lacks("PIN 4821")
 		})
+	}
+}
+
+// The header's backup badge: how long ago, and a problem when none ran for
+// more than a day or none ever did.
+func TestBackupBadge(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		last time.Time
+		want string
+		bad  bool
+	}{
+		{time.Time{}, "no backup yet", true},
+		{now.Add(-9 * time.Hour), "backup 9h ago", false},
+		{now.Add(-30 * time.Hour), "backup 30h ago", true},
+	} {
+		if got, bad := backupBadge(now, tc.last); got != tc.want || bad != tc.bad {
+			t.Errorf("backupBadge(%v) = %q %v, want %q %v", tc.last, got, bad, tc.want, tc.bad)
+		}
 	}
 }

@@ -50,6 +50,9 @@ type Deps struct {
 	SyncConfigured bool               // payment provider keys are set
 	Version        string
 	Refunder       Refunder // sends card refunds; nil = only refunds to deposit
+	// LastBackup is when serve's scheduled backup last succeeded (zero:
+	// none yet); nil = no scheduled backup, and no badge for it.
+	LastBackup func() time.Time
 
 	// Ctx ends the session (the SSH session's context); nil = Background.
 	Ctx context.Context
@@ -185,7 +188,7 @@ func newModel(d Deps, b common.Backend, static bool) *Model {
 	}
 	base := common.Common{
 		Ctx: d.Ctx, Styles: st, Keys: keymap.Default(), Backend: b, Now: d.Now, Loc: time.UTC,
-		Money: common.NewMoney("USD", "en"), ExportDir: d.ExportDir, SyncConfigured: d.SyncConfigured,
+		Money: common.NewMoney("USD", "en"), ExportDir: d.ExportDir, SyncConfigured: d.SyncConfigured, LastBackup: d.LastBackup,
 		Refunder: refunder, Static: static,
 	}
 	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.Status.Busy))
@@ -744,6 +747,11 @@ func (m *Model) header() string {
 	if m.deps.Replication != nil {
 		info.Chain, info.ChainBad = m.deps.Replication()
 	}
+	if m.base.LastBackup != nil {
+		text, bad := backupBadge(now, m.base.LastBackup())
+		info.Sync += " · " + text
+		info.SyncBad = info.SyncBad || bad
+	}
 	if info.Date == "" {
 		info.Date = "setup"
 		info.Clock = m.deps.Version
@@ -763,6 +771,15 @@ func (m *Model) syncBadge(now time.Time) (text string, bad, off bool) {
 		return "sync live, no events yet", false, false
 	}
 	return "sync live, last " + ago(now.Sub(m.stats.LastReceived)), false, false
+}
+
+// backupBadge says when the scheduled backup last ran; more than a day and a
+// bit ago (or never) is shown as a problem.
+func backupBadge(now, last time.Time) (string, bool) {
+	if last.IsZero() {
+		return "no backup yet", true
+	}
+	return "backup " + ago(now.Sub(last)), now.Sub(last) > 26*time.Hour
 }
 
 func ago(d time.Duration) string {

@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -91,6 +92,7 @@ func commands() []command {
 			"per register: opening, in, out, closing, by kind", cmdTotals},
 		{"check", "[--json]", "verify every ledger invariant; exit 1 and a report if any fails", cmdCheck},
 		{"backup", "PATH [--force]", "write a consistent copy of the database (safe while paydesk runs)", cmdBackup},
+		{"restore", "BACKUP", "check a backup and put it in place of the database (the one replaced is kept beside it)", cmdRestore},
 		{"demo", "[--clients N] [--days N] [--seed N] [--json]",
 			"fill a new database with a month of realistic demo data", cmdDemo},
 		{"booking list", usageBookingList, "list prepaid bookings (--refund-due: canceled with money left)", cmdBookingList},
@@ -117,6 +119,10 @@ type app struct {
 	svc    *finance.Service
 	ownsDB bool                  // opened here, so closed here (a server may hand in its own)
 	repl   *replicate.Replicator // serve's replicator, nil when replication is off or serve is not this process
+
+	// lastBackup is when serve's scheduled backup last succeeded; nil
+	// outside serve or with no [backup] dir.
+	lastBackup func() time.Time
 
 	args     []string // the whole command line, to forward it to `paydesk serve`
 	as       string   // --as: act as this staff member, after their PIN

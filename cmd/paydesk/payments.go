@@ -555,12 +555,14 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	deskCtx, stopDesks := context.WithCancel(ctx)
+	waitBackups := a.startBackups(deskCtx) // before the desks, whose header shows the last one
 	waitDesks, err := a.startDesks(deskCtx, refund)
 	if err != nil {
 		stopDesks()
+		waitBackups()
 		return err
 	}
-	defer func() { stopDesks(); waitDesks() }()
+	defer func() { stopDesks(); waitDesks(); waitBackups() }()
 
 	var srv *http.Server
 	var ln net.Listener

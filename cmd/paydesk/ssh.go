@@ -315,6 +315,7 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 			SyncConfigured: syncOn,
 			Version:        a.version,
 			Refunder:       refunder,
+			LastBackup:     a.lastBackup,
 			Ctx:            s.Context,
 			SetupDefaults:  setup,
 			Staff:          s.Staff,

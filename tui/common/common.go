@@ -99,6 +99,7 @@ type Common struct {
 
 	ExportDir      string
 	SyncConfigured bool
+	LastBackup     func() time.Time // nil: no scheduled backup
 	Refunder       Refunder
 	// Static turns off timers (clock, spinner, idle lock) and the change
 	// subscription, so tests can run every command synchronously.
