@@ -33,11 +33,15 @@ func (s *Service) Check(ctx context.Context) (CheckReport, error) {
 	var rep CheckReport
 	err := s.view(ctx, func(tx ReadTx) error {
 		rep = CheckReport{}
-		if err := checkLedger(ctx, tx, &rep); err != nil {
+		// 6. The seal chain (seal.go), fed by the one scan of the operations.
+		seals, err := newSealScan(tx)
+		if err != nil {
 			return err
 		}
-		// 6. The seal chain (seal.go), in the same snapshot.
-		v, err := verifyChain(ctx, tx)
+		if err := checkLedger(ctx, tx, &rep, seals.add); err != nil {
+			return err
+		}
+		v, err := seals.finish(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -67,14 +71,16 @@ type ledgerCheck struct {
 	days       map[string]map[Date]*dayAgg // register -> date -> sums
 	reversedBy map[OperationID]OperationID
 	reverses   map[OperationID]OperationID
+	each       func(Operation) // another check fed by the same scan (seals)
 }
 
-func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport) error {
+// each, when set, also sees every operation as the scan reads it.
+func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport, each func(Operation)) error {
 	st, err := tx.Settings()
 	if err != nil {
 		return err
 	}
-	c := &ledgerCheck{tx: tx, rep: rep, st: st,
+	c := &ledgerCheck{tx: tx, rep: rep, st: st, each: each,
 		balances:   map[AccountID]int64{},
 		days:       map[string]map[Date]*dayAgg{},
 		reversedBy: map[OperationID]OperationID{},
@@ -119,6 +125,9 @@ func (c *ledgerCheck) scanOperations(ctx context.Context) error {
 		lastID = op.ID
 		c.checkOperation(op)
 		c.gather(op)
+		if c.each != nil {
+			c.each(op)
+		}
 		return nil
 	})
 }

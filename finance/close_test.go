@@ -285,7 +285,8 @@ func TestDaysSealInOrderAndDrawerGate(t *testing.T) {
 }
 
 // A byte changed in a sealed day's stored operation (in a copy of the file)
-// makes verify, and check, name that day.
+// makes verify, and check, name that day; so do an operation taken out of
+// the day's index and a seal whose link was changed.
 func TestVerifyFindsTamperedByte(t *testing.T) {
 	f := newFixture(t)
 	c := f.client("Anna", "050 123 4567")
@@ -300,40 +301,64 @@ func TestVerifyFindsTamperedByte(t *testing.T) {
 	f.clock.Add(24 * time.Hour)
 	f.cashDay(c, 0, 50)
 	f.closeAll(10300, "")
+	day3 := f.today()
 
-	copyPath := filepath.Join(t.TempDir(), "copy.db")
-	must(t, f.db.Backup(f.ctx, copyPath))
-	bdb, err := bolt.Open(copyPath, 0o600, nil)
-	must(t, err)
-	must(t, bdb.Update(func(btx *bolt.Tx) error {
-		ops := btx.Bucket([]byte("ops"))
-		var k [8]byte
-		for i := range 8 {
-			k[7-i] = byte(uint64(target.ID) >> (8 * i))
-		}
-		v := bytes.Clone(ops.Get(k[:]))
-		i := bytes.Index(v, []byte("tamper me"))
-		if i < 0 {
-			return errors.New("note not found in the record")
-		}
-		v[i] = 'T'
-		return ops.Put(k[:], v)
-	}))
-	must(t, bdb.Close())
-
-	db, err := store.Open(f.ctx, copyPath, store.Options{NoSync: true})
-	must(t, err)
-	defer db.Close()
-	svc := finance.NewService(db, f.opts...)
-	v, err := svc.Verify(f.ctx)
-	must(t, err)
-	if v.OK() || v.Broken != day2 || !strings.Contains(v.Why, "operation "+itoa(int(target.ID))) || v.Days != 1 {
-		t.Fatalf("verify on the tampered copy: %+v; want day %s broken naming operation %d", v, day2, target.ID)
+	var k [8]byte
+	for i := range 8 {
+		k[7-i] = byte(uint64(target.ID) >> (8 * i))
 	}
-	rep, err := svc.Check(f.ctx)
-	must(t, err)
-	if !strings.Contains(strings.Join(rep.Problems, "\n"), "sealed day "+string(day2)) {
-		t.Errorf("check problems %v", rep.Problems)
+	for _, tc := range []struct {
+		name   string
+		tamper func(btx *bolt.Tx) error
+		day    finance.Date
+		why    string
+	}{
+		{"a byte of an operation's record", func(btx *bolt.Tx) error {
+			ops := btx.Bucket([]byte("ops"))
+			v := bytes.Clone(ops.Get(k[:]))
+			i := bytes.Index(v, []byte("tamper me"))
+			if i < 0 {
+				return errors.New("note not found in the record")
+			}
+			v[i] = 'T'
+			return ops.Put(k[:], v)
+		}, day2, "operation " + itoa(int(target.ID)) + "'s stored record changed"},
+		{"an operation out of the day index", func(btx *bolt.Tx) error {
+			return btx.Bucket([]byte("ops_day")).Delete(append([]byte(day2), k[:]...))
+		}, day2, "operation " + itoa(int(target.ID)) + ", sealed with the day, is gone from it"},
+		{"a seal's link", func(btx *bolt.Tx) error {
+			b := btx.Bucket([]byte("day_seals"))
+			v := bytes.Clone(b.Get([]byte(day3)))
+			i := bytes.Index(v, []byte(`"prev_seal":"`))
+			if i < 0 {
+				return errors.New("no prev_seal in the seal")
+			}
+			v[i+len(`"prev_seal":"`)] = 'x'
+			return b.Put([]byte(day3), v)
+		}, day3, "link to the previous sealed day"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			copyPath := filepath.Join(t.TempDir(), "copy.db")
+			must(t, f.db.Backup(f.ctx, copyPath))
+			bdb, err := bolt.Open(copyPath, 0o600, nil)
+			must(t, err)
+			must(t, bdb.Update(tc.tamper))
+			must(t, bdb.Close())
+			db, err := store.Open(f.ctx, copyPath, store.Options{NoSync: true})
+			must(t, err)
+			defer db.Close()
+			svc := finance.NewService(db, f.opts...)
+			v, err := svc.Verify(f.ctx)
+			must(t, err)
+			if v.OK() || v.Broken != tc.day || !strings.Contains(v.Why, tc.why) {
+				t.Errorf("verify on the tampered copy: %+v; want day %s broken: %s", v, tc.day, tc.why)
+			}
+			rep, err := svc.Check(f.ctx)
+			must(t, err)
+			if got := strings.Join(rep.Problems, "\n"); !strings.Contains(got, "sealed day "+string(tc.day)) || !strings.Contains(got, tc.why) {
+				t.Errorf("check problems %v; want day %s: %s", rep.Problems, tc.day, tc.why)
+			}
+		})
 	}
 	// The original is untouched.
 	if v, _ := f.svc.Verify(f.ctx); !v.OK() || v.Days != 3 {

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"slices"
+	"strings"
 )
 
 // The seal of a day, version 1. Every integer is a varint (signed:
@@ -107,6 +109,22 @@ const digestLen = 8
 // computeSeal is a day's seal (hex) and the IDs and short digests of its
 // operations. ops must be in ID order; closes are sorted here.
 func computeSeal(d Date, prevSeal string, ops []Operation, closes []DayClose) (string, []OperationID, []byte) {
+	h := sealHeader(d, prevSeal, len(ops))
+	ids := make([]OperationID, 0, len(ops))
+	digests := make([]byte, 0, digestLen*len(ops))
+	var buf []byte
+	for _, op := range ops {
+		var sum [sha256.Size]byte
+		buf, sum = opDigest(buf, op)
+		h.Write(sum[:])
+		ids = append(ids, op.ID)
+		digests = append(digests, sum[:digestLen]...)
+	}
+	return sealFinish(h, closes), ids, digests
+}
+
+// sealHeader starts a seal: version, date, previous seal, operation count.
+func sealHeader(d Date, prevSeal string, ops int) hash.Hash {
 	h := sha256.New()
 	h.Write([]byte(sealVersion))
 	h.Write(appendCanonStr(nil, string(d)))
@@ -115,34 +133,28 @@ func computeSeal(d Date, prevSeal string, ops []Operation, closes []DayClose) (s
 		prev = raw
 	}
 	h.Write(prev)
-	h.Write(binary.AppendUvarint(nil, uint64(len(ops))))
-	ids := make([]OperationID, 0, len(ops))
-	digests := make([]byte, 0, digestLen*len(ops))
-	var buf []byte
-	for _, op := range ops {
-		buf = canonicalOperation(buf[:0], op)
-		sum := sha256.Sum256(buf)
-		h.Write(sum[:])
-		ids = append(ids, op.ID)
-		digests = append(digests, sum[:digestLen]...)
-	}
+	h.Write(binary.AppendUvarint(nil, uint64(ops)))
+	return h
+}
+
+// opDigest is SHA-256 of an operation's canonical encoding (buf is reused).
+func opDigest(buf []byte, op Operation) ([]byte, [sha256.Size]byte) {
+	buf = canonicalOperation(buf[:0], op)
+	return buf, sha256.Sum256(buf)
+}
+
+// sealFinish adds the closes, by register id, and gives the seal in hex.
+func sealFinish(h hash.Hash, closes []DayClose) string {
 	closes = slices.Clone(closes)
-	slices.SortFunc(closes, func(x, y DayClose) int {
-		switch {
-		case x.Register < y.Register:
-			return -1
-		case x.Register > y.Register:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(closes, func(x, y DayClose) int { return strings.Compare(x.Register, y.Register) })
 	h.Write(binary.AppendUvarint(nil, uint64(len(closes))))
+	var buf []byte
 	for _, c := range closes {
 		buf = canonicalClose(buf[:0], c)
 		sum := sha256.Sum256(buf)
 		h.Write(sum[:])
 	}
-	return hex.EncodeToString(h.Sum(nil)), ids, digests
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // VerifyReport is the seal chain recomputed. Broken names the first sealed
@@ -245,4 +257,129 @@ func diffOps(seal DaySeal, ids []OperationID, digests []byte) string {
 		}
 	}
 	return ""
+}
+
+// diffIDs names the first operation id that differs between what was
+// sealed and what is listed now.
+func diffIDs(sealed, got []OperationID) string {
+	for i := 0; ; i++ {
+		switch {
+		case i >= len(sealed) && i >= len(got):
+			return "its operations are listed differently than when it was sealed"
+		case i >= len(sealed):
+			return fmt.Sprintf("operation %d was not in the day when it was sealed", got[i])
+		case i >= len(got) || got[i] > sealed[i]:
+			return fmt.Sprintf("operation %d, sealed with the day, is gone from it", sealed[i])
+		case got[i] < sealed[i]:
+			return fmt.Sprintf("operation %d was not in the day when it was sealed", got[i])
+		}
+	}
+}
+
+// sealScan verifies the sealed days from operations read once in ID order
+// (Check's single pass over the file) instead of through the day index: per
+// sealed day a running hash, fed as the day's operations go by. The day
+// index is then compared by its keys alone. What it adds to a check is the
+// canonical encoding and hash of each sealed operation.
+type sealScan struct {
+	seals []DaySeal
+	days  map[Date]*dayScan
+	buf   []byte
+}
+
+type dayScan struct {
+	seal *DaySeal
+	h    hash.Hash
+	next int    // how many of seal.OpIDs have gone by
+	why  string // the first difference found
+}
+
+func newSealScan(tx ReadTx) (*sealScan, error) {
+	s := &sealScan{days: map[Date]*dayScan{}}
+	if err := tx.ForEachSeal(func(seal DaySeal) error {
+		s.seals = append(s.seals, seal)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for i := range s.seals {
+		seal := &s.seals[i]
+		s.days[seal.Date] = &dayScan{seal: seal, h: sealHeader(seal.Date, seal.PrevSeal, len(seal.OpIDs))}
+	}
+	return s, nil
+}
+
+// add takes the next operation in ID order.
+func (s *sealScan) add(op Operation) {
+	d := s.days[op.BusinessDate]
+	if d == nil {
+		return
+	}
+	var sum [sha256.Size]byte
+	s.buf, sum = opDigest(s.buf, op)
+	d.h.Write(sum[:])
+	ids, digests := d.seal.OpIDs, d.seal.OpDigests
+	i := d.next
+	d.next++
+	if d.why != "" {
+		return
+	}
+	switch {
+	case len(digests) != digestLen*len(ids):
+		d.why = "its seal record is damaged (the operation list and digests disagree)"
+	case i >= len(ids) || op.ID < ids[i]:
+		d.why = fmt.Sprintf("operation %d was not in the day when it was sealed", op.ID)
+	case op.ID > ids[i]:
+		d.why = fmt.Sprintf("operation %d, sealed with the day, is gone from it", ids[i])
+	case string(sum[:digestLen]) != string(digests[i*digestLen:(i+1)*digestLen]):
+		d.why = fmt.Sprintf("operation %d's stored record changed since the day was sealed", op.ID)
+	}
+}
+
+// finish checks the links, the day index and the closes, oldest day first,
+// and reports the first day that breaks.
+func (s *sealScan) finish(ctx context.Context, tx ReadTx) (VerifyReport, error) {
+	var rep VerifyReport
+	for i := range s.seals {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		seal := &s.seals[i]
+		d := s.days[seal.Date]
+		why := d.why
+		switch {
+		case why != "":
+		case i == 0 && (seal.Prev != "" || seal.PrevSeal != ""):
+			why = fmt.Sprintf("it links to %s, which has no seal: the chain's start was cut", seal.Prev)
+		case i > 0 && (seal.Prev != s.seals[i-1].Date || seal.PrevSeal != s.seals[i-1].Seal):
+			why = fmt.Sprintf("its link to the previous sealed day (%s) does not match that day's seal: a seal was changed or removed", s.seals[i-1].Date)
+		case d.next < len(seal.OpIDs):
+			why = fmt.Sprintf("operation %d, sealed with the day, is gone from it", seal.OpIDs[d.next])
+		}
+		if why == "" {
+			ids, err := tx.DayOperationIDs(seal.Date)
+			if err != nil {
+				return rep, err
+			}
+			if !slices.Equal(ids, seal.OpIDs) {
+				why = diffIDs(seal.OpIDs, ids) + " (in the day index)"
+			}
+		}
+		if why == "" {
+			closes, err := tx.DayCloses(seal.Date)
+			if err != nil {
+				why = fmt.Sprintf("its closes cannot be read: %v", err)
+			} else if sealFinish(d.h, closes) != seal.Seal {
+				why = "its operations match, but its closes or the stored seal changed since it was sealed"
+			}
+		}
+		if why != "" {
+			rep.Broken, rep.Why = seal.Date, why
+			return rep, nil
+		}
+		rep.Days++
+		rep.Operations += len(seal.OpIDs)
+		rep.Last, rep.LastSeal = seal.Date, seal.Seal
+	}
+	return rep, nil
 }

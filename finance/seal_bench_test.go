@@ -8,8 +8,9 @@ import (
 	"github.com/paydesk/paydesk/finance"
 )
 
-// What the seal chain costs `paydesk check`: 200 sealed days of 50
-// operations each (10,000 operations), verified alone and within Check.
+// What the seal chain costs: 200 sealed days of 50 operations each (10,000
+// operations), verified alone (through the day index) and within Check
+// (fed by its one scan).
 //
 //	go test ./finance -run '^$' -bench SealChain -benchtime 10x
 const (

@@ -89,6 +89,9 @@ type ReadTx interface {
 	// operation ("" when none); RegisterDayBefore the latest before d with a
 	// posting to the register. Both are one index seek.
 	OperationDayBefore(d Date) (Date, error)
+	// DayOperationIDs lists the ids the day index holds for d, without
+	// reading the operations.
+	DayOperationIDs(d Date) ([]OperationID, error)
 	RegisterDayBefore(register string, d Date) (Date, error)
 }
 

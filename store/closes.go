@@ -135,6 +135,19 @@ func (t *tx) OperationDayBefore(d finance.Date) (finance.Date, error) {
 	return finance.Date(k[:len(k)-8]), nil
 }
 
+// DayOperationIDs walks the day index's keys for d.
+func (t *tx) DayOperationIDs(d finance.Date) ([]finance.OperationID, error) {
+	prefix := []byte(d)
+	c := t.b(bOpDay).Cursor()
+	var out []finance.OperationID
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) == len(prefix)+8 {
+			out = append(out, finance.OperationID(tail8(k)))
+		}
+	}
+	return out, nil
+}
+
 // RegisterDayBefore reads the register's day aggregates just below d.
 func (t *tx) RegisterDayBefore(register string, d finance.Date) (finance.Date, error) {
 	prefix := join([]byte(register), nil)
