@@ -36,7 +36,7 @@ const (
 	DefaultMaxTimeout = 16 * time.Hour
 	// DefaultRecheck: a key removed or its person disabled ends the
 	// connections it opened within about this long.
-	DefaultRecheck = time.Second
+	DefaultRecheck = 500 * time.Millisecond
 	// shutdownGrace is how long Serve waits for sessions to close after
 	// asking their programs to quit.
 	shutdownGrace = 5 * time.Second
@@ -78,7 +78,7 @@ type SSHConfig struct {
 	HandshakeTimeout   time.Duration
 	MaxUnauthenticated int
 	// RecheckEvery is how often an open session's key is checked again
-	// (default DefaultRecheck): a key removed, or its staff member
+	// (default DefaultRecheck, half a second): a key removed, or its staff member
 	// disabled, ends the connection.
 	RecheckEvery time.Duration
 	NewModel     ModelFunc
