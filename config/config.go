@@ -52,6 +52,8 @@ type Config struct {
 
 	StripeSecretKey     Secret
 	StripeWebhookSecret Secret
+	// StripeAccount is the desk's own acct_ id: events naming another are refused.
+	StripeAccount string
 
 	Close finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
 	// ReplicateURL is the chain's central PostgreSQL (it may hold a
@@ -228,6 +230,7 @@ type fileConfig struct {
 	Stripe struct {
 		SecretKey     *string `toml:"secret_key"`
 		WebhookSecret *string `toml:"webhook_secret"`
+		Account       *string `toml:"account"`
 	} `toml:"stripe"`
 	Backup struct {
 		Dir  *string `toml:"dir"`
@@ -411,6 +414,9 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	if f.Stripe.SecretKey != nil {
 		c.StripeSecretKey = Secret(*f.Stripe.SecretKey)
 	}
+	if f.Stripe.Account != nil {
+		c.StripeAccount = strings.TrimSpace(*f.Stripe.Account)
+	}
 	if f.Stripe.WebhookSecret != nil {
 		c.StripeWebhookSecret = Secret(*f.Stripe.WebhookSecret)
 	}
@@ -477,6 +483,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("PAYDESK_REPLICATE_LOCATION"); v != "" {
 		c.ReplicateLocation = v
 		c.setOrigin("replicate.location", "PAYDESK_REPLICATE_LOCATION")
+	}
+	if v := getenv("STRIPE_ACCOUNT"); v != "" {
+		c.StripeAccount = strings.TrimSpace(v)
 	}
 	if v := getenv("PAYDESK_POLL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

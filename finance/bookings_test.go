@@ -150,12 +150,16 @@ func TestPrepaymentFlagsAndRefusals(t *testing.T) {
 			finance.InboxFlagged, true, true},
 		{"payment without booking is ignored",
 			payEvent("evt_n", "pi_n", "", 1000, nil), finance.InboxIgnored, false, false},
-		{"another currency fails",
+		{"another currency is flagged, not posted",
 			func() finance.ProviderEvent {
 				e := payEvent("evt_c", "pi_c", "bk_c", 1000, nil)
 				e.Currency = "usd"
 				return e
 			}(),
+			finance.InboxFlagged, false, false},
+		{"a refund before its payment fails and is retried",
+			finance.ProviderEvent{ID: "evt_r", Type: finance.EventRefundUpdated, ObjectID: "re_1", PaymentRef: "pi_later",
+				Currency: "eur", Refunds: []finance.ProviderRefund{{ID: "re_1", Amount: 100, Status: "succeeded"}}},
 			finance.InboxFailed, false, false},
 		{"unknown type is ignored",
 			finance.ProviderEvent{ID: "evt_u", Type: finance.EventUnknown, RawType: "customer.created"},
@@ -211,7 +215,7 @@ func TestFeeAndPayoutPostOnce(t *testing.T) {
 	f := newFixture(t)
 	_, err := f.deliver(payEvent("evt_1", "pi_1", "bk_1", 2500, nil))
 	must(t, err)
-	fee := finance.ProviderEvent{ID: "evt_1:fee", Type: finance.EventFee, ObjectID: "pi_1", PaymentRef: "pi_1", Fee: 73}
+	fee := finance.ProviderEvent{ID: "evt_1:fee", Type: finance.EventFee, ObjectID: "pi_1", PaymentRef: "pi_1", Fee: 73, FeeCurrency: "eur"}
 	_, err = f.deliver(fee)
 	must(t, err)
 	fee.ID = "evt_1:fee-again"

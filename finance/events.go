@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,11 @@ type applyResult struct {
 }
 
 func (s *Service) applyByType(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
+	if e.Problem != "" {
+		// The provider's decoder refused it (another account or mode, an
+		// amount out of Stripe's range): nothing posts, an admin looks.
+		return flagged("not posted: " + e.Problem), nil
+	}
 	if note := outOfRange(e); note != "" {
 		return applyResult{status: InboxFlagged, note: note}, nil
 	}
@@ -60,15 +66,28 @@ func (s *Service) applyByType(tx Tx, env postEnv, e ProviderEvent) (applyResult,
 		return s.applyFee(tx, env, e)
 	case EventPayoutPaid:
 		return s.applyPayout(tx, env, e)
+	case EventPayoutFailed:
+		return s.applyPayoutFailed(tx, env, e)
 	case EventRefundUpdated:
 		return s.applyRefunds(tx, env, e)
 	case EventPaymentFailed:
-		// No money moved; kept as applied so the sync view shows why.
-		return applyResult{status: InboxApplied, note: e.FailureText}, nil
+		// No money moved: kept, with what failed and why, for the sync view.
+		return ignored(paymentNote(env, "payment failed", e)), nil
+	case EventPaymentCanceled:
+		return ignored(paymentNote(env, "payment canceled", e)), nil
+	case EventPaymentPending:
+		return ignored(e.FailureText + "; it posts when Stripe reports the payment succeeded"), nil
 	case EventDisputeOpened:
-		// Money may be clawed back: an admin has to look at it in the
-		// provider's dashboard; the ledger moves when the dispute is settled.
-		return applyResult{status: InboxFlagged, note: "dispute opened for " + firstNonEmpty(e.PaymentRef, e.ObjectID)}, nil
+		// Money may be clawed back: an admin has to answer it in the
+		// provider's dashboard; the ledger moves when funds are withdrawn.
+		return flagged(fmt.Sprintf("dispute %s opened on payment %s (%s) for %s: answer it in the Stripe dashboard",
+			e.ObjectID, firstNonEmpty(e.PaymentRef, "unknown"), firstNonEmpty(e.FailureText, "no reason given"), env.Money(e.Amount))), nil
+	case EventDisputeWithdrawn:
+		return s.applyDisputeWithdrawn(tx, env, e)
+	case EventDisputeReinstate:
+		return s.applyDisputeReinstated(tx, env, e, "funds reinstated")
+	case EventDisputeClosed:
+		return s.applyDisputeClosed(tx, env, e)
 	default:
 		return applyResult{status: InboxIgnored}, nil
 	}
@@ -104,6 +123,42 @@ func outOfRange(e ProviderEvent) string {
 	return fmt.Sprintf("amount %d is beyond any provider's maximum (%d): not posted", bad, MaxEventAmount)
 }
 
+func flagged(note string) applyResult { return applyResult{status: InboxFlagged, note: note} }
+func ignored(note string) applyResult { return applyResult{status: InboxIgnored, note: note} }
+
+// posted is the result of an event that posted op.
+func posted(op Operation, note string) applyResult {
+	return applyResult{status: InboxApplied, op: op.ID, note: note,
+		changes: []Change{{What: "operation", Operation: op.ID, ClientID: op.ClientID}, {What: "booking", ClientID: op.ClientID}}}
+}
+
+// paymentNote says what a payment that moved no money was: amount, booking, reason.
+func paymentNote(env postEnv, what string, e ProviderEvent) string {
+	note := what + " " + firstNonEmpty(e.ObjectID, "(no payment id)")
+	if e.Amount != 0 && sameCurrency(env, e.Currency) {
+		note += " of " + env.Money(e.Amount)
+	} else if e.Amount != 0 {
+		note += fmt.Sprintf(" of %d %s minor units", e.Amount, strings.ToUpper(e.Currency))
+	}
+	if b := strings.TrimSpace(e.Metadata[MetaBookingID]); b != "" {
+		note += " for booking " + b
+	}
+	return note + ": " + firstNonEmpty(e.FailureText, "no reason given")
+}
+
+func sameCurrency(env postEnv, cur string) bool { return strings.EqualFold(cur, env.Settings.Currency) }
+
+// currencyProblem says why an amount in cur cannot post at this location ("" if it can).
+func currencyProblem(env postEnv, what, cur string) string {
+	if sameCurrency(env, cur) {
+		return ""
+	}
+	if cur == "" {
+		return fmt.Sprintf("not posted: %s names no currency", what)
+	}
+	return fmt.Sprintf("not posted: %s is in %s, the location keeps %s", what, strings.ToUpper(cur), env.Settings.Currency)
+}
+
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {
 		if s != "" {
@@ -111,6 +166,15 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// find is lookup for callers that treat a missing operation as ErrNotFound.
+func (k opKey) find(tx ReadTx) (Operation, error) {
+	op, found, err := k.lookup(tx)
+	if err == nil && !found {
+		err = fmt.Errorf("operation %s: %w", k.key, ErrNotFound)
+	}
+	return op, err
 }
 
 func onlineRegister(st Settings) (string, error) {
@@ -153,7 +217,7 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	md := e.Metadata
 	bookingID := strings.TrimSpace(md[MetaBookingID])
 	if bookingID == "" {
-		return applyResult{status: InboxIgnored, note: "payment without a booking_id: not a booking prepayment"}, nil
+		return ignored("payment without a booking_id: not a booking prepayment"), nil
 	}
 	// An id is never cleaned into another one (cleanEvent keeps it as sent).
 	if err := plainID("booking_id", bookingID); err != nil {
@@ -163,14 +227,13 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 		return applyResult{}, errf(ErrInvalid, "booking_id is %d characters long; at most %d", n, maxBookingIDLen)
 	}
 	if e.ObjectID == "" {
-		return applyResult{}, fmt.Errorf("%w: payment event without a payment id", ErrInvalid)
+		return flagged("not posted: payment event without a payment id"), nil
 	}
 	if e.Amount <= 0 {
-		return applyResult{}, fmt.Errorf("%w: payment %s amount %d", ErrInvalid, e.ObjectID, e.Amount)
+		return flagged(fmt.Sprintf("not posted: payment %s has amount %d", e.ObjectID, e.Amount)), nil
 	}
-	if !strings.EqualFold(e.Currency, env.Settings.Currency) {
-		return applyResult{}, fmt.Errorf("%w: payment %s is in %q, the location keeps %s",
-			ErrInvalid, e.ObjectID, e.Currency, env.Settings.Currency)
+	if p := currencyProblem(env, "payment "+e.ObjectID, e.Currency); p != "" {
+		return flagged(p), nil
 	}
 	online, err := onlineRegister(env.Settings)
 	if err != nil {
@@ -237,8 +300,12 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 			b.Total = t
 		}
 	}
+	paid, ok := addInt64(b.Paid, e.Amount)
+	if !ok {
+		return flagged(fmt.Sprintf("not posted: booking %s's paid total would overflow", b.ID)), nil
+	}
 	b.addPayer(e.Provider, e.ObjectID, client.ID, e.Amount)
-	b.Paid += e.Amount
+	b.Paid = paid
 	b.PaymentIntent = e.ObjectID
 	b.Updated = now
 	switch b.Status {
@@ -251,14 +318,14 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 		flags = append(flags, fmt.Sprintf("payment %s arrived after the booking was canceled: %s refund due",
 			e.ObjectID, env.Money(b.Paid-b.Refunded)))
 	}
-	if b.GroupEvent && b.Paid < b.Total {
-		flags = append(flags, fmt.Sprintf("%s: paid %d of %d", ErrGroupPartial, b.Paid, b.Total))
-	} else if b.GroupEvent && b.Total == 0 {
+	// The group flag is recomputed on every payment: the payment that
+	// completes a group event clears the partial flag its first ones set.
+	if b.GroupEvent && b.Total == 0 {
 		flags = append(flags, fmt.Sprintf("%s: booking_total missing", ErrGroupPartial))
+	} else if b.GroupEvent && b.Paid < b.Total {
+		flags = append(flags, fmt.Sprintf("%s: paid %d of %d", ErrGroupPartial, b.Paid, b.Total))
 	}
-	if len(flags) > 0 {
-		b.Flag = strings.Join(flags, "; ")
-	}
+	b.Flag = mergeFlags(b.Flag, flags)
 
 	op, _, err := s.postProviderOp(tx, env, key, Operation{
 		Kind:        OpOnlinePrepayment,
@@ -278,13 +345,28 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	if err := tx.PutBooking(b); err != nil {
 		return applyResult{}, err
 	}
-	res := applyResult{status: InboxApplied, op: op.ID, changes: []Change{
-		{What: "operation", Operation: op.ID, ClientID: b.ClientID}, {What: "booking", ClientID: b.ClientID},
-	}}
-	if b.Flag != "" {
-		res.status, res.note = InboxFlagged, b.Flag
+	res := posted(op, "")
+	if len(flags) > 0 {
+		res.status, res.note = InboxFlagged, strings.Join(flags, "; ")
 	}
 	return res, nil
+}
+
+// mergeFlags keeps a booking's earlier flags except the group one (which
+// the caller recomputes) and adds the new ones, once each.
+func mergeFlags(old string, add []string) string {
+	var out []string
+	for _, f := range strings.Split(old, "; ") {
+		if f = strings.TrimSpace(f); f != "" && !strings.HasPrefix(f, ErrGroupPartial.Error()) && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	for _, f := range add {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // clientForPayment finds the client by phone or creates them.
@@ -360,28 +442,44 @@ func paymentOp(tx ReadTx, provider, paymentRef string) (Operation, error) {
 
 // ---- fee and payout
 
+// feesNeedKey is said wherever a fee could not be known.
+const feesNeedKey = "Stripe's fees are read from its balance transactions, which needs the secret key (webhook-only mode posts no fees)"
+
 func (s *Service) applyFee(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
-	if e.Fee <= 0 {
-		return applyResult{status: InboxApplied, note: "no fee"}, nil
-	}
 	pay := firstNonEmpty(e.PaymentRef, e.ObjectID)
 	if pay == "" {
-		return applyResult{}, fmt.Errorf("%w: fee event names no payment", ErrInvalid)
+		return flagged("not posted: fee event names no payment"), nil
+	}
+	if e.FeeCurrency == "" {
+		return ignored("fee of " + pay + " unknown: " + feesNeedKey), nil
+	}
+	p, err := paymentOp(tx, e.Provider, pay)
+	if errors.Is(err, ErrNotFound) {
+		// A fee only for a payment that posted: if its payment event was
+		// refused, so is the fee; if it is still on its way, retry.
+		if parent, perr := tx.InboxEvent(strings.TrimSuffix(e.ID, ":fee")); perr == nil &&
+			(parent.Status == InboxFlagged || parent.Status == InboxIgnored) {
+			return ignored("no fee posted: payment " + pay + " was not posted (" + firstNonEmpty(parent.Error, string(parent.Status)) + ")"), nil
+		}
+		return applyResult{}, err
+	} else if err != nil {
+		return applyResult{}, err
+	}
+	if e.Fee <= 0 {
+		return ignored("Stripe kept no fee on " + pay), nil
+	}
+	if prob := currencyProblem(env, "the fee of "+pay, e.FeeCurrency); prob != "" {
+		return flagged(prob), nil
 	}
 	online, err := onlineRegister(env.Settings)
 	if err != nil {
 		return applyResult{}, err
 	}
-	var bookingID string
-	var clientID ClientID
-	if p, err := paymentOp(tx, e.Provider, pay); err == nil {
-		bookingID, clientID = p.BookingID, p.ClientID
-	}
 	op, _, err := s.postProviderOp(tx, env, providerOpKey(e.Provider, OpProviderFee, pay), Operation{
 		Kind:        OpProviderFee,
 		Staff:       providerStaff,
-		ClientID:    clientID,
-		BookingID:   bookingID,
+		ClientID:    p.ClientID,
+		BookingID:   p.BookingID,
 		Comment:     "provider fee",
 		ProviderRef: pay,
 		Postings: []Posting{
@@ -392,16 +490,15 @@ func (s *Service) applyFee(tx Tx, env postEnv, e ProviderEvent) (applyResult, er
 	if err != nil {
 		return applyResult{}, err
 	}
-	return applyResult{status: InboxApplied, op: op.ID, changes: []Change{{What: "operation", Operation: op.ID}}}, nil
+	return posted(op, ""), nil
 }
 
 func (s *Service) applyPayout(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
 	if e.ObjectID == "" || e.Amount <= 0 {
-		return applyResult{}, fmt.Errorf("%w: payout %q amount %d", ErrInvalid, e.ObjectID, e.Amount)
+		return flagged(fmt.Sprintf("not posted: payout %q with amount %d", e.ObjectID, e.Amount)), nil
 	}
-	if !strings.EqualFold(e.Currency, env.Settings.Currency) {
-		return applyResult{}, fmt.Errorf("%w: payout %s is in %q, the location keeps %s",
-			ErrInvalid, e.ObjectID, e.Currency, env.Settings.Currency)
+	if p := currencyProblem(env, "payout "+e.ObjectID, e.Currency); p != "" {
+		return flagged(p), nil
 	}
 	online, err := onlineRegister(env.Settings)
 	if err != nil {
@@ -424,14 +521,268 @@ func (s *Service) applyPayout(tx Tx, env postEnv, e ProviderEvent) (applyResult,
 	if err != nil {
 		return applyResult{}, err
 	}
-	return applyResult{status: InboxApplied, op: op.ID, changes: []Change{{What: "operation", Operation: op.ID}}}, nil
+	return posted(op, ""), nil
+}
+
+// applyPayoutFailed undoes a payout that was posted as paid and then
+// failed or was canceled: the money is back in the Stripe balance, not in
+// the bank.
+func (s *Service) applyPayoutFailed(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
+	why := firstNonEmpty(e.FailureText, e.ObjectStatus, "no reason given")
+	orig, err := providerOpKey(e.Provider, OpPayout, e.ObjectID).find(tx)
+	if errors.Is(err, ErrNotFound) {
+		return flagged(fmt.Sprintf("payout %s %s (%s) before it was posted as paid: nothing to reverse; "+
+			"if it is posted later, it must be reversed", e.ObjectID, firstNonEmpty(e.ObjectStatus, "failed"), why)), nil
+	} else if err != nil {
+		return applyResult{}, err
+	}
+	op, err := s.reverseProviderOp(tx, env, e.Provider, orig, "payout:"+e.ObjectID, "payout "+e.ObjectID+" "+firstNonEmpty(e.ObjectStatus, "failed")+": "+why)
+	if err != nil {
+		return applyResult{}, err
+	}
+	res := posted(op, "")
+	res.status, res.note = InboxFlagged, fmt.Sprintf("payout %s %s after it was paid (%s): reversed by operation %d; the bank did not receive %s",
+		e.ObjectID, firstNonEmpty(e.ObjectStatus, "failed"), why, op.ID, env.Money(-negSum(orig.Postings, RegisterAccount(env.Settings.BankRegID))))
+	return res, nil
+}
+
+func negSum(ps []Posting, acc AccountID) int64 {
+	var n int64
+	for _, p := range ps {
+		if p.Account == acc {
+			n -= p.Amount
+		}
+	}
+	return n
+}
+
+// reverseProviderOp posts the negation of a provider operation, linked both
+// ways, once: keyed by what failed ("refund:re_1", "payout:po_1").
+func (s *Service) reverseProviderOp(tx Tx, env postEnv, provider string, orig Operation, keyRef, comment string) (Operation, error) {
+	if orig.ReversedBy != 0 {
+		return tx.Operation(orig.ReversedBy)
+	}
+	neg := make([]Posting, len(orig.Postings))
+	for i, p := range orig.Postings {
+		neg[i] = Posting{Account: p.Account, Amount: -p.Amount}
+	}
+	key := providerOpKey(provider, OpProviderReversal, keyRef)
+	op := Operation{
+		Kind:        OpProviderReversal,
+		Staff:       providerStaff,
+		ClientID:    orig.ClientID,
+		BookingID:   orig.BookingID,
+		Comment:     comment,
+		ProviderRef: orig.ProviderRef,
+		Reverses:    orig.ID,
+		Postings:    neg,
+	}
+	out, _, err := s.postIn(tx, env, key, providerObject{Kind: op.Kind, Ref: keyRef},
+		func(tx Tx, env postEnv) (*Operation, error) {
+			env.AfterAppend(func(tx Tx, o Operation) error { return tx.MarkReversed(orig.ID, o.ID) })
+			return &op, nil
+		})
+	return out, err
+}
+
+// ---- disputes
+
+// disputeKey keys a dispute's operations: "withdrawn", "won" and "lost".
+func disputeKey(provider, what, id string) opKey {
+	return providerOpKey(provider, OpDispute, what+":"+id)
+}
+
+// disputeCheck is what every dispute event that moves money needs.
+func disputeCheck(env postEnv, e ProviderEvent) string {
+	if e.ObjectID == "" || e.Amount <= 0 {
+		return fmt.Sprintf("not posted: dispute %q with amount %d", e.ObjectID, e.Amount)
+	}
+	if p := currencyProblem(env, "dispute "+e.ObjectID, e.Currency); p != "" {
+		return p
+	}
+	if e.Fee != 0 {
+		if p := currencyProblem(env, "the dispute fee of "+e.ObjectID, e.FeeCurrency); p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// applyDisputeWithdrawn moves the disputed amount, and the dispute fee,
+// out of the Stripe register: the amount into the disputes account (it
+// may come back), the fee into fees.
+func (s *Service) applyDisputeWithdrawn(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
+	if p := disputeCheck(env, e); p != "" {
+		return flagged(p), nil
+	}
+	if e.Fee < 0 {
+		return flagged(fmt.Sprintf("not posted: dispute %s withdrawal with a negative fee %d", e.ObjectID, e.Fee)), nil
+	}
+	online, err := onlineRegister(env.Settings)
+	if err != nil {
+		return applyResult{}, err
+	}
+	out, ok := addInt64(e.Amount, e.Fee)
+	if !ok {
+		return flagged("not posted: dispute " + e.ObjectID + " amount and fee overflow"), nil
+	}
+	var bookingID string
+	var clientID ClientID
+	if p, err := paymentOp(tx, e.Provider, e.PaymentRef); err == nil {
+		bookingID, clientID = p.BookingID, p.ClientID
+	}
+	op, _, err := s.postProviderOp(tx, env, disputeKey(e.Provider, "withdrawn", e.ObjectID), Operation{
+		Kind:        OpDispute,
+		Staff:       providerStaff,
+		ClientID:    clientID,
+		BookingID:   bookingID,
+		Comment:     "dispute funds withdrawn: " + firstNonEmpty(e.FailureText, "no reason given"),
+		ProviderRef: e.ObjectID,
+		Postings: []Posting{
+			{Account: AccountDisputes, Amount: e.Amount},
+			{Account: AccountFees, Amount: e.Fee},
+			{Account: RegisterAccount(online), Amount: -out},
+		},
+	})
+	if err != nil {
+		return applyResult{}, err
+	}
+	res := posted(op, "")
+	res.status = InboxFlagged
+	res.note = fmt.Sprintf("dispute %s on payment %s (%s): Stripe withdrew %s and a dispute fee of %s; answer it in the Stripe dashboard",
+		e.ObjectID, firstNonEmpty(e.PaymentRef, "unknown"), firstNonEmpty(e.FailureText, "no reason given"), env.Money(e.Amount), env.Money(e.Fee))
+	return res, nil
+}
+
+// applyDisputeReinstated puts a withdrawn dispute amount back (the dispute
+// was won), with the dispute fee when Stripe returned it (e.Fee).
+func (s *Service) applyDisputeReinstated(tx Tx, env postEnv, e ProviderEvent, how string) (applyResult, error) {
+	if p := disputeCheck(env, e); p != "" {
+		return flagged(p), nil
+	}
+	w, err := disputeKey(e.Provider, "withdrawn", e.ObjectID).find(tx)
+	if err != nil {
+		// The withdrawal is still on its way (events come in any order).
+		return applyResult{}, fmt.Errorf("dispute %s withdrawal: %w", e.ObjectID, err)
+	}
+	held := -negSum(w.Postings, AccountDisputes)
+	amount := min(e.Amount, held)
+	feeBack := max(e.Fee, 0)
+	online, err := onlineRegister(env.Settings)
+	if err != nil {
+		return applyResult{}, err
+	}
+	op, _, err := s.postProviderOp(tx, env, disputeKey(e.Provider, "won", e.ObjectID), Operation{
+		Kind:        OpDispute,
+		Staff:       providerStaff,
+		ClientID:    w.ClientID,
+		BookingID:   w.BookingID,
+		Comment:     "dispute " + how,
+		ProviderRef: e.ObjectID,
+		Postings: []Posting{
+			{Account: RegisterAccount(online), Amount: amount + feeBack},
+			{Account: AccountDisputes, Amount: -amount},
+			{Account: AccountFees, Amount: -feeBack},
+		},
+	})
+	if err != nil {
+		return applyResult{}, err
+	}
+	note := fmt.Sprintf("dispute %s %s: %s back in the Stripe register", e.ObjectID, how, env.Money(amount+feeBack))
+	if amount != e.Amount {
+		note += fmt.Sprintf(" (Stripe says %s; %s was withdrawn)", env.Money(e.Amount), env.Money(held))
+		return flagged(note), nil
+	}
+	return posted(op, note), nil
+}
+
+// applyDisputeClosed settles a dispute: won reverses the withdrawal (if
+// funds_reinstated did not already), lost turns the withdrawn amount into
+// money returned to the card holder, like a refund of the booking.
+func (s *Service) applyDisputeClosed(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
+	w, werr := disputeKey(e.Provider, "withdrawn", e.ObjectID).find(tx)
+	if werr != nil && !errors.Is(werr, ErrNotFound) {
+		return applyResult{}, werr
+	}
+	withdrawn := werr == nil
+	switch e.ObjectStatus {
+	case "won":
+		if !withdrawn {
+			return ignored("dispute " + e.ObjectID + " won; no funds had been withdrawn"), nil
+		}
+		if op, err := disputeKey(e.Provider, "won", e.ObjectID).find(tx); err == nil {
+			return applyResult{status: InboxApplied, op: op.ID, note: "dispute " + e.ObjectID + " won; funds already reinstated"}, nil
+		}
+		// Reinstate what was withdrawn; a returned fee comes only with
+		// funds_reinstated's balance transaction.
+		e.Amount, e.Fee = -negSum(w.Postings, AccountDisputes), 0
+		e.Currency, e.FeeCurrency = env.Settings.Currency, ""
+		return s.applyDisputeReinstated(tx, env, e, "won")
+	case "lost":
+		if !withdrawn {
+			return flagged("dispute " + e.ObjectID + " lost, but its funds withdrawal was never posted: nothing settled; check the Stripe balance"), nil
+		}
+		held := -negSum(w.Postings, AccountDisputes)
+		if w.BookingID == "" {
+			return flagged(fmt.Sprintf("dispute %s lost on a payment that was no booking: %s stays in the disputes account for an admin",
+				e.ObjectID, env.Money(held))), nil
+		}
+		b, err := tx.Booking(w.BookingID)
+		if err != nil {
+			return applyResult{}, err
+		}
+		op, didPost, err := s.postProviderOp(tx, env, disputeKey(e.Provider, "lost", e.ObjectID), Operation{
+			Kind:        OpDispute,
+			Staff:       providerStaff,
+			ClientID:    w.ClientID,
+			BookingID:   w.BookingID,
+			Comment:     "dispute lost: the card holder got the money back",
+			ProviderRef: e.ObjectID,
+			Postings: []Posting{
+				{Account: AccountPrepaid, Amount: held},
+				{Account: AccountDisputes, Amount: -held},
+			},
+		})
+		if err != nil {
+			return applyResult{}, err
+		}
+		if didPost {
+			if _, err = addChecked(b.Refunded, held); err != nil {
+				return applyResult{}, err
+			}
+			b.countRefund(e.PaymentRef, held)
+			b.Flag = mergeFlags(b.Flag, []string{fmt.Sprintf("dispute %s lost: %s went back to the card holder", e.ObjectID, env.Money(held))})
+			b.Updated = env.Now
+			if err := tx.PutBooking(b); err != nil {
+				return applyResult{}, err
+			}
+		}
+		res := posted(op, "")
+		res.status, res.note = InboxFlagged, fmt.Sprintf("dispute %s lost: %s returned to the card holder (booking %s)", e.ObjectID, env.Money(held), b.ID)
+		return res, nil
+	default:
+		if withdrawn {
+			return flagged(fmt.Sprintf("dispute %s closed as %q with funds withdrawn: settle it by hand", e.ObjectID, e.ObjectStatus)), nil
+		}
+		return ignored(fmt.Sprintf("dispute %s closed as %q; no funds had been withdrawn", e.ObjectID, e.ObjectStatus)), nil
+	}
+}
+
+func addChecked(a, b int64) (int64, error) {
+	c, ok := addInt64(a, b)
+	if !ok {
+		return 0, errf(ErrInvalid, "amount overflows")
+	}
+	return c, nil
 }
 
 // ---- refunds reported by the provider
 
 func (s *Service) applyRefunds(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
-	if len(e.Refunds) == 0 {
-		return applyResult{status: InboxApplied, note: "no refunds listed"}, nil
+	if e.Currency != "" {
+		if p := currencyProblem(env, "refund "+e.ObjectID, e.Currency); p != "" {
+			return flagged(p), nil
+		}
 	}
 	pay, err := paymentOp(tx, e.Provider, e.PaymentRef)
 	if err != nil {
@@ -439,6 +790,11 @@ func (s *Service) applyRefunds(tx Tx, env postEnv, e ProviderEvent) (applyResult
 		// retried with backoff; a refund of a payment that was never a
 		// booking stays failed in the sync view for an admin, never dropped.
 		return applyResult{}, err
+	}
+	if len(e.Refunds) == 0 {
+		// The charge came without its refunds and they could not be listed
+		// (no secret key): post what the charge itself proves.
+		return s.applyAmountRefunded(tx, env, e, pay)
 	}
 	res := applyResult{status: InboxApplied}
 	var notes []string
@@ -454,8 +810,79 @@ func (s *Service) applyRefunds(tx Tx, env postEnv, e ProviderEvent) (applyResult
 			notes = append(notes, r.note)
 			res.status = InboxFlagged
 		}
+		if r.info != "" && r.note == "" {
+			notes = append(notes, r.info)
+		}
+	}
+	if res.op == 0 && res.status == InboxApplied {
+		// Nothing posted and nothing wrong: a refund still pending, or one
+		// that failed before it posted. Not "applied": it moved no money.
+		res.status = InboxIgnored
 	}
 	res.note = strings.Join(notes, "; ")
 	res.changes = []Change{{What: "booking"}, {What: "operation", Operation: res.op}}
 	return res, nil
+}
+
+// applyAmountRefunded posts the growth of a charge's amount_refunded over
+// what is posted for its payment, when the refunds themselves are unknown.
+// A refund seen later by its id, up to that amount, is matched to it and
+// does not post again.
+func (s *Service) applyAmountRefunded(tx Tx, env postEnv, e ProviderEvent, pay Operation) (applyResult, error) {
+	b, err := tx.Booking(pay.BookingID)
+	if err != nil {
+		return applyResult{}, fmt.Errorf("booking %s: %w", pay.BookingID, err)
+	}
+	b.Payers = b.PayerList()
+	i := slices.IndexFunc(b.Payers, func(p BookingPayer) bool { return p.PaymentRef == e.PaymentRef })
+	if i < 0 {
+		return flagged(fmt.Sprintf("charge %s refunded %s of payment %s, which booking %s does not list", e.ObjectID, env.Money(e.Amount), e.PaymentRef, b.ID)), nil
+	}
+	delta := e.Amount - b.Payers[i].CardRefunded
+	if delta <= 0 {
+		return applyResult{status: InboxApplied, note: fmt.Sprintf("charge %s: %s refunded, all posted already", e.ObjectID, env.Money(e.Amount))}, nil
+	}
+	online, err := onlineRegister(env.Settings)
+	if err != nil {
+		return applyResult{}, err
+	}
+	op, didPost, err := s.postProviderOp(tx, env, providerOpKey(e.Provider, OpRefund, fmt.Sprintf("%s:refunded:%d", e.ObjectID, e.Amount)), Operation{
+		Kind:        OpRefund,
+		Staff:       providerStaff,
+		ClientID:    b.ClientID,
+		BookingID:   b.ID,
+		Comment:     "card refund (the charge's amount_refunded; without the secret key the refund's own id is not known)",
+		ProviderRef: e.ObjectID,
+		Postings: []Posting{
+			{Account: AccountPrepaid, Amount: delta},
+			{Account: RegisterAccount(online), Amount: -delta},
+		},
+	})
+	if err != nil {
+		return applyResult{}, err
+	}
+	if didPost {
+		b.countRefund(e.PaymentRef, delta)
+		p := &b.Payers[i]
+		p.CardRefunded += delta
+		p.Unmatched += delta
+		p.ProvenOp = op.ID
+		if err := s.storeRefunded(tx, env, &b); err != nil {
+			return applyResult{}, err
+		}
+	}
+	return posted(op, fmt.Sprintf("posted %s refunded on charge %s (from amount_refunded)", env.Money(delta), e.ObjectID)), nil
+}
+
+// storeRefunded stores a booking whose refunded total grew: flagged when
+// it passes what was paid, refunded in full when a canceled booking is.
+func (s *Service) storeRefunded(tx Tx, env postEnv, b *Booking) error {
+	if b.Refunded > b.Paid {
+		b.Flag = mergeFlags(b.Flag, []string{fmt.Sprintf("refunded %d of %d paid", b.Refunded, b.Paid)})
+	}
+	if b.Status == BookingCanceled && b.Refunded >= b.Paid {
+		b.Status = BookingRefunded
+	}
+	b.Updated = env.Now
+	return tx.PutBooking(*b)
 }

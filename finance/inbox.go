@@ -180,6 +180,7 @@ func (s *Service) SetEventPayload(ctx context.Context, e ProviderEvent) error {
 		cur.Type, cur.ObjectID, cur.PaymentRef = e.Type, e.ObjectID, e.PaymentRef
 		cur.Amount, cur.Currency, cur.Fee = e.Amount, e.Currency, e.Fee
 		cur.Refunds, cur.Metadata, cur.FailureText = e.Refunds, e.Metadata, e.FailureText
+		cur.FeeCurrency, cur.ObjectStatus, cur.Problem = e.FeeCurrency, e.ObjectStatus, e.Problem
 		return tx.PutInboxEvent(cur)
 	})
 	return err

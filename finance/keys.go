@@ -88,7 +88,7 @@ func providerOpKey(provider string, kind OpKind, id string) opKey {
 // providerKind reports the kinds only the sync worker posts.
 func providerKind(k OpKind) bool {
 	switch k {
-	case OpOnlinePrepayment, OpProviderFee, OpRefund, OpPayout:
+	case OpOnlinePrepayment, OpProviderFee, OpRefund, OpPayout, OpDispute, OpProviderReversal:
 		return true
 	}
 	return false

@@ -386,7 +386,7 @@ func reversible(o Operation) error {
 	switch o.Kind {
 	case OpOnlinePrepayment, OpRefund:
 		return errf(ErrNotReversible, "operation %d (%s) was made by the payment provider; refund the booking instead", o.ID, o.Kind)
-	case OpProviderFee, OpPayout:
+	case OpProviderFee, OpPayout, OpDispute, OpProviderReversal:
 		return errf(ErrNotReversible, "operation %d (%s) mirrors the payment provider's books and cannot be reversed at the desk", o.ID, o.Kind)
 	case OpRefundToDeposit:
 		// Undoing it would also have to reopen the booking's refund; cash out

@@ -336,3 +336,14 @@ func uitoa(u uint64) string {
 	}
 	return string(b[i:])
 }
+
+// CurrencyDigits is an ISO 4217 currency's number of minor digits (the
+// units every amount in paydesk counts in); ok is false for an unknown code.
+func CurrencyDigits(code string) (int, bool) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code == "" {
+		return 0, false
+	}
+	d, ok := currency.GetDigits(code)
+	return int(d), ok
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -259,11 +260,12 @@ func (s *Service) PendingRefunds(ctx context.Context) ([]Refund, error) {
 type refundResult struct {
 	opID OperationID
 	note string // set when an admin should look
+	info string // what happened, when nothing needs an admin
 }
 
 // recordProviderRefund records one provider refund: a success posts once per
 // provider refund id; our Refund (matched by key, or by provider id) follows
-// the provider's status.
+// the provider's status; a refund that fails after it posted is reversed.
 func (s *Service) recordProviderRefund(tx Tx, env postEnv, provider, bookingID, paymentRef string, pr ProviderRefund) (refundResult, error) {
 	if pr.ID == "" {
 		return refundResult{}, fmt.Errorf("%w: refund without an id", ErrInvalid)
@@ -277,6 +279,9 @@ func (s *Service) recordProviderRefund(tx Tx, env postEnv, provider, bookingID, 
 		amount := pr.Amount
 		if ours != nil && ours.Status == RefundSucceeded && ours.OperationID != 0 {
 			return refundResult{opID: ours.OperationID}, nil
+		}
+		if amount <= 0 {
+			return refundResult{note: fmt.Sprintf("refund %s has no amount paydesk can post", pr.ID)}, nil
 		}
 		op, posted, err := s.postCardRefund(tx, env, provider, bookingID, paymentRef, pr.ID, amount, "card refund")
 		if err != nil {
@@ -295,21 +300,76 @@ func (s *Service) recordProviderRefund(tx Tx, env postEnv, provider, bookingID, 
 		}
 		return refundResult{opID: op.ID, note: note}, nil
 	case "failed", "canceled":
-		if ours == nil {
-			return refundResult{}, nil
+		if ours != nil && ours.Status != RefundSucceeded {
+			ours.Status, ours.ProviderRef, ours.Error, ours.Updated = RefundFailed, pr.ID, "provider: "+pr.Status, s.now()
+			if err := tx.PutRefund(*ours); err != nil {
+				return refundResult{}, err
+			}
 		}
-		if ours.Status == RefundSucceeded {
-			return refundResult{note: fmt.Sprintf("refund %s was posted as succeeded and is now %s at the provider", pr.ID, pr.Status)}, nil
+		orig, err := providerOpKey(provider, OpRefund, pr.ID).find(tx)
+		if errors.Is(err, ErrNotFound) {
+			return refundResult{info: fmt.Sprintf("refund %s %s before it posted: nothing to undo", pr.ID, pr.Status)}, nil
+		} else if err != nil {
+			return refundResult{}, err
 		}
-		ours.Status, ours.ProviderRef, ours.Error, ours.Updated = RefundFailed, pr.ID, "provider: "+pr.Status, s.now()
-		return refundResult{}, tx.PutRefund(*ours)
+		// It posted as succeeded and then failed (the card was closed...):
+		// the money is back in the provider's balance and still owed to
+		// the client. A linked reversal undoes the posting.
+		rev, err := s.reverseProviderOp(tx, env, provider, orig, "refund:"+pr.ID, "refund "+pr.ID+" "+pr.Status+" at the provider after it was posted")
+		if err != nil {
+			return refundResult{}, err
+		}
+		if err := s.uncountRefund(tx, env, bookingID, paymentRef, pr.ID, orig); err != nil {
+			return refundResult{}, err
+		}
+		if ours != nil && ours.Status == RefundSucceeded {
+			ours.Status, ours.Error, ours.Updated = RefundFailed, "provider: "+pr.Status+" after it succeeded", s.now()
+			if err := tx.PutRefund(*ours); err != nil {
+				return refundResult{}, err
+			}
+		}
+		return refundResult{opID: rev.ID, note: fmt.Sprintf("refund %s %s after it was posted: reversed by operation %d; the client is still owed %s",
+			pr.ID, pr.Status, rev.ID, env.Money(-negSum(orig.Postings, AccountPrepaid)))}, nil
 	default: // pending, requires_action
 		if ours != nil && (ours.Status == RefundRequested || ours.Status == RefundPending) {
 			ours.Status, ours.ProviderRef, ours.Updated = RefundPending, pr.ID, s.now()
-			return refundResult{}, tx.PutRefund(*ours)
+			return refundResult{info: "refund " + pr.ID + " " + pr.Status}, tx.PutRefund(*ours)
 		}
-		return refundResult{}, nil
+		return refundResult{info: "refund " + pr.ID + " " + firstNonEmpty(pr.Status, "in an unknown state")}, nil
 	}
+}
+
+// uncountRefund takes a reversed card refund off its booking and payment.
+func (s *Service) uncountRefund(tx Tx, env postEnv, bookingID, paymentRef, refundID string, orig Operation) error {
+	if orig.ReversedBy != 0 {
+		return nil // reversed before: counted off then
+	}
+	amount := -negSum(orig.Postings, AccountPrepaid)
+	b, err := tx.Booking(bookingID)
+	if err != nil {
+		return fmt.Errorf("booking %s: %w", bookingID, err)
+	}
+	b.Payers = b.PayerList()
+	if i := payerIndex(b.Payers, paymentRef); i >= 0 {
+		p := &b.Payers[i]
+		p.Refunded, p.CardRefunded = max(p.Refunded-amount, 0), max(p.CardRefunded-amount, 0)
+	}
+	b.Refunded = max(b.Refunded-amount, 0)
+	if b.Status == BookingRefunded && b.Refunded < b.Paid {
+		b.Status = BookingCanceled // refund due again
+	}
+	b.Flag = mergeFlags(b.Flag, []string{"refund " + refundID + " failed after it was posted"})
+	b.Updated = env.Now
+	return tx.PutBooking(b)
+}
+
+// payerIndex finds the payer of payment ref; "" or an unlisted payment is
+// the latest payer, as countRefund counts it.
+func payerIndex(ps []BookingPayer, ref string) int {
+	if i := slices.IndexFunc(ps, func(p BookingPayer) bool { return p.PaymentRef == ref }); i >= 0 {
+		return i
+	}
+	return len(ps) - 1
 }
 
 func findRefund(tx ReadTx, bookingID string, pr ProviderRefund) (*Refund, error) {
@@ -337,6 +397,8 @@ func findRefund(tx ReadTx, bookingID string, pr ProviderRefund) (*Refund, error)
 // postCardRefund posts a card refund (prepaid +R, online -R) once per provider
 // refund id and counts it on the booking, against the payment paymentRef
 // ("" or unknown: the latest, which is the one the refund executor refunds).
+// A refund that an earlier charge's amount_refunded already posted
+// (webhook-only mode) is matched to that posting instead of posting again.
 func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymentRef, refundID string, amount int64, comment string) (Operation, bool, error) {
 	if amount <= 0 {
 		return Operation{}, false, fmt.Errorf("%w: refund %s amount %d", ErrInvalid, refundID, amount)
@@ -345,11 +407,29 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymen
 	if err != nil {
 		return Operation{}, false, err
 	}
+	key := providerOpKey(provider, OpRefund, refundID)
+	if prev, found, err := key.lookup(tx); err != nil {
+		return Operation{}, false, err
+	} else if found {
+		return prev, false, nil
+	}
 	b, err := tx.Booking(bookingID)
 	if err != nil {
 		return Operation{}, false, fmt.Errorf("booking %s: %w", bookingID, err)
 	}
-	op, posted, err := s.postProviderOp(tx, env, providerOpKey(provider, OpRefund, refundID), Operation{
+	b.Payers = b.PayerList()
+	i := payerIndex(b.Payers, paymentRef)
+	if i >= 0 && slices.Contains(b.Payers[i].Matched, refundID) {
+		return Operation{ID: b.Payers[i].ProvenOp}, false, nil
+	}
+	if i >= 0 && b.Payers[i].Unmatched >= amount {
+		p := &b.Payers[i]
+		p.Unmatched -= amount
+		p.Matched = append(p.Matched, refundID)
+		b.Updated = env.Now
+		return Operation{ID: p.ProvenOp}, false, tx.PutBooking(b)
+	}
+	op, posted, err := s.postProviderOp(tx, env, key, Operation{
 		Kind:        OpRefund,
 		Staff:       providerStaff,
 		ClientID:    b.ClientID,
@@ -365,12 +445,8 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymen
 		return op, posted, err
 	}
 	b.countRefund(paymentRef, amount)
-	if b.Refunded > b.Paid && b.Flag == "" {
-		b.Flag = fmt.Sprintf("refunded %d of %d paid", b.Refunded, b.Paid)
+	if i := payerIndex(b.Payers, paymentRef); i >= 0 {
+		b.Payers[i].CardRefunded += amount
 	}
-	if b.Status == BookingCanceled && b.Refunded >= b.Paid {
-		b.Status = BookingRefunded
-	}
-	b.Updated = s.now()
-	return op, true, tx.PutBooking(b)
+	return op, true, s.storeRefunded(tx, env, &b)
 }

@@ -29,6 +29,9 @@ const (
 	AccountFees      AccountID = "fees"
 	AccountPaidInOut AccountID = "paid_in_out" // counterpart of paid-in / paid-out with a reason
 	AccountOverShort AccountID = "over_short"  // counterpart of a drawer count's difference at close
+	// AccountDisputes holds what the provider withdrew for open disputes:
+	// the money is no longer in the provider's register, nor yet lost.
+	AccountDisputes AccountID = "disputes"
 )
 
 // RegisterKind is what kind of cash register an account is.
@@ -97,7 +100,9 @@ const (
 	OpRefundToDeposit  OpKind = "refund_to_deposit" // into the client's deposit instead
 	OpProviderFee      OpKind = "provider_fee"
 	OpPayout           OpKind = "payout"
-	OpOverShort        OpKind = "over_short" // a counted drawer's difference from what was expected, at close
+	OpOverShort        OpKind = "over_short"        // a counted drawer's difference from what was expected, at close
+	OpDispute          OpKind = "dispute"           // funds withdrawn for a dispute, reinstated, or lost
+	OpProviderReversal OpKind = "provider_reversal" // the provider undid what it reported (a failed refund or payout)
 )
 
 // Posting moves Amount into (debit, +) or out of (credit, -) one account.
@@ -191,6 +196,16 @@ type BookingPayer struct {
 	ClientID   ClientID `json:"client_id,omitempty"`   // 0: the payment named no client paydesk could make
 	Amount     int64    `json:"amount"`
 	Refunded   int64    `json:"refunded,omitempty"`
+	// CardRefunded is the part of Refunded that went back to the card
+	// (a provider refund), which is what the provider's amount_refunded counts.
+	CardRefunded int64 `json:"card_refunded,omitempty"`
+	// Unmatched is the part of CardRefunded posted from a charge's
+	// amount_refunded (webhook-only mode) before the refund's own id was
+	// seen: a refund by id up to it was posted already. Matched lists the
+	// refund ids so matched, so a repeated event matches once.
+	Unmatched int64       `json:"unmatched,omitempty"`
+	Matched   []string    `json:"matched,omitempty"`
+	ProvenOp  OperationID `json:"proven_op,omitempty"` // the latest amount_refunded posting
 }
 
 // RefundStatus tracks a refund sent to the provider.
@@ -254,7 +269,19 @@ type ProviderEvent struct {
 	Refunds     []ProviderRefund  `json:"refunds,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	FailureText string            `json:"failure_text,omitempty"`
-	Raw         []byte            `json:"raw,omitempty"` // the body as received, for re-decoding
+	// FeeCurrency is the currency of Fee (the provider's balance currency,
+	// which need not be the payment's); "" = unknown yet.
+	FeeCurrency string `json:"fee_currency,omitempty"`
+	// Status of the provider object when it matters (a dispute's won/lost,
+	// a checkout session's payment status).
+	ObjectStatus string `json:"object_status,omitempty"`
+	// Problem is set by the provider's decoder when the event must not post
+	// (another account, live/test mode mismatch, an amount out of range):
+	// it is flagged with this reason instead.
+	Problem string `json:"problem,omitempty"`
+	// Resolution is an admin's reason for closing a flagged event.
+	Resolution string `json:"resolution,omitempty"`
+	Raw        []byte `json:"raw,omitempty"` // the body as received, for re-decoding
 }
 
 // ProviderRefund is one refund as the provider reports it.
@@ -271,10 +298,16 @@ type EventType string
 const (
 	EventPaymentSucceeded EventType = "payment_succeeded"
 	EventPaymentFailed    EventType = "payment_failed"
+	EventPaymentCanceled  EventType = "payment_canceled"
+	EventPaymentPending   EventType = "payment_pending" // checkout completed, an async payment still to settle
 	EventRefundUpdated    EventType = "refund_updated"
 	EventFee              EventType = "fee"
 	EventPayoutPaid       EventType = "payout_paid"
+	EventPayoutFailed     EventType = "payout_failed" // failed or canceled: undoes a paid payout
 	EventDisputeOpened    EventType = "dispute_opened"
+	EventDisputeWithdrawn EventType = "dispute_funds_withdrawn"
+	EventDisputeReinstate EventType = "dispute_funds_reinstated"
+	EventDisputeClosed    EventType = "dispute_closed"
 	EventUnknown          EventType = "unknown"
 )
 

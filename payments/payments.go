@@ -48,15 +48,17 @@ type Provider interface {
 	// FindRefunds lists the refunds of a payment at the provider, with our
 	// key where we issued them.
 	FindRefunds(ctx context.Context, paymentRef string) ([]finance.ProviderRefund, error)
-	// Fee is what the provider kept from a payment, in minor units.
-	Fee(ctx context.Context, paymentRef string) (int64, error)
+	// Fee is what the provider kept from a succeeded payment, in minor
+	// units of the provider balance's currency.
+	Fee(ctx context.Context, paymentRef string) (finance.Money, error)
 }
 
 // RefundOrder is one refund to send.
 type RefundOrder struct {
 	Key        string // idempotency key, saved in finance before the call
 	PaymentRef string
-	Amount     int64
+	Amount     int64  // minor units of Currency
+	Currency   string // the location's
 	BookingID  string
 	Reason     string
 }

@@ -42,7 +42,9 @@ func (fakeProvider) Refund(context.Context, payments.RefundOrder) (finance.Provi
 func (fakeProvider) FindRefunds(context.Context, string) ([]finance.ProviderRefund, error) {
 	return nil, payments.ErrUnsupported
 }
-func (fakeProvider) Fee(context.Context, string) (int64, error) { return 0, payments.ErrUnsupported }
+func (fakeProvider) Fee(context.Context, string) (finance.Money, error) {
+	return finance.Money{}, payments.ErrUnsupported
+}
 
 // flakyStore fails every write while broken is set.
 type flakyStore struct {

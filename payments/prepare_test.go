@@ -23,7 +23,7 @@ type feeProvider struct {
 	fail           map[string]bool // payment ids whose lookup fails
 }
 
-func (p *feeProvider) Fee(_ context.Context, paymentRef string) (int64, error) {
+func (p *feeProvider) Fee(_ context.Context, paymentRef string) (finance.Money, error) {
 	n := p.inFlight.Add(1)
 	defer p.inFlight.Add(-1)
 	for {
@@ -36,9 +36,9 @@ func (p *feeProvider) Fee(_ context.Context, paymentRef string) (int64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fail[paymentRef] {
-		return 0, errors.New("provider timed out")
+		return finance.Money{}, errors.New("provider timed out")
 	}
-	return 30, nil
+	return finance.Money{Amount: 30, Currency: "eur"}, nil
 }
 
 func bookingPayments(n int) []finance.ProviderEvent {
@@ -56,8 +56,9 @@ func bookingPayments(n int) []finance.ProviderEvent {
 }
 
 // A batch of payments looks up its fees several at a time (never more than
-// the bound), records them, and posts every payment and fee once; a payment
-// whose lookup fails waits for its retry without holding the others back.
+// the bound), and posts every payment and fee once; a fee whose lookup
+// fails waits for its retry without holding back anything, its payment
+// included.
 func TestDrainLooksUpFeesTogether(t *testing.T) {
 	_, books, _, _ := setup(t)
 	ctx := context.Background()
@@ -74,14 +75,14 @@ func TestDrainLooksUpFeesTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Total != 40+39 || st.Failed != 1 || st.Pending != 0 {
-		t.Fatalf("inbox %+v; want 40 payments and 39 fees, one payment failed (its fee lookup), none pending", st)
+	if st.Total != 40+40 || st.Failed != 1 || st.Pending != 0 {
+		t.Fatalf("inbox %+v; want 40 payments and 40 fees, one fee failed (its lookup), none pending", st)
 	}
-	e, err := books.Event(ctx, "evt_pay_0007")
+	e, err := books.Event(ctx, "evt_pay_0007:fee")
 	if err != nil || e.Status != finance.InboxFailed || !strings.Contains(e.Error, "provider timed out") {
-		t.Fatalf("the payment whose fee lookup failed: %+v, %v", e, err)
+		t.Fatalf("the fee whose lookup failed: %+v, %v", e, err)
 	}
-	for _, id := range []string{"evt_pay_0000", "evt_pay_0000:fee", "evt_pay_0039:fee"} {
+	for _, id := range []string{"evt_pay_0000", "evt_pay_0007", "evt_pay_0000:fee", "evt_pay_0039:fee"} {
 		if e, err := books.Event(ctx, id); err != nil || e.Status != finance.InboxApplied {
 			t.Errorf("%s: %+v, %v; want applied", id, e, err)
 		}
@@ -90,7 +91,7 @@ func TestDrainLooksUpFeesTogether(t *testing.T) {
 	prov.mu.Lock()
 	prov.fail = nil
 	prov.mu.Unlock()
-	if err := books.RetryEvent(ctx, finance.OwnerActor("owner"), "evt_pay_0007"); err != nil {
+	if err := books.RetryEvent(ctx, finance.OwnerActor("owner"), "evt_pay_0007:fee"); err != nil {
 		t.Fatal(err)
 	}
 	w.Drain(ctx)

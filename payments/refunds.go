@@ -42,8 +42,12 @@ func (w *Worker) ExecuteRefund(ctx context.Context, key string) (finance.Refund,
 		// rather than risk a second refund.
 		return r, nil
 	}
+	st, err := w.books.Settings(ctx)
+	if err != nil {
+		return r, err
+	}
 	pr, err := w.prov.Refund(ctx, RefundOrder{Key: key, PaymentRef: b.PaymentIntent, Amount: r.Amount,
-		BookingID: r.BookingID, Reason: r.Reason})
+		Currency: st.Currency, BookingID: r.BookingID, Reason: r.Reason})
 	if errors.Is(err, ErrRejected) {
 		return w.books.CompleteRefund(ctx, key, "", "failed", err.Error())
 	}

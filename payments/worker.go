@@ -222,12 +222,28 @@ func (w *Worker) apply(ctx context.Context, evs []finance.ProviderEvent) bool {
 	return true
 }
 
-// prepare asks the provider for what the event left out, and finds the
-// payment's fee, returned as an event of its own for prepareAll to record
-// before the payment is applied, so a crash between the two cannot lose it.
+// prepare asks the provider for what the event left out, and makes the
+// payment's fee event, returned for prepareAll to record before the payment
+// is applied, so a crash between the two cannot lose it. The fee is not
+// looked up here: a prepayment is never held back waiting for it. The fee
+// event asks for it when it is prepared in turn (and waits, with backoff,
+// alone, when Stripe has no balance transaction yet).
 func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance.ProviderEvent, error) {
 	changed, err := w.prov.Enrich(ctx, &e)
-	if err != nil && !errors.Is(err, ErrUnsupported) {
+	if err == nil && e.Type == finance.EventFee && e.FeeCurrency == "" && e.PaymentRef != "" {
+		var fee finance.Money
+		if fee, err = w.prov.Fee(ctx, e.PaymentRef); err == nil {
+			e.Fee, e.FeeCurrency, changed = fee.Amount, fee.Currency, true
+		} else {
+			err = fmt.Errorf("fee of %s: %w", e.PaymentRef, err)
+		}
+	}
+	switch {
+	case errors.Is(err, ErrRejected):
+		// The provider says there is nothing to fetch (the fee of a
+		// payment that did not succeed): applied as refused, with why.
+		e.Problem, changed = err.Error(), true
+	case err != nil && !errors.Is(err, ErrUnsupported):
 		return nil, fmt.Errorf("asking %s about %s: %w", w.prov.Name(), e.ID, err)
 	}
 	if changed {
@@ -235,7 +251,7 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 			return nil, err
 		}
 	}
-	if e.Type != finance.EventPaymentSucceeded || e.Metadata[finance.MetaBookingID] == "" || e.ObjectID == "" {
+	if e.Type != finance.EventPaymentSucceeded || e.Metadata[finance.MetaBookingID] == "" || e.ObjectID == "" || e.Problem != "" {
 		return nil, nil
 	}
 	feeID := e.ID + ":fee"
@@ -243,13 +259,6 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 		return nil, nil
 	} else if !errors.Is(err, finance.ErrNotFound) {
 		return nil, err
-	}
-	fee, err := w.prov.Fee(ctx, e.ObjectID)
-	if errors.Is(err, ErrUnsupported) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fee of %s: %w", e.ObjectID, err)
 	}
 	provider := e.Provider
 	if provider == "" {
@@ -261,8 +270,6 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 		Created:    e.Created.Add(time.Millisecond),
 		ObjectID:   e.ObjectID,
 		PaymentRef: e.ObjectID,
-		Fee:        fee,
-		Currency:   e.Currency,
 	}, nil
 }
 

@@ -357,7 +357,11 @@ func (t *tx) InboxStats() (finance.InboxStats, error) {
 // ---- the binary record
 
 // inboxFormat tags a binary inbox record; JSON records start with '{'.
-const inboxFormat byte = 1
+// Format 1 records end at FailureText; 2 adds the fields after it.
+const (
+	inboxFormat1 byte = 1
+	inboxFormat  byte = 2
+)
 
 // encodeInboxEvent writes every field of e but Raw (kept in bInboxRaw), in
 // a fixed order. Decoding gives what a JSON round trip gave: times keep their
@@ -406,12 +410,16 @@ func encodeInboxEvent(e finance.ProviderEvent) ([]byte, error) {
 		b = appendStr(b, e.Metadata[k])
 	}
 	b = appendStr(b, e.FailureText)
+	b = appendStr(b, e.FeeCurrency) // format 2 from here
+	b = appendStr(b, e.ObjectStatus)
+	b = appendStr(b, e.Problem)
+	b = appendStr(b, e.Resolution)
 	return b, nil
 }
 
 func decodeInboxEvent(v []byte) (finance.ProviderEvent, error) {
 	var e finance.ProviderEvent
-	if len(v) == 0 || v[0] != inboxFormat {
+	if len(v) == 0 || (v[0] != inboxFormat && v[0] != inboxFormat1) {
 		return e, fmt.Errorf("unknown inbox record format")
 	}
 	r := &recordReader{b: v[1:]}
@@ -449,6 +457,12 @@ func decodeInboxEvent(v []byte) (finance.ProviderEvent, error) {
 		r.fail(errShortRecord)
 	}
 	e.FailureText = r.str()
+	if v[0] == inboxFormat {
+		e.FeeCurrency = r.str()
+		e.ObjectStatus = r.str()
+		e.Problem = r.str()
+		e.Resolution = r.str()
+	}
 	if r.err != nil {
 		return finance.ProviderEvent{}, r.err
 	}

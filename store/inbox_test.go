@@ -22,7 +22,8 @@ func fullEvent() finance.ProviderEvent {
 		Error: "booking unknown", Operation: 42, ObjectID: "ch_1", PaymentRef: "pi_1", Amount: -12345, Currency: "eur",
 		Fee: 77, Refunds: []finance.ProviderRefund{{ID: "re_1", Amount: 100, Status: "succeeded", Key: "k1"}, {ID: "re_2"}},
 		Metadata:    map[string]string{"booking_id": "bk_1", "client_name": "Łucja Zoë", "": "empty key"},
-		FailureText: "card declined", Raw: []byte(`{"id":"evt_1"}`),
+		FailureText: "card declined", FeeCurrency: "eur", ObjectStatus: "lost", Problem: "another account",
+		Resolution: "checked by hand", Raw: []byte(`{"id":"evt_1"}`),
 	}
 }
 
@@ -43,8 +44,8 @@ func jsonRoundTrip[T any](t *testing.T, e T) T {
 
 func TestInboxCodecMatchesJSON(t *testing.T) {
 	// A field added to these types needs a place in the binary record.
-	if n := reflect.TypeOf(finance.ProviderEvent{}).NumField(); n != 20 {
-		t.Fatalf("finance.ProviderEvent has %d fields; encodeInboxEvent knows 20", n)
+	if n := reflect.TypeOf(finance.ProviderEvent{}).NumField(); n != 24 {
+		t.Fatalf("finance.ProviderEvent has %d fields; encodeInboxEvent knows 24", n)
 	}
 	if n := reflect.TypeOf(finance.ProviderRefund{}).NumField(); n != 4 {
 		t.Fatalf("finance.ProviderRefund has %d fields; encodeInboxEvent knows 4", n)

@@ -42,6 +42,7 @@ func (a *app) stripeProvider() (*pstripe.Provider, error) {
 	return pstripe.New(pstripe.Config{
 		SecretKey:     a.cfg.StripeSecretKey.Reveal(),
 		WebhookSecret: a.cfg.StripeWebhookSecret.Reveal(),
+		Account:       a.cfg.StripeAccount,
 		BaseURL:       os.Getenv(stripeAPIURLEnv),
 	})
 }

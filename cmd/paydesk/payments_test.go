@@ -43,7 +43,7 @@ func (f *fakeStripeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var amount int64
 		fmt.Sscan(r.PostForm.Get("amount"), &amount)
 		re := map[string]any{"id": fmt.Sprintf("re_cli%d", len(f.refunds)+1), "object": "refund", "amount": amount,
-			"status": "succeeded", "payment_intent": r.PostForm.Get("payment_intent"),
+			"currency": "eur", "status": "succeeded", "payment_intent": r.PostForm.Get("payment_intent"),
 			"metadata": map[string]string{"paydesk_refund_key": r.PostForm.Get("metadata[paydesk_refund_key]")}}
 		f.refunds = append(f.refunds, re)
 		f.byKey[r.Header.Get("Idempotency-Key")] = re
@@ -58,8 +58,9 @@ func (f *fakeStripeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = enc.Encode(map[string]any{"object": "list", "url": "/v1/refunds", "has_more": false, "data": data})
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/payment_intents/"):
 		id := strings.TrimPrefix(r.URL.Path, "/v1/payment_intents/")
-		_ = enc.Encode(map[string]any{"id": id, "object": "payment_intent", "latest_charge": map[string]any{
-			"id": "ch_1", "object": "charge", "balance_transaction": map[string]any{"id": "txn_1", "fee": 73}}})
+		_ = enc.Encode(map[string]any{"id": id, "object": "payment_intent", "status": "succeeded", "currency": "eur",
+			"latest_charge": map[string]any{"id": "ch_1", "object": "charge",
+				"balance_transaction": map[string]any{"id": "txn_1", "fee": 73, "currency": "eur"}}})
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/events":
 		_ = enc.Encode(map[string]any{"object": "list", "url": "/v1/events", "has_more": false, "data": []any{}})
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/webhook_endpoints":

@@ -21,9 +21,11 @@ type fakeStripe struct {
 	created    int                         // refunds really made
 	refundMode string                      // "", "decline", "lose-answer"
 	fee        int64
-	events     []json.RawMessage // oldest first
-	eventIDs   []string
-	eventAt    []int64
+	// noBalanceTx: payments have no balance transaction yet (it follows).
+	noBalanceTx bool
+	events      []json.RawMessage // oldest first
+	eventIDs    []string
+	eventAt     []int64
 }
 
 func newFakeStripe(t *testing.T) (*fakeStripe, *httptest.Server) {
@@ -102,10 +104,13 @@ func (f *fakeStripe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, list("/v1/refunds", data))
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/payment_intents/"):
 		id := strings.TrimPrefix(r.URL.Path, "/v1/payment_intents/")
+		ch := map[string]any{"id": "ch_" + id, "object": "charge",
+			"balance_transaction": map[string]any{"id": "txn_" + id, "object": "balance_transaction", "fee": f.fee, "currency": "eur"}}
+		if f.noBalanceTx {
+			delete(ch, "balance_transaction")
+		}
 		writeJSON(w, 200, map[string]any{"id": id, "object": "payment_intent", "amount": 2500, "amount_received": 2500,
-			"currency": "eur", "status": "succeeded", "metadata": map[string]string{},
-			"latest_charge": map[string]any{"id": "ch_" + id, "object": "charge",
-				"balance_transaction": map[string]any{"id": "txn_" + id, "object": "balance_transaction", "fee": f.fee}}})
+			"currency": "eur", "status": "succeeded", "metadata": map[string]string{}, "latest_charge": ch})
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/events":
 		var out []json.RawMessage // newest first, as Stripe lists
 		if eb := r.Form.Get("ending_before"); eb != "" {

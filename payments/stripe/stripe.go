@@ -4,6 +4,7 @@
 package stripe
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,14 +29,29 @@ const Name = "stripe"
 // APIVersion is the version stripe-go v76 speaks and webhook endpoints are pinned to.
 const APIVersion = stripego.APIVersion
 
-// Events paydesk subscribes its webhook endpoint to.
+// Events are the event types paydesk handles: its webhook endpoint is
+// subscribed to exactly these and the poller asks for the same (README).
+// refund.* fire for card refunds only from API 2024-10-28.acacia; at
+// 2023-10-16 card refunds arrive as charge.refunded and charge.refund.updated.
 var Events = []string{
 	"payment_intent.succeeded",
 	"payment_intent.payment_failed",
+	"payment_intent.canceled",
+	"checkout.session.completed",
+	"checkout.session.async_payment_succeeded",
+	"checkout.session.async_payment_failed",
 	"charge.refunded",
 	"charge.refund.updated",
-	"payout.paid",
+	"refund.created",
+	"refund.updated",
+	"refund.failed",
 	"charge.dispute.created",
+	"charge.dispute.funds_withdrawn",
+	"charge.dispute.funds_reinstated",
+	"charge.dispute.closed",
+	"payout.paid",
+	"payout.failed",
+	"payout.canceled",
 }
 
 // Config says how to reach Stripe. Keys are never logged: stripe-go's own
@@ -49,24 +65,37 @@ type Config struct {
 	HTTPClient *http.Client
 	// NoRetries turns off stripe-go's network retries (tests of failures).
 	NoRetries bool
+	// Account is the desk's own Stripe account (acct_...), if known: events
+	// of any other account are refused. Events of one's own account carry
+	// no account at all, so "" refuses every event that names one.
+	Account string
 }
 
 // Provider is Stripe as a payments.Provider.
 type Provider struct {
 	api           *client.API // nil without a secret key
 	webhookSecret string
+	dec           decoder
 }
 
 var _ payments.Provider = (*Provider)(nil)
 
 // New builds the provider.
 func New(cfg Config) (*Provider, error) {
-	p := &Provider{webhookSecret: cfg.WebhookSecret}
+	p := &Provider{webhookSecret: cfg.WebhookSecret, dec: decoder{account: cfg.Account}}
 	if cfg.SecretKey == "" {
 		return p, nil
 	}
 	if !strings.HasPrefix(cfg.SecretKey, "sk_") && !strings.HasPrefix(cfg.SecretKey, "rk_") {
 		return nil, fmt.Errorf("%w: the Stripe secret key must start with sk_ or rk_", finance.ErrInvalid)
+	}
+	// A key says its mode (sk_live_, sk_test_, rk_...): events of the other
+	// mode are refused.
+	switch mode := cfg.SecretKey[3:]; {
+	case strings.HasPrefix(mode, "live_"):
+		p.dec.live = stripego.Bool(true)
+	case strings.HasPrefix(mode, "test_"):
+		p.dec.live = stripego.Bool(false)
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -121,7 +150,7 @@ func (p *Provider) VerifyWebhook(body []byte, h http.Header) (finance.ProviderEv
 		return finance.ProviderEvent{}, fmt.Errorf("%w: the signature is dated %s ahead of this clock",
 			payments.ErrBadSignature, time.Until(at).Round(time.Second))
 	}
-	e, err := decodeEvent(body)
+	e, err := p.dec.decodeEvent(body)
 	if err != nil {
 		return finance.ProviderEvent{}, fmt.Errorf("%w: %v", finance.ErrInvalid, err)
 	}
@@ -153,6 +182,9 @@ func (p *Provider) Poll(ctx context.Context, cursor string, since time.Time) ([]
 	params := &stripego.EventListParams{}
 	params.Context = ctx
 	params.Limit = stripego.Int64(100)
+	for _, t := range Events {
+		params.Types = append(params.Types, stripego.String(t))
+	}
 	if cursor != "" {
 		params.EndingBefore = stripego.String(cursor)
 	} else {
@@ -162,7 +194,8 @@ func (p *Provider) Poll(ctx context.Context, cursor string, since time.Time) ([]
 	it := p.api.Events.List(params)
 	for it.Next() {
 		ev := it.Event()
-		env := envelope{ID: ev.ID, Object: "event", Type: string(ev.Type), Created: ev.Created, Livemode: ev.Livemode}
+		env := envelope{ID: ev.ID, Object: "event", Type: string(ev.Type), Created: ev.Created, Livemode: ev.Livemode,
+			Account: ev.Account}
 		if ev.APIVersion != "" {
 			env.APIVersion = stripego.String(ev.APIVersion)
 		}
@@ -203,7 +236,7 @@ func (p *Provider) Poll(ctx context.Context, cursor string, since time.Time) ([]
 		if err != nil {
 			return nil, "", err
 		}
-		e, err := decodeEnvelope(env, raw)
+		e, err := p.dec.decodeEnvelope(env, raw)
 		if err != nil {
 			// One undecodable event must not block the ones after it: keep
 			// it, as unknown, for the sync view.
@@ -216,7 +249,7 @@ func (p *Provider) Poll(ctx context.Context, cursor string, since time.Time) ([]
 }
 
 // Enrich re-fetches what an event left out: the refunds of a charge (not
-// included in charges since API 2022-11-15), and a payment whose event was
+// included in charges since API 2022-11-15), a payment whose event was
 // rendered in another API version without the fields paydesk reads.
 func (p *Provider) Enrich(ctx context.Context, e *finance.ProviderEvent) (bool, error) {
 	switch {
@@ -230,8 +263,8 @@ func (p *Provider) Enrich(ctx context.Context, e *finance.ProviderEvent) (bool, 
 		}
 		e.Refunds = rs
 		return true, nil
-	case e.Type == finance.EventPaymentSucceeded && e.ObjectID != "" &&
-		(len(e.Metadata) == 0 || e.Amount == 0) && apiVersionOf(e.Raw) != APIVersion:
+	case e.Type == finance.EventPaymentSucceeded && e.ObjectID != "" && e.Problem == "" &&
+		(len(e.Metadata) == 0 || e.Amount == 0) && apiVersionOf(e.Raw) != APIVersion && e.RawType == "payment_intent.succeeded":
 		if err := p.needAPI(); err != nil {
 			return false, err
 		}
@@ -241,11 +274,12 @@ func (p *Provider) Enrich(ctx context.Context, e *finance.ProviderEvent) (bool, 
 		if err != nil {
 			return false, fmt.Errorf("fetching %s: %w", e.ObjectID, stripeErr(err))
 		}
-		e.Amount = pi.AmountReceived
-		if e.Amount == 0 {
-			e.Amount = pi.Amount
-		}
 		e.Currency, e.Metadata = strings.ToLower(string(pi.Currency)), pi.Metadata
+		amt, err := toMinor(cmp.Or(pi.AmountReceived, pi.Amount), e.Currency)
+		if err != nil {
+			e.Problem = err.Error()
+		}
+		e.Amount = amt
 		return true, nil
 	}
 	return false, nil
@@ -260,9 +294,13 @@ func (p *Provider) Refund(ctx context.Context, o payments.RefundOrder) (finance.
 	if o.Key == "" || o.PaymentRef == "" || o.Amount <= 0 {
 		return finance.ProviderRefund{}, fmt.Errorf("%w: refund needs a key, a payment and an amount", finance.ErrInvalid)
 	}
+	amount, err := fromMinor(o.Amount, o.Currency)
+	if err != nil {
+		return finance.ProviderRefund{}, fmt.Errorf("%w: %v", payments.ErrRejected, err)
+	}
 	params := &stripego.RefundParams{
 		PaymentIntent: stripego.String(o.PaymentRef),
-		Amount:        stripego.Int64(o.Amount),
+		Amount:        stripego.Int64(amount),
 		Reason:        stripego.String(string(stripego.RefundReasonRequestedByCustomer)),
 		Metadata:      map[string]string{finance.MetaRefundKey: o.Key, finance.MetaBookingID: o.BookingID},
 	}
@@ -272,7 +310,18 @@ func (p *Provider) Refund(ctx context.Context, o payments.RefundOrder) (finance.
 	if err != nil {
 		return finance.ProviderRefund{}, stripeErr(err)
 	}
-	return finance.ProviderRefund{ID: r.ID, Amount: r.Amount, Status: string(r.Status), Key: o.Key}, nil
+	return neutralAPIRefund(r, o.Currency), nil
+}
+
+// neutralAPIRefund turns a refund from the API into paydesk's terms; an
+// amount that does not convert is reported as 0, which never posts.
+func neutralAPIRefund(r *stripego.Refund, fallbackCurrency string) finance.ProviderRefund {
+	cur := cmp.Or(string(r.Currency), fallbackCurrency)
+	amt, err := toMinor(r.Amount, cur)
+	if err != nil {
+		amt = 0
+	}
+	return finance.ProviderRefund{ID: r.ID, Amount: amt, Status: string(r.Status), Key: r.Metadata[finance.MetaRefundKey]}
 }
 
 // FindRefunds lists a payment's refunds with our keys from their metadata.
@@ -286,9 +335,7 @@ func (p *Provider) FindRefunds(ctx context.Context, paymentRef string) ([]financ
 	out := []finance.ProviderRefund{}
 	it := p.api.Refunds.List(params)
 	for it.Next() {
-		r := it.Refund()
-		out = append(out, finance.ProviderRefund{ID: r.ID, Amount: r.Amount, Status: string(r.Status),
-			Key: r.Metadata[finance.MetaRefundKey]})
+		out = append(out, neutralAPIRefund(it.Refund(), ""))
 	}
 	if err := it.Err(); err != nil {
 		return nil, fmt.Errorf("listing refunds of %s: %w", paymentRef, stripeErr(err))
@@ -296,22 +343,36 @@ func (p *Provider) FindRefunds(ctx context.Context, paymentRef string) ([]financ
 	return out, nil
 }
 
-// Fee reads the fee from the payment's charge's balance transaction.
-func (p *Provider) Fee(ctx context.Context, paymentRef string) (int64, error) {
+// Fee reads the fee from the payment's charge's balance transaction, in
+// that transaction's currency (the Stripe balance's, which need not be the
+// payment's). A payment that did not succeed has no fee to read.
+func (p *Provider) Fee(ctx context.Context, paymentRef string) (finance.Money, error) {
 	if err := p.needAPI(); err != nil {
-		return 0, err
+		return finance.Money{}, err
 	}
 	params := &stripego.PaymentIntentParams{}
 	params.Context = ctx
 	params.AddExpand("latest_charge.balance_transaction")
 	pi, err := p.api.PaymentIntents.Get(paymentRef, params)
 	if err != nil {
-		return 0, fmt.Errorf("fetching %s: %w", paymentRef, stripeErr(err))
+		return finance.Money{}, fmt.Errorf("fetching %s: %w", paymentRef, stripeErr(err))
+	}
+	if pi.Status != stripego.PaymentIntentStatusSucceeded {
+		return finance.Money{}, fmt.Errorf("%w: payment %s is %s: no fee", payments.ErrRejected, paymentRef, pi.Status)
 	}
 	if pi.LatestCharge == nil || pi.LatestCharge.BalanceTransaction == nil {
-		return 0, fmt.Errorf("payment %s has no balance transaction yet", paymentRef)
+		return finance.Money{}, fmt.Errorf("payment %s has no balance transaction yet", paymentRef)
 	}
-	return pi.LatestCharge.BalanceTransaction.Fee, nil
+	bt := pi.LatestCharge.BalanceTransaction
+	cur := strings.ToLower(string(bt.Currency))
+	if cur == "" {
+		cur = strings.ToLower(string(pi.Currency))
+	}
+	fee, err := toMinor(bt.Fee, cur)
+	if err != nil {
+		return finance.Money{}, fmt.Errorf("%w: fee of %s: %v", payments.ErrRejected, paymentRef, err)
+	}
+	return finance.Money{Amount: fee, Currency: cur}, nil
 }
 
 // Endpoint is a webhook endpoint made by Setup. Secret is shown once by

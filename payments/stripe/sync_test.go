@@ -225,7 +225,7 @@ func TestOutOfOrderAndDuplicateWebhooks(t *testing.T) {
 	d := newDesk(t, api.URL)
 	now := time.Now().Unix()
 	// The dashboard refund exists at Stripe, without our key.
-	fake.refunds["pi_1"] = []map[string]any{{"id": "re_dash", "object": "refund", "amount": 500, "status": "succeeded",
+	fake.refunds["pi_1"] = []map[string]any{{"id": "re_dash", "object": "refund", "amount": 500, "currency": "eur", "status": "succeeded",
 		"payment_intent": "pi_1", "metadata": map[string]string{}}}
 	ch := eventJSON("evt_ch", "charge.refunded", now+5, "2023-10-16",
 		map[string]any{"id": "ch_1", "payment_intent": "pi_1", "amount_refunded": 500, "currency": "eur"})
