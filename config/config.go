@@ -55,7 +55,8 @@ type Config struct {
 	// StripeAccount is the desk's own acct_ id: events naming another are refused.
 	StripeAccount string
 
-	Close finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
+	Close  finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
+	Limits finance.Limits     // [limits]: per-operation amount, registers allowed below zero, admin PIN length
 	// ReplicateURL is the chain's central PostgreSQL (it may hold a
 	// password); replication is off while it is empty.
 	ReplicateURL      Secret
@@ -245,6 +246,11 @@ type fileConfig struct {
 		URL      *string `toml:"url"`
 		Location *string `toml:"location"`
 	} `toml:"replicate"`
+	Limits struct {
+		MaxAmount         *int64   `toml:"max_amount"`
+		NegativeRegisters []string `toml:"negative_registers"`
+		AdminPINLength    *int     `toml:"admin_pin_length"`
+	} `toml:"limits"`
 	Setup  *fileSetup     `toml:"setup"`
 	Rights finance.Rights `toml:"rights"`
 }
@@ -398,6 +404,21 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	}
 	if v := f.Close.RequireClosedDrawer; v != nil {
 		c.Close.RequireClosedDrawer = *v
+	}
+	if v := f.Limits.MaxAmount; v != nil {
+		if *v <= 0 {
+			return fmt.Errorf("%w: %s: [limits] max_amount must be more than 0 (whole units of the currency)", ErrInvalid, path)
+		}
+		c.Limits.MaxAmount = *v
+	}
+	if f.Limits.NegativeRegisters != nil {
+		c.Limits.NegativeRegisters = f.Limits.NegativeRegisters
+	}
+	if v := f.Limits.AdminPINLength; v != nil {
+		if *v < 4 || *v > 8 {
+			return fmt.Errorf("%w: %s: [limits] admin_pin_length must be 4 to 8 digits", ErrInvalid, path)
+		}
+		c.Limits.AdminPINLength = *v
 	}
 	setInt(&c.LogMaxSizeMB, f.LogMaxSizeMB)
 	setInt(&c.LogMaxFiles, f.LogMaxFiles)

@@ -28,7 +28,8 @@ const maxProblems = 200
 //  5. every register's stored day aggregate equals that day's postings, and
 //     each day opens with the previous posted day's closing;
 //  6. every sealed day's seal still holds and links to the one before (Verify);
-//  7. no stored balance is near int64's limit (beyond ±BalanceCeiling).
+//  7. no stored balance is near int64's limit (beyond ±BalanceCeiling);
+//  8. no cash drawer is below its floor of zero (unless Limits lets it).
 func (s *Service) Check(ctx context.Context) (CheckReport, error) {
 	var rep CheckReport
 	err := s.view(ctx, func(tx ReadTx) error {
@@ -38,7 +39,7 @@ func (s *Service) Check(ctx context.Context) (CheckReport, error) {
 		if err != nil {
 			return err
 		}
-		if err := checkLedger(ctx, tx, &rep, seals.add); err != nil {
+		if err := checkLedger(ctx, tx, &rep, seals.add, s.hasFloor); err != nil {
 			return err
 		}
 		v, err := seals.finish(ctx, tx)
@@ -75,7 +76,8 @@ type ledgerCheck struct {
 }
 
 // each, when set, also sees every operation as the scan reads it.
-func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport, each func(Operation)) error {
+func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport, each func(Operation),
+	hasFloor func(Register) bool) error {
 	st, err := tx.Settings()
 	if err != nil {
 		return err
@@ -96,7 +98,19 @@ func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport, each func(Ope
 	c.checkBalances()
 	c.checkDays()
 	c.checkRegistersKnown()
+	c.checkFloors(hasFloor)
 	return nil
+}
+
+// checkFloors is invariant 8: a cash drawer holds nothing less than nothing.
+// Refusals keep new operations above it; this finds a file where an older
+// paydesk, a reversal or a changed config left one below.
+func (c *ledgerCheck) checkFloors(hasFloor func(Register) bool) {
+	for _, r := range c.st.Registers {
+		if bal := c.balances[RegisterAccount(r.ID)]; hasFloor(r) && bal < 0 {
+			c.problem("register %s (%s) is at %d, below its floor of 0", r.ID, r.Kind, bal)
+		}
+	}
 }
 
 func (c *ledgerCheck) problem(format string, args ...any) {

@@ -263,6 +263,9 @@ func (s *Service) CashOut(ctx context.Context, a Actor, r CashOutRequest) (Opera
 		if r.Amount > f.Available() {
 			return nil, shortfall(env, f, r.Amount, "cashing out")
 		}
+		if err := s.checkFloor(tx, env, reg, r.Amount); err != nil {
+			return nil, err
+		}
 		return &Operation{Kind: OpCashOut, ClientID: f.Client.ID, Comment: note, Postings: []Posting{
 			{Account: ClientAccount(f.Client.ID), Amount: r.Amount},
 			{Account: RegisterAccount(reg.ID), Amount: -r.Amount},
@@ -291,6 +294,9 @@ func (s *Service) Transfer(ctx context.Context, a Actor, r TransferRequest) (Ope
 		if from.ID == to.ID {
 			return nil, errf(ErrInvalid, "a transfer needs two different registers")
 		}
+		if err := s.checkFloor(tx, env, from, r.Amount); err != nil {
+			return nil, err
+		}
 		return &Operation{Kind: OpTransfer, Comment: note, Postings: []Posting{
 			{Account: RegisterAccount(to.ID), Amount: r.Amount},
 			{Account: RegisterAccount(from.ID), Amount: -r.Amount},
@@ -316,6 +322,8 @@ func (s *Service) MoveCash(ctx context.Context, a Actor, r CashMoveRequest) (Ope
 		kind, amt := OpPaidOut, -r.Amount
 		if r.In {
 			kind, amt = OpPaidIn, r.Amount
+		} else if err := s.checkFloor(tx, env, reg, r.Amount); err != nil {
+			return nil, err
 		}
 		return &Operation{Kind: kind, Comment: reason, Postings: []Posting{
 			{Account: RegisterAccount(reg.ID), Amount: amt},

@@ -270,7 +270,13 @@ func (s *Service) post(ctx context.Context, a Actor, right Right, key string, re
 		if err != nil {
 			return err
 		}
-		out, replayed, err = s.postIn(tx, env, deskKey(key), req, build)
+		out, replayed, err = s.postIn(tx, env, deskKey(key), req, func(tx Tx, env postEnv) (*Operation, error) {
+			op, err := build(tx, env)
+			if err == nil && op != nil {
+				err = s.checkMaxAmount(env, *op)
+			}
+			return op, err
+		})
 		return err
 	})
 	if err != nil {

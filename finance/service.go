@@ -25,6 +25,7 @@ type Service struct {
 	pinCost     int           // bcrypt cost for PIN hashes
 
 	closeRules CloseRules
+	limits     Limits
 }
 
 // Option configures a Service.

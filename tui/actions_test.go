@@ -203,7 +203,7 @@ func TestRefusedRegisterActionsChangeNothingAndKeepTheKey(t *testing.T) {
 	h.press("enter", "enter")
 	h.contains("Transfer €92,233,720,368,547,758.07 from Card terminal to Cash drawer?")
 	h.press("y")
-	h.contains("Transfer refused: ", "overflow", "Transfer from Card terminal")
+	h.contains("Transfer refused: ", "is more than one operation may move here", "Transfer from Card terminal")
 	key := h.formKey(3)
 	if key == "" {
 		t.Fatal("the form closed after a refusal")
@@ -248,7 +248,7 @@ func TestRefusedRegisterActionsChangeNothingAndKeepTheKey(t *testing.T) {
 	h.press("enter")
 	h.typ("test")
 	h.press("enter", "y")
-	h.contains("Paid-out refused: ", "overflow", "Paid out · Card terminal")
+	h.contains("Paid-out refused: ", "is more than one operation may move here", "Paid out · Card terminal")
 	if id, _ := lastOp(b); id != 2 {
 		t.Fatalf("last op %d, want 2", id)
 	}

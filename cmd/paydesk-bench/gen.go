@@ -128,6 +128,7 @@ type recentOp struct {
 	client   finance.ClientID
 	topUp    int64 // amount a top-up put on the deposit
 	fromDep  int64 // amount a checkout took from the deposit
+	cash     int64 // what it put in the cash drawer, which its reversal takes out
 	reversed bool
 }
 
@@ -149,6 +150,7 @@ type generator struct {
 	recent   []recentOp
 	stripe   int64 // money sitting at the provider, paid out weekly
 	cashDay  int64 // net cash taken today, moved to the bank at closing
+	drawer   int64 // what the cash drawer holds: nothing takes it below zero (its floor)
 	nBooking int
 	nEvent   int
 	nKey     uint64
@@ -275,6 +277,7 @@ func (g *generator) setup(ctx context.Context, first finance.Date) error {
 	if err := g.svc.Setup(ctx, st, actorAdmin.Staff, "1234"); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
+	g.drawer = st.Registers[0].StartBalance
 	if err := g.svc.AddStaff(ctx, actorAdmin, actorDesk.Staff, actorDesk.Role, "1111"); err != nil {
 		return err
 	}
@@ -289,7 +292,19 @@ func (g *generator) key() string {
 		uint16(b>>48)&0xfff, b&0xffffffffffff)
 }
 
+// cashIn is what op put in the cash drawer.
+func cashIn(op finance.Operation) int64 {
+	var n int64
+	for _, p := range op.Postings {
+		if p.Account == finance.RegisterAccount("cash") {
+			n += p.Amount
+		}
+	}
+	return n
+}
+
 func (g *generator) count(op finance.Operation) {
+	g.drawer += cashIn(op)
 	g.ops++
 	g.byKind[op.Kind]++
 	if op.ClientID != 0 && int(op.ClientID) < len(g.opsOf) {
@@ -355,10 +370,10 @@ func (g *generator) day(ctx context.Context, d finance.Date, i, quota int) error
 			return err
 		}
 	}
-	if g.cashDay > 0 {
+	if min(g.cashDay, g.drawer) > 0 {
 		g.clock.set(at.Add(time.Minute))
 		op, err := g.svc.Transfer(ctx, actorManager, finance.TransferRequest{Key: g.key(), From: "cash", To: "bank",
-			Amount: g.cashDay, Note: "end of day deposit"})
+			Amount: min(g.cashDay, g.drawer), Note: "end of day deposit"})
 		if err != nil {
 			return err
 		}
@@ -386,8 +401,9 @@ func (g *generator) one(ctx context.Context, d finance.Date, left int) error {
 			return err
 		}
 	case p < 0.115:
+		amount := 1000 * (2 + g.rng.Int63n(18))
 		op, err := g.svc.MoveCash(ctx, actorManager, finance.CashMoveRequest{Key: g.key(), Register: "cash",
-			Amount: 1000 * (2 + g.rng.Int63n(18)), In: g.rng.Intn(4) == 0, Reason: "supplies"})
+			Amount: amount, In: g.rng.Intn(4) == 0 || amount > g.drawer, Reason: "supplies"})
 		if err != nil {
 			return err
 		}
@@ -413,7 +429,7 @@ func (g *generator) topUp(ctx context.Context) error {
 	}
 	g.count(op)
 	g.owed[c] += amount
-	g.recent = append(g.recent, recentOp{id: op.ID, kind: op.Kind, client: c, topUp: amount})
+	g.recent = append(g.recent, recentOp{id: op.ID, kind: op.Kind, client: c, topUp: amount, cash: cashIn(op)})
 	return nil
 }
 
@@ -485,7 +501,7 @@ func (g *generator) checkout(ctx context.Context, d finance.Date) error {
 		g.owed[req.ClientID] -= fromDep
 	}
 	if served == nil {
-		g.recent = append(g.recent, recentOp{id: op.ID, kind: op.Kind, client: req.ClientID, fromDep: fromDep})
+		g.recent = append(g.recent, recentOp{id: op.ID, kind: op.Kind, client: req.ClientID, fromDep: fromDep, cash: cashIn(op)})
 	}
 	return nil
 }
@@ -498,7 +514,7 @@ func (g *generator) reverse(ctx context.Context) (bool, error) {
 		}
 		i := g.rng.Intn(len(g.recent))
 		r := &g.recent[i]
-		if r.reversed || (r.topUp > 0 && g.owed[r.client] < r.topUp) {
+		if r.reversed || (r.topUp > 0 && g.owed[r.client] < r.topUp) || r.cash > g.drawer {
 			continue
 		}
 		op, err := g.svc.Reverse(ctx, actorAdmin, finance.ReverseRequest{Key: g.key(), OperationID: r.id,
@@ -522,6 +538,9 @@ func (g *generator) cashOut(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	amount := g.owed[c]
+	if amount > g.drawer {
+		return false, nil
+	}
 	op, err := g.svc.CashOut(ctx, actorManager, finance.CashOutRequest{Key: g.key(), ClientID: c, Amount: amount,
 		Register: "cash", Note: "leaving town"})
 	if err != nil {

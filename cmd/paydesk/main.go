@@ -378,7 +378,8 @@ func (a *app) open(ctx context.Context, create bool) (*finance.Service, error) {
 		return nil, err
 	}
 	a.db, a.ownsDB = db, true
-	a.svc = finance.NewService(db, finance.WithRights(a.cfg.RightsTable()), finance.WithCloseRules(a.cfg.Close))
+	a.svc = finance.NewService(db, finance.WithRights(a.cfg.RightsTable()), finance.WithCloseRules(a.cfg.Close),
+		finance.WithLimits(a.cfg.Limits))
 	return a.svc, nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 )
@@ -123,6 +124,69 @@ func TestGroupRefundPerPayerAndPaymentAfterRefund(t *testing.T) {
 	d.json(&due, "booking", "list", "--refund-due")
 	if len(due) != 0 {
 		t.Errorf("still refund due: %+v", due)
+	}
+	d.ok("check")
+}
+
+// Issue 20, case 4: a cash drawer cannot hold less than nothing. Transfers,
+// paid-outs and cash-outs that would take it below zero are refused (config
+// may let a register go below), and check reports a drawer that is below.
+func TestRegisterFloors(t *testing.T) {
+	d := newDesk(t)
+	d.init()
+	id := d.ok("client", "add", "--name", "Olena", "--phone", "+380671112233")
+	dep := d.ok("deposit", "--client", id, "--amount", "50", "--register", "cash")
+	for _, args := range [][]string{
+		{"transfer", "--from", "cash", "--to", "bank", "--amount", "80"},
+		{"paid-out", "--register", "cash", "--amount", "60", "--reason", "flowers"},
+	} {
+		r := d.run(args...)
+		if r.code == 0 || !strings.Contains(r.err, "would leave it below zero") {
+			t.Errorf("%s: exit %d %q", args[0], r.code, r.err)
+		}
+	}
+	d.ok("transfer", "--from", "cash", "--to", "bank", "--amount", "50")
+	if r := d.run("cashout", "--client", id, "--amount", "10", "--register", "cash"); r.code == 0 ||
+		!strings.Contains(r.err, "holds €0.00") {
+		t.Errorf("cash-out from an empty drawer: exit %d %q", r.code, r.err)
+	}
+	d.ok("check")
+
+	// A reversal is never refused for the floor, so the drawer can end up
+	// below it: check says so.
+	d.ok("reverse", dep, "--reason", "typed the wrong client")
+	r := d.run("check")
+	if r.code != 1 || !strings.Contains(r.out+r.err, "register cash (cash) is at -5000, below its floor of 0") {
+		t.Errorf("check of a drawer below zero: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+
+	// Config lets a register go below zero.
+	cfg := testConfig + "\n[limits]\nnegative_registers = [\"cash\"]\n"
+	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.ok("paid-out", "--register", "cash", "--amount", "5", "--reason", "stamps")
+	d.ok("check")
+}
+
+// Issue 20, case 5: one operation may move at most the configured limit
+// (a salon's default: 10,000 of the currency), refused with the limit named.
+func TestAmountLimit(t *testing.T) {
+	d := newDesk(t)
+	d.init()
+	id := d.ok("client", "add", "--name", "Olena", "--phone", "+380671112233")
+	r := d.run("deposit", "--client", id, "--amount", "50000", "--register", "cash")
+	if r.code == 0 || !strings.Contains(r.err, "the limit is €10,000.00") {
+		t.Errorf("deposit over the default limit: exit %d %q", r.code, r.err)
+	}
+	d.ok("deposit", "--client", id, "--amount", "10000", "--register", "cash")
+	cfg := testConfig + "\n[limits]\nmax_amount = 500\n"
+	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = d.run("checkout", "--client", id, "--total", "600")
+	if r.code == 0 || !strings.Contains(r.err, "€600.00 is more than one operation may move here (the limit is €500.00") {
+		t.Errorf("checkout over a configured limit: exit %d %q", r.code, r.err)
 	}
 	d.ok("check")
 }
