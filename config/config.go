@@ -49,6 +49,7 @@ type Config struct {
 	SSHBindKeys           bool
 	SSHHandshakeTimeout   time.Duration
 	SSHMaxUnauthenticated int
+	SSHHideRoles          bool // the SSH PIN screen lists names without roles
 
 	StripeSecretKey     Secret
 	StripeWebhookSecret Secret
@@ -227,6 +228,7 @@ type fileConfig struct {
 		BindKeys           *bool          `toml:"bind_keys"`
 		HandshakeTimeout   *time.Duration `toml:"handshake_timeout"`
 		MaxUnauthenticated *int           `toml:"max_unauthenticated"`
+		HideRoles          *bool          `toml:"hide_roles"`
 	} `toml:"ssh"`
 	Stripe struct {
 		SecretKey     *string `toml:"secret_key"`
@@ -428,6 +430,9 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	}
 	if f.SSH.BindKeys != nil {
 		c.SSHBindKeys = *f.SSH.BindKeys
+	}
+	if f.SSH.HideRoles != nil {
+		c.SSHHideRoles = *f.SSH.HideRoles
 	}
 	if f.SSH.HandshakeTimeout != nil {
 		c.SSHHandshakeTimeout = *f.SSH.HandshakeTimeout

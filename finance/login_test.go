@@ -23,7 +23,7 @@ func TestLoginRefusalSentinels(t *testing.T) {
 		{"the last try locks her out", "Ira", "0000", finance.ErrLockedOut, "wrong PIN; Ira is locked out for 10m0s"},
 		{"the right PIN while locked out", "Ira", deskPIN, finance.ErrLockedOut, "Ira is locked out after too many wrong PINs; try again after 10:10"},
 		{"someone else is not locked out", "Max", "9999", finance.ErrWrongPIN, "wrong PIN (2 tries left)"},
-		{"unknown person", "Nobody", "1234", finance.ErrNotFound, "Nobody"},
+		{"unknown person: as a wrong PIN", "Nobody", "1234", finance.ErrWrongPIN, "wrong name or PIN"},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -72,4 +72,49 @@ func TestLoginSentinelsAreForbidden(t *testing.T) {
 	if errors.Is(finance.ErrWrongPIN, finance.ErrLockedOut) || errors.Is(finance.ErrLockedOut, finance.ErrWrongPIN) {
 		t.Error("the two login sentinels match each other")
 	}
+}
+
+// Each lockout in a row lasts longer: 5 minutes, then 30, then until an
+// admin resets the PIN; a reset lifts it and starts the count again.
+func TestLockoutGrows(t *testing.T) {
+	f := newFixture(t)
+	wrong := func() error {
+		var err error
+		for range 5 {
+			_, err = f.svc.Login(f.ctx, "Ira", "0000")
+		}
+		return err
+	}
+	if err := wrong(); !strings.Contains(finance.Message(err), "locked out for 5m0s") {
+		t.Fatalf("first lockout: %v", err)
+	}
+	f.clock.Add(6 * time.Minute)
+	if err := wrong(); !strings.Contains(finance.Message(err), "locked out for 30m0s") {
+		t.Fatalf("second lockout: %v", err)
+	}
+	f.clock.Add(31 * time.Minute)
+	if err := wrong(); !strings.Contains(finance.Message(err), "until an admin resets the PIN") {
+		t.Fatalf("third lockout: %v", err)
+	}
+	f.clock.Add(24 * 365 * time.Hour)
+	_, err := f.svc.Login(f.ctx, "Ira", deskPIN)
+	wantErr(t, err, finance.ErrLockedOut)
+	must(t, f.svc.ResetPIN(f.ctx, f.admin, "Ira", "8642"))
+	_, err = f.svc.Login(f.ctx, "Ira", "8642")
+	must(t, err)
+	if err := wrong(); !strings.Contains(finance.Message(err), "locked out for 5m0s") {
+		t.Fatalf("after a reset: %v", err)
+	}
+}
+
+// An admin's PIN may be held to more digits than everyone's.
+func TestAdminPINLength(t *testing.T) {
+	f := newBareFixture(t, finance.WithLimits(finance.Limits{AdminPINLength: 6}))
+	wantErr(t, f.svc.Setup(f.ctx, testSettings(), "Olena", adminPIN), finance.ErrInvalid)
+	must(t, f.svc.Setup(f.ctx, testSettings(), "Olena", "246810"))
+	f.admin = finance.Actor{Staff: "Olena", Role: finance.RoleAdmin}
+	wantErr(t, f.svc.AddStaff(f.ctx, f.admin, "Oksana", finance.RoleAdmin, "1234"), finance.ErrInvalid)
+	must(t, f.svc.AddStaff(f.ctx, f.admin, "Oksana", finance.RoleAdmin, "123456"))
+	must(t, f.svc.AddStaff(f.ctx, f.admin, "Dasha", finance.RoleDesk, "1234"))
+	wantErr(t, f.svc.ResetPIN(f.ctx, f.admin, "Oksana", "4321"), finance.ErrInvalid)
 }

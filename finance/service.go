@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -26,6 +27,9 @@ type Service struct {
 
 	closeRules CloseRules
 	limits     Limits
+
+	dummyOnce sync.Once // dummyHash
+	dummy     []byte
 }
 
 // Option configures a Service.

@@ -174,11 +174,47 @@ func (s *Service) newStaff(name string, role Role, pin string) (Staff, error) {
 	default:
 		return Staff{}, errf(ErrInvalid, "role %q; use desk, manager or admin", role)
 	}
+	if role == RoleAdmin {
+		if err := s.checkAdminPIN(pin); err != nil {
+			return Staff{}, err
+		}
+	}
 	hash, err := s.hashPIN(pin)
 	if err != nil {
 		return Staff{}, err
 	}
 	return Staff{Name: name, Role: role, PINHash: hash, Created: s.now()}, nil
+}
+
+// checkAdminPIN holds an admin's PIN to [limits] admin_pin_length.
+func (s *Service) checkAdminPIN(pin string) error {
+	if n := s.limits.AdminPINLength; n > 4 && len(pin) < n {
+		return errf(ErrInvalid, "an admin's PIN is at least %d digits here", n)
+	}
+	return nil
+}
+
+// lockoutFor is how long the nth lockout in a row lasts: the configured
+// lockout (5 minutes), then six times it (30 minutes); ok is false from the
+// third on, which lasts until an admin resets the PIN. Four-digit PINs
+// cannot be walked that way: 15 guesses, then a person has to act.
+func (s *Service) lockoutFor(n int) (time.Duration, bool) {
+	switch n {
+	case 1:
+		return s.lockout, true
+	case 2:
+		return 6 * s.lockout, true
+	}
+	return 0, false
+}
+
+// dummyHash is a PIN hash of the service's cost that no PIN is checked for
+// in earnest, made once.
+func (s *Service) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("00000000"), s.pinCost)
+	})
+	return s.dummy
 }
 
 func (s *Service) hashPIN(pin string) ([]byte, error) {
@@ -291,7 +327,13 @@ func (s *Service) ResetPIN(ctx context.Context, a Actor, name, pin string) error
 		if st.Role == RoleAdmin && a.Role != RoleAdmin {
 			return errf(ErrForbidden, "only an admin may reset an admin's PIN")
 		}
+		if st.Role == RoleAdmin {
+			if err := s.checkAdminPIN(pin); err != nil {
+				return err
+			}
+		}
 		st.PINHash, st.FailedPINs, st.LockedUntil = hash, 0, time.Time{}
+		st.Lockouts, st.LockedUntilReset = 0, false
 		if err := tx.PutStaff(st); err != nil {
 			return err
 		}
@@ -337,6 +379,13 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 	err := s.update(ctx, func(tx Tx) error {
 		refused = nil
 		st, err := tx.Staff(name)
+		if errors.Is(err, ErrNotFound) {
+			// Answered as a wrong PIN, after as much work as one, so a
+			// guesser learns nothing of who works here.
+			_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(pin))
+			refused = errf(ErrWrongPIN, "wrong name or PIN")
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -347,6 +396,10 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 		if st.Disabled {
 			refused = errf(ErrForbidden, "%s is disabled", st.Name)
 			return audit("login_failed", "disabled")
+		}
+		if st.LockedUntilReset {
+			refused = errf(ErrLockedOut, "%s is locked out after too many wrong PINs until an admin resets the PIN", st.Name)
+			return audit("login_failed", "locked out until reset")
 		}
 		if now.Before(st.LockedUntil) {
 			loc := time.Local
@@ -361,8 +414,15 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 		if bcrypt.CompareHashAndPassword(st.PINHash, []byte(pin)) != nil {
 			st.FailedPINs++
 			if st.FailedPINs >= s.maxPINTries {
-				st.FailedPINs, st.LockedUntil = 0, now.Add(s.lockout)
-				refused = errf(ErrLockedOut, "wrong PIN; %s is locked out for %s", st.Name, s.lockout)
+				st.Lockouts++
+				st.FailedPINs = 0
+				if d, ok := s.lockoutFor(st.Lockouts); ok {
+					st.LockedUntil = now.Add(d)
+					refused = errf(ErrLockedOut, "wrong PIN; %s is locked out for %s", st.Name, d)
+				} else {
+					st.LockedUntilReset = true
+					refused = errf(ErrLockedOut, "wrong PIN; %s is locked out until an admin resets the PIN", st.Name)
+				}
 				if err := tx.PutStaff(st); err != nil {
 					return err
 				}
@@ -378,7 +438,7 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 			}
 			return audit("login_failed", "wrong PIN")
 		}
-		st.FailedPINs, st.LockedUntil = 0, time.Time{}
+		st.FailedPINs, st.LockedUntil, st.Lockouts = 0, time.Time{}, 0
 		if err := tx.PutStaff(st); err != nil {
 			return err
 		}

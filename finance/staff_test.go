@@ -90,7 +90,7 @@ func TestStaffAndLogin(t *testing.T) {
 	wantErr(t, err, finance.ErrForbidden)
 	wantErr(t, f.svc.DisableStaff(f.ctx, f.admin, "Olena"), finance.ErrInvalid) // herself, and the last admin
 	_, err = f.svc.Login(f.ctx, "Nobody", "1234")
-	wantErr(t, err, finance.ErrNotFound)
+	wantErr(t, err, finance.ErrWrongPIN)
 
 	list, err := f.svc.StaffList(f.ctx)
 	must(t, err)

@@ -619,3 +619,17 @@ func TestGroupRefundShowsEachPayersShare(t *testing.T) {
 		}
 	}
 }
+
+// [ssh] hide_roles: the PIN screen lists names and not who is an admin.
+func TestLoginScreenCanHideRoles(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	if err := b.svc.AddStaff(ctx(), owner, "Iryna", finance.RoleAdmin, "13579"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, b, Deps{}, 80, 24)
+	h.contains("Who are you?", "Iryna", "admin")
+	h = newHarness(t, b, Deps{HideRoles: true}, 80, 24)
+	h.contains("Who are you?", "Iryna")
+	h.lacks("admin", "Role")
+}

@@ -68,6 +68,8 @@ type Deps struct {
 	// nobody else may log in here (the key is bound to that person).
 	Staff     string
 	StaffOnly bool
+	// HideRoles leaves staff roles off the PIN screen ([ssh] hide_roles).
+	HideRoles bool
 	// Detachable: leaving ends only this session, not a program whose
 	// terminal is a shell (an SSH desk). Then ctrl+c on the PIN screen
 	// disconnects and quitting needs no right. A local desk is never
@@ -478,6 +480,7 @@ func (m *Model) lock(reason string) tea.Cmd {
 	if m.deps.StaffOnly {
 		o.Only = m.deps.Staff
 	}
+	o.HideRoles = m.deps.HideRoles
 	if m.deps.Detachable {
 		leave := key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "disconnect"))
 		o.Leave = &leave

@@ -320,6 +320,7 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 			SetupDefaults:  setup,
 			Staff:          s.Staff,
 			StaffOnly:      a.cfg.SSHBindKeys,
+			HideRoles:      a.cfg.SSHHideRoles,
 			Detachable:     true,
 			Replication:    badge,
 		}), nil

@@ -305,6 +305,8 @@ func cmdAudit(ctx context.Context, a *app, args []string) error {
 
 // ---- acting as a staff member
 
+var errWrongNameOrPIN = fmt.Errorf("%w: wrong name or PIN", finance.ErrForbidden)
+
 // loginAs makes the command act as a staff member, after their PIN. Wrong
 // PINs count towards the lockout exactly as on the login screen.
 func (a *app) loginAs(ctx context.Context, name string) error {
@@ -317,6 +319,11 @@ func (a *app) loginAs(ctx context.Context, name string) error {
 		return err
 	}
 	actor, err := svc.Login(ctx, name, pin)
+	if errors.Is(err, finance.ErrWrongPIN) {
+		// The same words for a name nobody has as for a wrong PIN (tries
+		// left would tell the guesser the name is real).
+		return errWrongNameOrPIN
+	}
 	if err != nil {
 		return err
 	}

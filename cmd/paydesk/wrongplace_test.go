@@ -190,3 +190,19 @@ func TestAmountLimit(t *testing.T) {
 	}
 	d.ok("check")
 }
+
+// Issue 20, case 6: --as answers a name nobody has exactly as a wrong PIN.
+func TestAsUnknownNameAnswersAsAWrongPIN(t *testing.T) {
+	d := newDesk(t)
+	d.init()
+	d.okIn("4821\n", "staff", "add", "--name", "Dasha", "--role", "desk")
+	wrong := d.runIn("1111\n", "--as", "Dasha", "ops")
+	nobody := d.runIn("1111\n", "--as", "Nobody", "ops")
+	if wrong.code != exitRefused || wrong.code != nobody.code || wrong.out != nobody.out ||
+		strings.ReplaceAll(wrong.err, "Dasha", "X") != strings.ReplaceAll(nobody.err, "Nobody", "X") {
+		t.Errorf("wrong PIN: exit %d %q\nunknown name: exit %d %q", wrong.code, wrong.err, nobody.code, nobody.err)
+	}
+	if !strings.Contains(wrong.err, "wrong name or PIN") {
+		t.Errorf("wrong PIN says %q", wrong.err)
+	}
+}

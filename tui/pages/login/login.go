@@ -18,17 +18,18 @@ import (
 
 // Model is the login screen.
 type Model struct {
-	c       common.Common
-	staff   []finance.Staff
-	table   *components.Table
-	pin     *components.Input
-	prefer  string       // preselected person (the one who was logged in before the lock)
-	only    string       // the one person who may log in here (an SSH key bound to them), or ""
-	leave   *key.Binding // the key that ends the session, shown when there is one (SSH)
-	reason  string       // why the screen shows: "Locked after 5 minutes idle"
-	loaded  bool
-	busy    bool
-	loadErr string
+	c         common.Common
+	staff     []finance.Staff
+	table     *components.Table
+	pin       *components.Input
+	prefer    string // preselected person (the one who was logged in before the lock)
+	only      string // the one person who may log in here (an SSH key bound to them), or ""
+	hideRoles bool
+	leave     *key.Binding // the key that ends the session, shown when there is one (SSH)
+	reason    string       // why the screen shows: "Locked after 5 minutes idle"
+	loaded    bool
+	busy      bool
+	loadErr   string
 }
 
 type staffMsg struct {
@@ -46,6 +47,9 @@ type Options struct {
 	// Only lists just this person: the terminal is theirs (an SSH key bound
 	// to one staff member).
 	Only string
+	// HideRoles leaves the role column out, so a stranger at an SSH desk
+	// does not learn whose PIN would open the most.
+	HideRoles bool
 	// Leave, when set, is the key that ends the session, shown in the help
 	// (over SSH it disconnects; a local desk has none).
 	Leave *key.Binding
@@ -53,16 +57,18 @@ type Options struct {
 
 // New builds the login screen; prefer preselects a person, reason is shown above.
 func New(c common.Common, prefer, reason string, o Options) *Model {
-	t := components.NewTable(c.Styles,
-		components.Column{Title: "Staff", Flex: true, Width: 12},
-		components.Column{Title: "Role", Width: 8})
+	cols := []components.Column{{Title: "Staff", Flex: true, Width: 12}}
+	if !o.HideRoles {
+		cols = append(cols, components.Column{Title: "Role", Width: 8})
+	}
+	t := components.NewTable(c.Styles, cols...)
 	pin := components.NewInput(c.Styles, "")
 	pin.Mask = '•'
 	pin.DigitsOnly = true
 	pin.CharLimit = 12
 	pin.Width = 12
 	pin.Focus()
-	return &Model{c: c, table: t, pin: pin, prefer: prefer, reason: reason, only: o.Only, leave: o.Leave}
+	return &Model{c: c, table: t, pin: pin, prefer: prefer, reason: reason, only: o.Only, leave: o.Leave, hideRoles: o.HideRoles}
 }
 
 // Init loads the staff list.
@@ -113,6 +119,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		rows := make([]components.Row, len(m.staff))
 		for i, s := range m.staff {
 			rows[i] = components.Row{Cells: []string{s.Name, string(s.Role)}}
+			if m.hideRoles {
+				rows[i].Cells = rows[i].Cells[:1]
+			}
 			if s.Name == m.prefer {
 				m.table.Cursor = i
 			}
