@@ -363,6 +363,17 @@ func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Opera
 					return nil, shortfall(env, f, neg[i].Amount, "reversing")
 				}
 			}
+			if id, ok := registerOf(p.Account); ok && neg[i].Amount < 0 {
+				// Cash gone from the drawer (banked, paid out) cannot be
+				// taken back out of it: reverse what moved it first.
+				for _, r := range env.Settings.Registers {
+					if r.ID == id {
+						if err := s.checkFloor(tx, env, r, -neg[i].Amount); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
 		}
 		if orig.Kind == OpCheckout && orig.BookingID != "" {
 			b, err := tx.Booking(orig.BookingID)

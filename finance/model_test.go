@@ -264,7 +264,7 @@ func runModel(t testing.TB, seed uint64, steps, checkEvery int) {
 			a := amount()
 			req := finance.CashOutRequest{Key: newKey(), ClientID: c.id, Amount: a, Register: "cash"}
 			op, err := f.svc.CashOut(f.ctx, f.mgr, req)
-			if a > m.available(c) {
+			if a > m.available(c) || a > m.acc[cashAcc] { // the client's funds, then the drawer's floor
 				counts["cash-out refused"]++
 				if !errors.Is(err, finance.ErrInsufficientFunds) {
 					return "cash-out", fmt.Errorf("want insufficient funds, got %v", err)
@@ -287,6 +287,12 @@ func runModel(t testing.TB, seed uint64, steps, checkEvery int) {
 				}
 				return "transfer refused", nil
 			}
+			if from == "cash" && a > m.acc[cashAcc] {
+				if !errors.Is(err, finance.ErrInsufficientFunds) {
+					return "transfer", fmt.Errorf("below the drawer's floor: want insufficient funds, got %v", err)
+				}
+				return "transfer refused", nil
+			}
 			if err != nil {
 				return "transfer", err
 			}
@@ -297,6 +303,12 @@ func runModel(t testing.TB, seed uint64, steps, checkEvery int) {
 			in := rng.IntN(2) == 0
 			a := amount()
 			op, err := f.svc.MoveCash(f.ctx, f.mgr, finance.CashMoveRequest{Key: newKey(), Register: "cash", Amount: a, In: in, Reason: "petty cash"})
+			if !in && a > m.acc[cashAcc] {
+				if !errors.Is(err, finance.ErrInsufficientFunds) {
+					return "paid in/out", fmt.Errorf("below the drawer's floor: want insufficient funds, got %v", err)
+				}
+				return "paid-out refused", nil
+			}
 			if err != nil {
 				return "paid in/out", err
 			}
@@ -329,6 +341,9 @@ func runModel(t testing.TB, seed uint64, steps, checkEvery int) {
 							expect = finance.ErrInsufficientFunds
 						}
 					}
+				}
+				if v := orig.postings[cashAcc]; v > 0 && v > m.acc[cashAcc] {
+					expect = finance.ErrInsufficientFunds // the drawer's floor
 				}
 			}
 			who := f.admin

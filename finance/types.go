@@ -330,9 +330,9 @@ type Staff struct {
 	LockedUntil time.Time `json:"locked_until,omitempty"`
 	// Lockouts counts lockouts since the last good PIN or reset: each lasts
 	// longer than the one before, the third until an admin resets the PIN.
-	Lockouts         int  `json:"lockouts,omitempty"`
-	LockedUntilReset bool `json:"locked_until_reset,omitempty"`
-	Created     time.Time `json:"created"`
+	Lockouts         int       `json:"lockouts,omitempty"`
+	LockedUntilReset bool      `json:"locked_until_reset,omitempty"`
+	Created          time.Time `json:"created"`
 }
 
 // AuditEntry is one line of the append-only audit log.
