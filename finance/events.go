@@ -56,7 +56,7 @@ func (s *Service) applyByType(tx Tx, env postEnv, e ProviderEvent) (applyResult,
 		// amount out of Stripe's range): nothing posts, an admin looks.
 		return flagged("not posted: " + e.Problem), nil
 	}
-	if note := outOfRange(e); note != "" {
+	if note := EventOutOfRange(e); note != "" {
 		return applyResult{status: InboxFlagged, note: note}, nil
 	}
 	switch e.Type {
@@ -101,7 +101,9 @@ func (s *Service) applyByType(tx Tx, env postEnv, e ProviderEvent) (applyResult,
 // jammed. It is flagged for an admin instead, and nothing moves.
 const MaxEventAmount int64 = 999_999_999_999
 
-func outOfRange(e ProviderEvent) string {
+// EventOutOfRange says why an event moves more than MaxEventAmount ("" when
+// it does not): such an event is flagged, and nothing is posted for it.
+func EventOutOfRange(e ProviderEvent) string {
 	beyond := func(v int64) bool { return v > MaxEventAmount || v < -MaxEventAmount }
 	var bad int64
 	switch {

@@ -254,6 +254,9 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 	if e.Type != finance.EventPaymentSucceeded || e.Metadata[finance.MetaBookingID] == "" || e.ObjectID == "" || e.Problem != "" {
 		return nil, nil
 	}
+	if e.Problem != "" || finance.EventOutOfRange(e) != "" {
+		return nil, nil // flagged when applied, nothing posted: no fee either
+	}
 	feeID := e.ID + ":fee"
 	if _, err := w.books.Event(ctx, feeID); err == nil {
 		return nil, nil
