@@ -398,3 +398,28 @@ func sealRows(location string, ss []finance.DaySeal) [][]any {
 	}
 	return rows
 }
+
+// CopyRows COPYs operations with their postings, audit entries and clients
+// into the central tables in one transaction, with nothing else: no read of
+// the local file, no cursor, no check. It is the benchmark's raw limit for a
+// backfill, and no way to replicate (nothing would resume it).
+func CopyRows(ctx context.Context, conn *pgx.Conn, location string, ops []finance.Operation, audit []finance.AuditEntry, clients []finance.Client) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	if err := insertRows(ctx, tx, tableOperations, opRows(location, ops), false); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, tablePostings, postingRows(location, ops), false); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, tableAudit, auditRows(location, audit), false); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, tableClients, clientRows(location, clients), false); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}

@@ -42,6 +42,9 @@ func main() {
 	if path := os.Getenv(webhookEnv); path != "" {
 		os.Exit(webhookMain(path, os.Stdout, os.Stderr))
 	}
+	if path := os.Getenv(chainEnv); path != "" {
+		os.Exit(chainMain(path, os.Stdout, os.Stderr))
+	}
 	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -219,6 +219,12 @@ func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, erro
 	rows = append(rows, single(fmt.Sprintf("poll backlog of %d events: pulled, recorded, applied", n.backlog), "s",
 		bl.Seconds(), under(60, "< 60 s")))
 
+	cr, err := measureChain(ctx, db, logf)
+	if err != nil {
+		return nil, fmt.Errorf("chain backfill: %w", err)
+	}
+	rows = append(rows, cr...)
+
 	logf("checking every invariant (finance.Service.Check)")
 	t := time.Now()
 	rep, err := books.Check(ctx)
