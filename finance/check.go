@@ -99,6 +99,41 @@ func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport, each func(Ope
 	c.checkDays()
 	c.checkRegistersKnown()
 	c.checkFloors(hasFloor)
+	c.checkHeadroom()
+	return c.checkFlaggedReasons()
+}
+
+// nearOverflow is how large a stored balance may grow before check says so:
+// a quarter of int64's range, far beyond any real books, and far enough
+// from the limit that the next postings still add up.
+const nearOverflow = 1 << 61
+
+// checkHeadroom: no account's balance is near int64's limit, where the next
+// posting would overflow and be refused (a jammed register).
+func (c *ledgerCheck) checkHeadroom() {
+	for _, acc := range slices.Sorted(maps.Keys(c.balances)) {
+		if b := c.balances[acc]; b > nearOverflow || b < -nearOverflow {
+			c.problem("account %s: balance %d is near the limit of what can be stored; later postings would overflow", acc, b)
+		}
+	}
+}
+
+// checkFlaggedReasons: every flagged provider event says why, in words, so
+// an admin can act on it.
+func (c *ledgerCheck) checkFlaggedReasons() error {
+	st, err := c.tx.InboxStats()
+	if err != nil || st.Flagged == 0 {
+		return err
+	}
+	evs, err := c.tx.Inbox(st.Total)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if e.Status == InboxFlagged && strings.TrimSpace(e.Error) == "" {
+			c.problem("provider event %s (%s) is flagged without a reason", e.ID, e.RawType)
+		}
+	}
 	return nil
 }
 

@@ -63,3 +63,29 @@ func TestCheckReportsBalanceNearOverflow(t *testing.T) {
 		t.Fatalf("report does not name the card register near the limit:\n%s", text)
 	}
 }
+
+// A flagged provider event must say why; check names one that does not.
+func TestCheckFlaggedEventNeedsAReason(t *testing.T) {
+	f := newFixture(t)
+	f.allowBrokenBooks()
+	_, err := f.deliver(finance.ProviderEvent{ID: "evt_d", Type: finance.EventDisputeOpened, ObjectID: "dp_1", PaymentRef: "pi_x"})
+	must(t, err)
+	rep, err := f.svc.Check(f.ctx)
+	must(t, err)
+	if len(rep.Problems) != 0 {
+		t.Fatalf("a flagged event with its reason: %v", rep.Problems)
+	}
+	must(t, f.db.Update(f.ctx, func(tx finance.Tx) error {
+		e, err := tx.InboxEvent("evt_d")
+		if err != nil {
+			return err
+		}
+		e.Error = ""
+		return tx.PutInboxEvent(e)
+	}))
+	rep, err = f.svc.Check(f.ctx)
+	must(t, err)
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "evt_d") {
+		t.Fatalf("problems = %v, want the flagged event without a reason", rep.Problems)
+	}
+}

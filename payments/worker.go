@@ -312,7 +312,10 @@ func (w *Worker) PollOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := w.books.Now()
-	since := now.Add(-w.opt.Slack)
+	// A first start looks back as far as the provider keeps events, so
+	// what happened before paydesk was set up (or while it was away) is
+	// not missed; a saved position narrows it to just before that.
+	since := now.Add(-pollWindow)
 	if v, err := w.books.Cursor(ctx, createdName); err == nil && v != "" {
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			since = t.Add(-w.opt.Slack)
