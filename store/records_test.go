@@ -224,7 +224,7 @@ func TestInbox(t *testing.T) {
 			return err
 		}
 		b, _ := tx.InboxEvent("evt_b")
-		b.Status, b.Operation = finance.InboxFlagged, 7
+		b.Status, b.Operation, b.Error = finance.InboxFlagged, 7, "group event paid in part" // check wants a reason
 		return tx.PutInboxEvent(b)
 	})
 	view(t, db, func(tx finance.ReadTx) error {
