@@ -171,7 +171,7 @@ func TestRefusals(t *testing.T) {
 		{"webhook secret readable by group", 0o640, "[stripe]\nwebhook_secret = \"whsec_x\"\n", nil, "chmod 600"},
 		{"bad toml has line", 0o600, "db = \"x\"\n\nlog_level = = \n", nil, "line 3"},
 		{"wrong type", 0o600, "idle_lock_minutes = \"five\"\n", nil, "idle_lock_minutes"},
-		{"unknown key", 0o600, "datbase = \"x\"\n", nil, "unknown setting(s) datbase"},
+		{"unknown key", 0o600, "datbase = \"x\"\n", nil, "unknown setting(s) datbase"}, //nolint:misspell // the typo is the test
 		{"bad level", 0o600, "log_level = \"loud\"\n", nil, "log level"},
 		{"bad addr", 0o600, "ssh_addr = \"2222\"\n", nil, "ssh_addr"},
 		{"short poll", 0o600, "poll_interval = \"10ms\"\n", nil, "poll_interval"},

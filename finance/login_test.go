@@ -65,7 +65,7 @@ func TestLoginSentinelsAreForbidden(t *testing.T) {
 		if !errors.Is(s, finance.ErrForbidden) {
 			t.Errorf("%v is not ErrForbidden", s)
 		}
-		if errors.Is(finance.ErrForbidden, s) {
+		if errors.Is(finance.ErrForbidden, s) { //nolint:staticcheck // SA1032: the reverse order on purpose: the parent must not match a child
 			t.Errorf("ErrForbidden matches %v", s)
 		}
 	}

@@ -609,7 +609,7 @@ func (t *tx) RegisterDays(register string, from, to finance.Date) ([]finance.Day
 	b := t.b(bRegDays)
 	prefix := join([]byte(register), nil)
 	c := b.Cursor()
-	k, v := c.Seek(dayKey(register, from))
+	c.Seek(dayKey(register, from)) // to step back to the day before from
 	var closing int64
 	if pk, pv := c.Prev(); pk != nil && hasPrefix(pk, prefix) {
 		prev, err := decodeDayAgg(pv)
@@ -620,7 +620,7 @@ func (t *tx) RegisterDays(register string, from, to finance.Date) ([]finance.Day
 		known = true
 	}
 	// Re-seek: Prev moved the cursor.
-	k, v = c.Seek(dayKey(register, from))
+	k, v := c.Seek(dayKey(register, from))
 	if !known && (k == nil || !hasPrefix(k, prefix)) {
 		return nil, fmt.Errorf("register %q %w", register, finance.ErrNotFound)
 	}

@@ -94,8 +94,6 @@ func newHarness(t testing.TB, b *books, d Deps, w, h int) *harness {
 	return hs
 }
 
-var batchType = reflect.TypeOf(tea.BatchMsg{})
-
 func (h *harness) run(cmd tea.Cmd) {
 	h.t.Helper()
 	queue := []tea.Cmd{cmd}

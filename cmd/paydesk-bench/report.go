@@ -37,9 +37,6 @@ type budget struct {
 }
 
 func under(limit float64, text string) *budget { return &budget{text: text, limit: limit} }
-func over(limit float64, text string) *budget {
-	return &budget{text: text, limit: limit, atLeast: true}
-}
 
 // check applies the budget to the figure it is about.
 func (b *budget) apply(r *Row, figure float64) {

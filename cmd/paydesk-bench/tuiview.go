@@ -135,7 +135,7 @@ func openToFirstFrame(ctx context.Context, open func() (*finance.Service, func()
 	if err != nil {
 		return 0, err
 	}
-	defer closeDB()
+	defer func() { _ = closeDB() }()
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d := newDriver(books, dctx)

@@ -67,7 +67,7 @@ func (f *fakeStripeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = enc.Encode(map[string]any{"id": "we_1", "object": "webhook_endpoint", "url": r.PostForm.Get("url"),
 			"api_version": r.PostForm.Get("api_version"), "secret": "whsec_made_by_setup"})
 	default:
-		w.WriteHeader(404)
+		w.WriteHeader(http.StatusNotFound)
 		_ = enc.Encode(map[string]any{"error": map[string]any{"type": "invalid_request_error", "message": "no " + r.URL.Path}})
 	}
 }

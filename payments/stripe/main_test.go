@@ -14,7 +14,8 @@ import (
 // mockURL is the stripe-mock started for this package's tests ("" under -short).
 var mockURL string
 
-// TestMain builds stripe-mock (a tool in go.mod) once and serves it on
+// TestMain builds stripe-mock (a tool in tools/go.mod, the tools module, so
+// its dependencies stay out of paydesk's go.mod) once and serves it on
 // loopback only: both listeners get a 127.0.0.1 address, or it would open
 // HTTPS on every interface. Its fixtures make the events list return a
 // payment_intent.succeeded at 2023-10-16 and balance transactions a fee.
@@ -38,7 +39,7 @@ func runWithMock(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "stripe-mock")
-	build := exec.Command("go", "build", "-o", bin, "github.com/stripe/stripe-mock")
+	build := exec.Command("go", "-C", filepath.Join("..", "..", "tools"), "build", "-o", bin, "github.com/stripe/stripe-mock")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return 0, fmt.Errorf("build: %w", err)

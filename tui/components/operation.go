@@ -78,8 +78,8 @@ func OperationView(c common.Common, op finance.Operation, names map[finance.Acco
 	if len(op.Lines) > 0 {
 		b.WriteString("\n" + s.Subtitle.Render("Lines") + "\n")
 		for _, l := range op.Lines {
-			b.WriteString(fmt.Sprintf("  %s  %s × %d = %s\n", Pad(l.Description, 24, false), c.Money.Format(l.UnitPrice), l.Quantity,
-				c.Money.Format(l.UnitPrice*l.Quantity)))
+			fmt.Fprintf(&b, "  %s  %s × %d = %s\n", Pad(l.Description, 24, false), c.Money.Format(l.UnitPrice), l.Quantity,
+				c.Money.Format(l.UnitPrice*l.Quantity))
 		}
 	}
 	b.WriteString("\n" + s.Subtitle.Render("Postings") + "\n")
