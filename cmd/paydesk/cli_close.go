@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/internal/export"
 )
 
 // Closing the day from the CLI: close, verify, zreport.
@@ -401,15 +402,6 @@ func zReportText(w io.Writer, st finance.Settings, out zReportsJSON) error {
 	return nil
 }
 
-// csvText keeps a free-text cell from being read as a formula by a
-// spreadsheet (a name or reason starting with = + - @).
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // zReportCSV writes one row per figure: date, register, section (total,
 // kind, staff, close), item, in, out, count, amount, text. Amounts are
 // plain decimals in the location's currency.
@@ -419,7 +411,7 @@ func zReportCSV(w io.Writer, v view, out zReportsJSON) error {
 	_ = cw.Write([]string{"date", "register", "section", "item", "in", "out", "count", "amount", "text"})
 	for _, z := range out.Registers {
 		row := func(section, item, in, outs, count, amount, text string) {
-			_ = cw.Write([]string{string(z.Date), z.Register, section, csvText(item), in, outs, count, amount, csvText(text)})
+			_ = cw.Write([]string{string(z.Date), z.Register, section, export.Cell(item), in, outs, count, amount, export.Cell(text)})
 		}
 		for _, f := range []struct {
 			item string
