@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"slices"
@@ -231,7 +232,7 @@ func verifyChain(ctx context.Context, tx ReadTx) (VerifyReport, error) {
 		prev = seal
 		return nil
 	})
-	if err != nil && err != errStop {
+	if err != nil && !errors.Is(err, errStop) {
 		return rep, err
 	}
 	return rep, nil

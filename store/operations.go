@@ -132,7 +132,6 @@ func (t *tx) opsUnder(bucket, prefix []byte) ([]finance.Operation, error) {
 			at, v = ops.Seek(u64(id))
 		}
 		if at == nil || getU64(at) != id || v == nil {
-			at = nil
 			return nil, fmt.Errorf("%s index: operation %d %w (damaged file?)", bucket, id, finance.ErrNotFound)
 		}
 		op, err := decodeOperation(v)

@@ -187,7 +187,9 @@ func RemoveAuthorizedKeys(path string, match func(AuthorizedKey) bool) ([]Author
 		return nil, fmt.Errorf("write authorized keys: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // once renamed, there is nothing left to remove
-	if err := tmp.Chmod(0o600); err == nil {
+	// One err through the chain: a failed write, sync or rename must not be
+	// lost to a shadowed variable and reported as removed.
+	if err = tmp.Chmod(0o600); err == nil {
 		_, err = tmp.Write(out.Bytes())
 		if err == nil {
 			err = tmp.Sync()
