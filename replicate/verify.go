@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -59,7 +60,7 @@ func Verify(ctx context.Context, st finance.Store, conn *pgx.Conn, location stri
 	var op, audit, change int64
 	err := conn.QueryRow(ctx, `SELECT file_id, op_id, audit_seq, change_seq FROM locations WHERE location = $1`, location).
 		Scan(&owner, &op, &audit, &change)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return rep, fmt.Errorf("%w: location %q has not shipped anything to the central database yet", finance.ErrNotFound, location)
 	}
 	if err != nil {
