@@ -209,7 +209,7 @@ func (c *ledgerCheck) checkOperation(op Operation) {
 func (c *ledgerCheck) gather(op Operation) {
 	for _, p := range op.Postings {
 		c.balances[p.Account] += p.Amount
-		reg, ok := registerOf(p.Account)
+		reg, ok := RegisterOf(p.Account)
 		if !ok {
 			continue
 		}
@@ -283,7 +283,7 @@ func (c *ledgerCheck) checkBalances() {
 		if got > BalanceCeiling || got < -BalanceCeiling {
 			c.problem("account %s: balance %d is near the limit of what can be stored (beyond ±%d): later postings to it would overflow", acc, got, BalanceCeiling)
 		}
-		if id, ok := clientOf(acc); ok {
+		if id, ok := ClientOf(acc); ok {
 			cl, err := c.tx.Client(id)
 			if err != nil {
 				c.problem("account %s has postings but client %d cannot be read: %v", acc, id, err)

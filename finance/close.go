@@ -551,7 +551,7 @@ func (s *Service) businessDate(tx ReadTx, env postEnv, ps []Posting) (date, belo
 	}
 	var regs []string
 	for _, p := range ps {
-		if reg, ok := registerOf(p.Account); ok && !slices.Contains(regs, reg) {
+		if reg, ok := RegisterOf(p.Account); ok && !slices.Contains(regs, reg) {
 			regs = append(regs, reg)
 		}
 	}

@@ -85,3 +85,18 @@ func (e *domainError) Unwrap() error { return e.sentinel }
 func errf(sentinel error, format string, args ...any) error {
 	return &domainError{sentinel: sentinel, msg: fmt.Sprintf(format, args...)}
 }
+
+// PaymentMismatchError is a checkout whose payments do not add up to what is
+// left to pay once the prepayment and the deposit are taken. It carries the
+// figures so a caller can say it in its own terms (the CLI names its flags).
+type PaymentMismatchError struct {
+	Paid        int64 // the payments' sum
+	Due         int64 // what was left for them to pay
+	Total       int64
+	Prepaid     int64 // applied from a prepaid booking
+	FromBalance int64 // taken from the client's deposit
+	msg         string
+}
+
+func (e *PaymentMismatchError) Error() string { return e.msg }
+func (e *PaymentMismatchError) Unwrap() error { return ErrInvalid }

@@ -2,7 +2,9 @@ package finance
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -63,7 +65,11 @@ func positive(field string, amount int64) error {
 
 // TopUp takes money into a client's deposit: register +A, client -A.
 func (s *Service) TopUp(ctx context.Context, a Actor, r TopUpRequest) (Operation, error) {
-	return s.post(ctx, a, RightTopUp, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+	return s.post(ctx, a, r.rule(s))
+}
+
+func (r TopUpRequest) rule(s *Service) rule {
+	return rule{right: RightTopUp, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
 		if err := positive("amount", r.Amount); err != nil {
 			return nil, err
 		}
@@ -83,13 +89,17 @@ func (s *Service) TopUp(ctx context.Context, a Actor, r TopUpRequest) (Operation
 			{Account: RegisterAccount(reg.ID), Amount: r.Amount},
 			{Account: ClientAccount(c.ID), Amount: -r.Amount},
 		}}, nil
-	})
+	}}
 }
 
 // Checkout sells a visit: revenue -T; prepaid +p (a booking's prepayment,
 // applied first); client deposit +d; registers +each tender; p+d+tenders = T.
 func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Operation, error) {
-	return s.post(ctx, a, RightCheckout, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+	return s.post(ctx, a, r.rule(s))
+}
+
+func (r CheckoutRequest) rule(s *Service) rule {
+	return rule{right: RightCheckout, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
 		lines, total, err := checkLines(r.Lines, r.Total)
 		if err != nil {
 			return nil, err
@@ -171,7 +181,20 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 
 		due := remaining - fromBalance
 		var paid int64
-		for _, t := range r.Payments {
+		tenders := r.Payments
+		if rest := strings.TrimSpace(r.RestTo); rest != "" {
+			var sum int64
+			for _, t := range r.Payments {
+				var ok bool
+				if sum, ok = addInt64(sum, max(t.Amount, 0)); !ok {
+					return nil, errf(ErrInvalid, "payments are too large")
+				}
+			}
+			if left := due - sum; left > 0 {
+				tenders = append(slices.Clip(tenders), Tender{Register: rest, Amount: left})
+			}
+		}
+		for _, t := range tenders {
 			if t.Amount < 0 {
 				return nil, errf(ErrInvalid, "a payment cannot be negative")
 			}
@@ -193,11 +216,12 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 			if fromBalance > 0 || prepaid > 0 {
 				what = "what is left"
 			}
-			return nil, errf(ErrInvalid, "payments of %s do not match %s to pay, %s (total %s, prepaid %s, from deposit %s)", env.Money(paid), what, env.Money(due), env.Money(total), env.Money(prepaid), env.Money(fromBalance))
+			return nil, &PaymentMismatchError{Paid: paid, Due: due, Total: total, Prepaid: prepaid, FromBalance: fromBalance,
+				msg: fmt.Sprintf("payments of %s do not match %s to pay, %s (total %s, prepaid %s, from deposit %s)", env.Money(paid), what, env.Money(due), env.Money(total), env.Money(prepaid), env.Money(fromBalance))}
 		}
 		op.Postings = postings
 		return op, nil
-	})
+	}}
 }
 
 // checkLines validates line items and reconciles them with the total: with
@@ -244,7 +268,11 @@ func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
 
 // CashOut pays a deposit back: client +A, register -A.
 func (s *Service) CashOut(ctx context.Context, a Actor, r CashOutRequest) (Operation, error) {
-	return s.post(ctx, a, RightCashOut, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+	return s.post(ctx, a, r.rule(s))
+}
+
+func (r CashOutRequest) rule(s *Service) rule {
+	return rule{right: RightCashOut, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
 		if err := positive("amount", r.Amount); err != nil {
 			return nil, err
 		}
@@ -270,12 +298,16 @@ func (s *Service) CashOut(ctx context.Context, a Actor, r CashOutRequest) (Opera
 			{Account: ClientAccount(f.Client.ID), Amount: r.Amount},
 			{Account: RegisterAccount(reg.ID), Amount: -r.Amount},
 		}}, nil
-	})
+	}}
 }
 
 // Transfer moves money between registers: to +A, from -A.
 func (s *Service) Transfer(ctx context.Context, a Actor, r TransferRequest) (Operation, error) {
-	return s.post(ctx, a, RightTransfer, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+	return s.post(ctx, a, r.rule(s))
+}
+
+func (r TransferRequest) rule(s *Service) rule {
+	return rule{right: RightTransfer, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
 		if err := positive("amount", r.Amount); err != nil {
 			return nil, err
 		}
@@ -301,13 +333,17 @@ func (s *Service) Transfer(ctx context.Context, a Actor, r TransferRequest) (Ope
 			{Account: RegisterAccount(to.ID), Amount: r.Amount},
 			{Account: RegisterAccount(from.ID), Amount: -r.Amount},
 		}}, nil
-	})
+	}}
 }
 
 // MoveCash is a paid-in (register +A, paid_in_out -A) or a paid-out
 // (register -A, paid_in_out +A), always with a reason.
 func (s *Service) MoveCash(ctx context.Context, a Actor, r CashMoveRequest) (Operation, error) {
-	return s.post(ctx, a, RightPaidInOut, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+	return s.post(ctx, a, r.rule(s))
+}
+
+func (r CashMoveRequest) rule(s *Service) rule {
+	return rule{right: RightPaidInOut, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
 		if err := positive("amount", r.Amount); err != nil {
 			return nil, err
 		}
@@ -329,12 +365,16 @@ func (s *Service) MoveCash(ctx context.Context, a Actor, r CashMoveRequest) (Ope
 			{Account: RegisterAccount(reg.ID), Amount: amt},
 			{Account: AccountPaidInOut, Amount: -amt},
 		}}, nil
-	})
+	}}
 }
 
 // Reverse undoes an operation with its negation, linked both ways.
 func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Operation, error) {
-	return s.post(ctx, a, RightReverse, r.Key, r, func(tx Tx, env postEnv) (*Operation, error) {
+	return s.post(ctx, a, r.rule(s))
+}
+
+func (r ReverseRequest) rule(s *Service) rule {
+	return rule{right: RightReverse, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
 		reason, err := requiredText("reason", r.Reason, maxReasonLen)
 		if err != nil {
 			return nil, err
@@ -349,12 +389,12 @@ func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Opera
 		neg := make([]Posting, len(orig.Postings))
 		for i, p := range orig.Postings {
 			neg[i] = Posting{Account: p.Account, Amount: -p.Amount}
-			if id, ok := registerOf(p.Account); ok {
+			if id, ok := RegisterOf(p.Account); ok {
 				if err := s.checkRegister(env.Actor, id); err != nil {
 					return nil, err
 				}
 			}
-			if id, ok := clientOf(p.Account); ok && neg[i].Amount > 0 {
+			if id, ok := ClientOf(p.Account); ok && neg[i].Amount > 0 {
 				f, err := loadFunds(tx, id)
 				if err != nil {
 					return nil, err
@@ -363,7 +403,7 @@ func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Opera
 					return nil, shortfall(env, f, neg[i].Amount, "reversing")
 				}
 			}
-			if id, ok := registerOf(p.Account); ok && neg[i].Amount < 0 {
+			if id, ok := RegisterOf(p.Account); ok && neg[i].Amount < 0 {
 				// Cash gone from the drawer (banked, paid out) cannot be
 				// taken back out of it: reverse what moved it first.
 				for _, r := range env.Settings.Registers {
@@ -391,7 +431,7 @@ func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Opera
 		env.AfterAppend(func(tx Tx, op Operation) error { return tx.MarkReversed(orig.ID, op.ID) })
 		return &Operation{Kind: OpReversal, ClientID: orig.ClientID, BookingID: orig.BookingID,
 			Comment: reason, Reverses: orig.ID, Postings: neg}, nil
-	})
+	}}
 }
 
 // reversible says why an operation may not be reversed at the desk.
@@ -413,20 +453,4 @@ func reversible(o Operation) error {
 		return errf(ErrNotReversible, "operation %d is a refund to the deposit; cash out the deposit instead", o.ID)
 	}
 	return nil
-}
-
-func registerOf(acc AccountID) (string, bool) {
-	return strings.CutPrefix(string(acc), "register/")
-}
-
-func clientOf(acc AccountID) (ClientID, bool) {
-	s, ok := strings.CutPrefix(string(acc), "client/")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return ClientID(n), true
 }

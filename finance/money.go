@@ -9,6 +9,7 @@ package finance
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -317,11 +318,38 @@ func ungroup(s string, isSpace func(rune) bool) (string, error) {
 
 // ---- accounts and dates
 
+// The prefixes of register and client deposit accounts. Only the four
+// functions below read or write them: everything else asks them.
+const (
+	registerPrefix = "register/"
+	clientPrefix   = "client/"
+)
+
 // RegisterAccount is the ledger account of a cash register.
-func RegisterAccount(id string) AccountID { return AccountID("register/" + id) }
+func RegisterAccount(id string) AccountID { return AccountID(registerPrefix + id) }
 
 // ClientAccount is the ledger account of a client's deposit.
-func ClientAccount(id ClientID) AccountID { return AccountID("client/" + uitoa(uint64(id))) }
+func ClientAccount(id ClientID) AccountID { return AccountID(clientPrefix + uitoa(uint64(id))) }
+
+// RegisterOf is the register id of a register account (RegisterAccount's
+// inverse); ok is false for any other account.
+func RegisterOf(acc AccountID) (string, bool) {
+	return strings.CutPrefix(string(acc), registerPrefix)
+}
+
+// ClientOf is the client of a client deposit account (ClientAccount's
+// inverse); ok is false for any other account.
+func ClientOf(acc AccountID) (ClientID, bool) {
+	s, ok := strings.CutPrefix(string(acc), clientPrefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return ClientID(n), true
+}
 
 func uitoa(u uint64) string {
 	if u == 0 {

@@ -243,6 +243,17 @@ func checkKey(key string) (string, error) {
 	return key, nil
 }
 
+// rule is one money movement as post takes it: the right it needs, its
+// idempotency key, the request (hashed for idempotency) and the builder that
+// checks the rules and makes the operation. Each request type makes its own
+// (ledger.go), so posting and previewing it run the same builder.
+type rule struct {
+	right Right
+	key   string
+	req   any
+	build func(tx Tx, env postEnv) (*Operation, error)
+}
+
 // post is the one path every money movement takes:
 //
 //  1. the actor must hold right (else a *RightError, which wraps ErrForbidden);
@@ -255,10 +266,10 @@ func checkKey(key string) (string, error) {
 //  4. after commit, subscribers hear about it (not on a replay).
 //
 // build must not set ID, Key, RequestHash, Time or BusinessDate; post does.
-// Staff defaults to the actor.
-func (s *Service) post(ctx context.Context, a Actor, right Right, key string, req any,
-	build func(tx Tx, env postEnv) (*Operation, error)) (Operation, error) {
-	if err := s.require(a, right); err != nil {
+// Staff defaults to the actor. Preview (preview.go) runs this same path and
+// rolls it back.
+func (s *Service) post(ctx context.Context, a Actor, ru rule) (Operation, error) {
+	if err := s.require(a, ru.right); err != nil {
 		return Operation{}, err
 	}
 	var (
@@ -270,13 +281,7 @@ func (s *Service) post(ctx context.Context, a Actor, right Right, key string, re
 		if err != nil {
 			return err
 		}
-		out, replayed, err = s.postIn(tx, env, deskKey(key), req, func(tx Tx, env postEnv) (*Operation, error) {
-			op, err := build(tx, env)
-			if err == nil && op != nil {
-				err = s.checkMaxAmount(env, *op)
-			}
-			return op, err
-		})
+		out, replayed, err = s.postIn(tx, env, deskKey(ru.key), ru.req, s.limited(ru.build))
 		return err
 	})
 	if err != nil {
@@ -286,6 +291,18 @@ func (s *Service) post(ctx context.Context, a Actor, right Right, key string, re
 		s.publish(Change{What: "operation", Operation: out.ID, ClientID: out.ClientID})
 	}
 	return out, nil
+}
+
+// limited adds the desk's amount limit to a desk operation's builder (post
+// and Preview both run it).
+func (s *Service) limited(build func(tx Tx, env postEnv) (*Operation, error)) func(tx Tx, env postEnv) (*Operation, error) {
+	return func(tx Tx, env postEnv) (*Operation, error) {
+		op, err := build(tx, env)
+		if err == nil && op != nil {
+			err = s.checkMaxAmount(env, *op)
+		}
+		return op, err
+	}
 }
 
 // postIn is post's body for callers that already hold a transaction (the

@@ -55,111 +55,16 @@ type RefundRequest struct {
 // the provider. A refund never exceeds paid minus already refunded (counting
 // requested and pending refunds). The same Key again returns the first Refund.
 func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Refund, error) {
-	if err := s.require(a, RightRefund); err != nil {
+	r, err := s.checkRefundRequest(a, r)
+	if err != nil {
 		return Refund{}, err
-	}
-	r.Key, r.Reason = strings.TrimSpace(r.Key), strings.TrimSpace(r.Reason)
-	switch {
-	case r.Key == "":
-		return Refund{}, fmt.Errorf("%w: refund without an idempotency key", ErrInvalid)
-	case r.BookingID == "":
-		return Refund{}, fmt.Errorf("%w: which booking?", ErrInvalid)
-	case r.Amount < 0:
-		return Refund{}, fmt.Errorf("%w: refund amount must be positive", ErrInvalid)
-	case r.Reason == "":
-		return Refund{}, fmt.Errorf("%w: a refund needs a reason", ErrInvalid)
 	}
 	var out Refund
 	var changes []Change
-	err := s.store.Update(ctx, func(tx Tx) error {
-		changes = changes[:0]
-		if prev, err := tx.Refund(r.Key); err == nil {
-			prevToDeposit := prev.Status == RefundSucceeded && prev.ProviderRef == ""
-			if prev.BookingID != r.BookingID || (r.Amount != 0 && prev.Amount != r.Amount) || prevToDeposit != r.ToDeposit {
-				return fmt.Errorf("%w: refund key %s was used for another refund", ErrConflict, r.Key)
-			}
-			out = prev
-			return nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		env, err := s.env(tx, a)
-		if err != nil {
-			return err
-		}
-		b, err := tx.Booking(r.BookingID)
-		if err != nil {
-			return fmt.Errorf("booking %s: %w", r.BookingID, err)
-		}
-		switch b.Status {
-		case BookingCanceled:
-		case BookingRefunded:
-			return fmt.Errorf("%w: booking %s is refunded in full already", ErrRefundExceeds, b.ID)
-		default:
-			return fmt.Errorf("%w: booking %s is %s; only canceled bookings are refunded", ErrConflict, b.ID, b.Status)
-		}
-		refunds, err := tx.BookingRefunds(b.ID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		left := RefundLeft(b, refunds)
-		amount := r.Amount
-		if amount == 0 {
-			amount = left
-		}
-		if amount <= 0 || amount > left {
-			return errf(ErrRefundExceeds, "booking %s has %s left to refund; %s is more", b.ID, env.Fmt.Format(max(left, 0)), env.Fmt.Format(amount))
-		}
-		now := s.now()
-		out = Refund{Key: r.Key, BookingID: b.ID, Amount: amount, Reason: r.Reason, Staff: a.Staff,
-			Status: RefundRequested, Created: now, Updated: now}
-		action := "refund_request"
-		detail := fmt.Sprintf("amount %d key %s", amount, r.Key)
-		if r.ToDeposit {
-			shares := RefundSplit(b, amount)
-			if len(r.Split) > 0 {
-				if shares, err = checkSplit(b, amount, r.Split, env); err != nil {
-					return err
-				}
-			}
-			postings := []Posting{{Account: AccountPrepaid, Amount: amount}}
-			for _, sh := range shares {
-				if sh.ClientID == 0 {
-					return errf(ErrInvalid, "%s of booking %s was paid by nobody paydesk knows: refund that to the card, "+
-						"or split the refund among the clients yourself", env.Money(sh.Amount), b.ID)
-				}
-				postings = append(postings, Posting{Account: ClientAccount(sh.ClientID), Amount: -sh.Amount})
-			}
-			if len(shares) == 0 {
-				return fmt.Errorf("%w: booking %s has no payer to credit", ErrInvalid, b.ID)
-			}
-			op, _, err := s.postProviderOp(tx, env, deskKey(r.Key), Operation{
-				Kind: OpRefundToDeposit, Staff: a.Staff, ClientID: shares[0].ClientID, BookingID: b.ID,
-				Comment: r.Reason, Postings: postings,
-			})
-			if err != nil {
-				return err
-			}
-			detail += "; to " + b.applySplit(shares, env.Money)
-			if b.Refunded >= b.Paid {
-				b.Status = BookingRefunded
-			}
-			b.Updated = now
-			if err := tx.PutBooking(b); err != nil {
-				return err
-			}
-			out.Status, out.OperationID = RefundSucceeded, op.ID
-			action = "refund_to_deposit"
-			changes = append(changes, Change{What: "operation", Operation: op.ID, ClientID: b.ClientID})
-		} else if b.PaymentIntent == "" {
-			return fmt.Errorf("%w: booking %s has no card payment to refund", ErrInvalid, b.ID)
-		}
-		if err := tx.PutRefund(out); err != nil {
-			return err
-		}
-		changes = append(changes, Change{What: "booking", ClientID: b.ClientID})
-		return tx.AppendAudit(&AuditEntry{Time: now, Staff: a.Staff, Action: action,
-			Subject: "booking " + b.ID, Reason: r.Reason, Detail: detail})
+	err = s.update(ctx, func(tx Tx) error {
+		var err error
+		out, _, changes, err = s.startRefundIn(tx, a, r)
+		return err
 	})
 	if err != nil {
 		return Refund{}, err
@@ -168,6 +73,174 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 		s.publish(c)
 	}
 	return out, nil
+}
+
+// checkRefundRequest is what a refund request is checked for before any
+// transaction: the right and the fields.
+func (s *Service) checkRefundRequest(a Actor, r RefundRequest) (RefundRequest, error) {
+	if err := s.require(a, RightRefund); err != nil {
+		return r, err
+	}
+	r.Key, r.Reason = strings.TrimSpace(r.Key), strings.TrimSpace(r.Reason)
+	switch {
+	case r.Key == "":
+		return r, fmt.Errorf("%w: refund without an idempotency key", ErrInvalid)
+	case r.BookingID == "":
+		return r, fmt.Errorf("%w: which booking?", ErrInvalid)
+	case r.Amount < 0:
+		return r, fmt.Errorf("%w: refund amount must be positive", ErrInvalid)
+	case r.Reason == "":
+		return r, fmt.Errorf("%w: a refund needs a reason", ErrInvalid)
+	}
+	return r, nil
+}
+
+// startRefundIn is StartRefund's transaction. op is the operation the refund
+// posts: to the deposit, the one posted now; to the card, the one the
+// provider's success will post (cardRefundOperation). On a replay of the
+// same key, the first Refund is returned and op says only replayed
+// (refundOpOf reads the rest).
+func (s *Service) startRefundIn(tx Tx, a Actor, r RefundRequest) (out Refund, op refundOp, changes []Change, err error) {
+	if prev, err := tx.Refund(r.Key); err == nil {
+		prevToDeposit := prev.Status == RefundSucceeded && prev.ProviderRef == ""
+		if prev.BookingID != r.BookingID || (r.Amount != 0 && prev.Amount != r.Amount) || prevToDeposit != r.ToDeposit {
+			return Refund{}, refundOp{}, nil, fmt.Errorf("%w: refund key %s was used for another refund", ErrConflict, r.Key)
+		}
+		return prev, refundOp{replayed: true}, nil, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return Refund{}, refundOp{}, nil, err
+	}
+	env, err := s.env(tx, a)
+	if err != nil {
+		return Refund{}, refundOp{}, nil, err
+	}
+	b, err := tx.Booking(r.BookingID)
+	if err != nil {
+		return Refund{}, refundOp{}, nil, fmt.Errorf("booking %s: %w", r.BookingID, err)
+	}
+	switch b.Status {
+	case BookingCanceled:
+	case BookingRefunded:
+		return Refund{}, refundOp{}, nil, fmt.Errorf("%w: booking %s is refunded in full already", ErrRefundExceeds, b.ID)
+	default:
+		return Refund{}, refundOp{}, nil, fmt.Errorf("%w: booking %s is %s; only canceled bookings are refunded", ErrConflict, b.ID, b.Status)
+	}
+	refunds, err := tx.BookingRefunds(b.ID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Refund{}, refundOp{}, nil, err
+	}
+	left := RefundLeft(b, refunds)
+	amount := r.Amount
+	if amount == 0 {
+		amount = left
+	}
+	if amount <= 0 || amount > left {
+		return Refund{}, refundOp{}, nil, errf(ErrRefundExceeds, "booking %s has %s left to refund; %s is more", b.ID, env.Fmt.Format(max(left, 0)), env.Fmt.Format(amount))
+	}
+	now := s.now()
+	out = Refund{Key: r.Key, BookingID: b.ID, Amount: amount, Reason: r.Reason, Staff: a.Staff,
+		Status: RefundRequested, Created: now, Updated: now}
+	action := "refund_request"
+	detail := fmt.Sprintf("amount %d key %s", amount, r.Key)
+	if r.ToDeposit {
+		shares := RefundSplit(b, amount)
+		if len(r.Split) > 0 {
+			if shares, err = checkSplit(b, amount, r.Split, env); err != nil {
+				return Refund{}, refundOp{}, nil, err
+			}
+		}
+		postings := []Posting{{Account: AccountPrepaid, Amount: amount}}
+		for _, sh := range shares {
+			if sh.ClientID == 0 {
+				return Refund{}, refundOp{}, nil, errf(ErrInvalid, "%s of booking %s was paid by nobody paydesk knows: refund that to the card, "+
+					"or split the refund among the clients yourself", env.Money(sh.Amount), b.ID)
+			}
+			postings = append(postings, Posting{Account: ClientAccount(sh.ClientID), Amount: -sh.Amount})
+		}
+		if len(shares) == 0 {
+			return Refund{}, refundOp{}, nil, fmt.Errorf("%w: booking %s has no payer to credit", ErrInvalid, b.ID)
+		}
+		posted, _, err := s.postProviderOp(tx, env, deskKey(r.Key), Operation{
+			Kind: OpRefundToDeposit, Staff: a.Staff, ClientID: shares[0].ClientID, BookingID: b.ID,
+			Comment: r.Reason, Postings: postings,
+		})
+		if err != nil {
+			return Refund{}, refundOp{}, nil, err
+		}
+		op = refundOp{op: posted, posted: true}
+		detail += "; to " + b.applySplit(shares, env.Money)
+		if b.Refunded >= b.Paid {
+			b.Status = BookingRefunded
+		}
+		b.Updated = now
+		if err := tx.PutBooking(b); err != nil {
+			return Refund{}, refundOp{}, nil, err
+		}
+		out.Status, out.OperationID = RefundSucceeded, posted.ID
+		action = "refund_to_deposit"
+		changes = append(changes, Change{What: "operation", Operation: posted.ID, ClientID: b.ClientID})
+	} else if b.PaymentIntent == "" {
+		return Refund{}, refundOp{}, nil, fmt.Errorf("%w: booking %s has no card payment to refund", ErrInvalid, b.ID)
+	} else {
+		online, err := onlineRegister(env.Settings)
+		if err != nil {
+			return Refund{}, refundOp{}, nil, err
+		}
+		op = refundOp{op: cardRefundOperation(online, b, amount, firstNonEmpty(r.Reason, "card refund"))}
+	}
+	if err := tx.PutRefund(out); err != nil {
+		return Refund{}, refundOp{}, nil, err
+	}
+	changes = append(changes, Change{What: "booking", ClientID: b.ClientID})
+	err = tx.AppendAudit(&AuditEntry{Time: now, Staff: a.Staff, Action: action,
+		Subject: "booking " + b.ID, Reason: r.Reason, Detail: detail})
+	return out, op, changes, err
+}
+
+// refundOp is the operation of a refund: posted already (to the deposit, or
+// a card refund the provider confirmed), or still to post when the provider
+// confirms the card refund.
+type refundOp struct {
+	op       Operation
+	posted   bool
+	replayed bool
+}
+
+// refundOpOf is the operation of a refund already started.
+func (s *Service) refundOpOf(tx ReadTx, r Refund) (refundOp, error) {
+	if r.OperationID != 0 {
+		op, err := tx.Operation(r.OperationID)
+		return refundOp{op: op, posted: true}, err
+	}
+	st, err := tx.Settings()
+	if err != nil {
+		return refundOp{}, err
+	}
+	online, err := onlineRegister(st)
+	if err != nil {
+		return refundOp{}, err
+	}
+	b, err := tx.Booking(r.BookingID)
+	if err != nil {
+		return refundOp{}, fmt.Errorf("booking %s: %w", r.BookingID, err)
+	}
+	return refundOp{op: cardRefundOperation(online, b, r.Amount, firstNonEmpty(r.Reason, "card refund"))}, nil
+}
+
+// cardRefundOperation is the operation a card refund posts once the
+// provider reports its success (its key comes from the provider's refund id).
+func cardRefundOperation(online string, b Booking, amount int64, comment string) Operation {
+	return Operation{
+		Kind:      OpRefund,
+		Staff:     providerStaff,
+		ClientID:  b.ClientID,
+		BookingID: b.ID,
+		Comment:   comment,
+		Postings: []Posting{
+			{Account: AccountPrepaid, Amount: amount},
+			{Account: RegisterAccount(online), Amount: -amount},
+		},
+	}
 }
 
 // CompleteRefund records what the provider said about a refund: on
@@ -429,18 +502,9 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymen
 		b.Updated = env.Now
 		return Operation{ID: p.ProvenOp}, false, tx.PutBooking(b)
 	}
-	op, posted, err := s.postProviderOp(tx, env, key, Operation{
-		Kind:        OpRefund,
-		Staff:       providerStaff,
-		ClientID:    b.ClientID,
-		BookingID:   b.ID,
-		Comment:     comment,
-		ProviderRef: refundID,
-		Postings: []Posting{
-			{Account: AccountPrepaid, Amount: amount},
-			{Account: RegisterAccount(online), Amount: -amount},
-		},
-	})
+	card := cardRefundOperation(online, b, amount, comment)
+	card.ProviderRef = refundID
+	op, posted, err := s.postProviderOp(tx, env, key, card)
 	if err != nil || !posted {
 		return op, posted, err
 	}

@@ -127,8 +127,13 @@ type CheckoutRequest struct {
 	Lines       []LineItem
 	Total       int64    // must equal the lines' sum when lines are given
 	FromBalance *int64   // nil = as much of the deposit as covers what remains
-	Payments    []Tender // the rest, exactly
-	Note        string
+	Payments    []Tender // the rest, exactly, unless RestTo is set
+	// RestTo is a register that takes whatever the prepayment, the deposit
+	// and Payments leave to pay ("" = Payments must cover it exactly). The
+	// empty field is left out of the request's hash, so keys stored before
+	// it existed still replay.
+	RestTo string `json:",omitempty"`
+	Note   string
 }
 
 type CashOutRequest struct {
