@@ -38,6 +38,8 @@ type Backend interface {
 	Reverse(ctx context.Context, a finance.Actor, r finance.ReverseRequest) (finance.Operation, error)
 	Transfer(ctx context.Context, a finance.Actor, r finance.TransferRequest) (finance.Operation, error)
 	MoveCash(ctx context.Context, a finance.Actor, r finance.CashMoveRequest) (finance.Operation, error)
+	// Preview is what a request would post, for its confirm screen.
+	Preview(ctx context.Context, a finance.Actor, r finance.Request) (finance.Preview, error)
 
 	Operation(ctx context.Context, id finance.OperationID) (finance.Operation, error)
 	DayOperations(ctx context.Context, a finance.Actor, d finance.Date, register string) ([]finance.Operation, error)

@@ -34,15 +34,6 @@ func PostingLines(c common.Common, ps []finance.Posting, names map[finance.Accou
 	return out
 }
 
-// Negate returns postings with opposite signs: what a reversal posts.
-func Negate(ps []finance.Posting) []finance.Posting {
-	out := make([]finance.Posting, len(ps))
-	for i, p := range ps {
-		out[i] = finance.Posting{Account: p.Account, Amount: -p.Amount}
-	}
-	return out
-}
-
 // OperationView renders one operation: what, when, who, lines, postings
 // and its reversal links.
 func OperationView(c common.Common, op finance.Operation, names map[finance.AccountID]string) string {

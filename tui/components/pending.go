@@ -4,6 +4,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/tui/common"
 	"github.com/paydesk/paydesk/tui/keymap"
 	"github.com/paydesk/paydesk/tui/styles"
 )
@@ -16,6 +18,7 @@ type Pending struct {
 	confirm *Confirm
 	run     func() tea.Cmd
 	busy    bool
+	preview *previewWait // a preview asked for and not yet answered
 }
 
 // Ask opens the question; run is called only when the person says yes.
@@ -38,7 +41,7 @@ func (p *Pending) Clear() { p.confirm, p.run = nil, nil }
 
 // Done is the answer to the call having come back: not busy, no question.
 func (p *Pending) Done() {
-	p.busy = false
+	p.busy, p.preview = false, nil
 	p.Clear()
 }
 
@@ -68,4 +71,55 @@ func (p *Pending) View(s *styles.Styles, w, h int) string {
 		return ""
 	}
 	return Center(s, w, h, p.confirm.View(s, w))
+}
+
+// previewWait is what a Pending does with the answer to its preview.
+type previewWait struct {
+	confirm func(finance.Preview) Confirm
+	run     func() tea.Cmd
+	refused func(error) tea.Cmd
+}
+
+// PreviewMsg is the backend's answer to a Pending's preview. Every screen
+// sees it (the root hands results to all); only the Pending that asked
+// takes it.
+type PreviewMsg struct {
+	from    *Pending
+	Preview finance.Preview
+	Err     error
+}
+
+// Preview is Ask for a money movement: the question shows what the
+// service's Preview of req says will post, never postings the screen works
+// out itself. Keys wait while the preview runs; then confirm builds the
+// question from the preview, and run is called on yes. If the service
+// refuses req, refused says why (the form stays open, its key kept) and no
+// question is asked.
+func (p *Pending) Preview(c common.Common, req finance.Request, confirm func(finance.Preview) Confirm,
+	run func() tea.Cmd, refused func(error) tea.Cmd) tea.Cmd {
+	p.Clear()
+	p.busy = true
+	p.preview = &previewWait{confirm: confirm, run: run, refused: refused}
+	b, a := c.Backend, c.Actor
+	return func() tea.Msg {
+		ctx, cancel := c.Call()
+		defer cancel()
+		pv, err := b.Preview(ctx, a, req)
+		return PreviewMsg{from: p, Preview: pv, Err: err}
+	}
+}
+
+// HandlePreview takes a preview's answer if this Pending asked for it;
+// handled is false for anyone else's.
+func (p *Pending) HandlePreview(msg PreviewMsg) (cmd tea.Cmd, handled bool) {
+	if msg.from != p || p.preview == nil {
+		return nil, false
+	}
+	w := p.preview
+	p.preview, p.busy = nil, false
+	if msg.Err != nil {
+		return w.refused(msg.Err), true
+	}
+	p.Ask(w.confirm(msg.Preview), w.run)
+	return nil, true
 }

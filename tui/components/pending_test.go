@@ -1,10 +1,13 @@
 package components
 
 import (
+	"errors"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/tui/common"
 	"github.com/paydesk/paydesk/tui/keymap"
 )
 
@@ -77,5 +80,37 @@ func TestPendingDoneAndClear(t *testing.T) {
 	}
 	if _, handled := p.HandleKey(runes("y"), k); handled {
 		t.Fatal("keys still taken after Done")
+	}
+}
+
+// A preview's answer opens the question only on the Pending that asked for
+// it; a refusal asks nothing and says why.
+func TestPendingPreview(t *testing.T) {
+	confirm := func(pv finance.Preview) Confirm { return Confirm{Title: pv.Operation.Comment} }
+	run := func() tea.Cmd { return nil }
+	var said error
+	refused := func(err error) tea.Cmd { said = err; return nil }
+
+	var asker, other Pending
+	_ = asker.Preview(common.Common{}, finance.TopUpRequest{}, confirm, run, refused)
+	if !asker.Busy() || asker.Active() {
+		t.Fatalf("while previewing: busy %v active %v", asker.Busy(), asker.Active())
+	}
+	if _, handled := asker.HandleKey(runes("y"), keymap.Default()); !handled {
+		t.Error("a key while previewing reached the screen")
+	}
+	answer := PreviewMsg{from: &asker, Preview: finance.Preview{Operation: finance.Operation{Comment: "Top up?"}}}
+	if _, handled := other.HandlePreview(answer); handled || other.Active() {
+		t.Error("another Pending took the answer")
+	}
+	if _, handled := asker.HandlePreview(answer); !handled || !asker.Active() || asker.Busy() || asker.confirm.Title != "Top up?" {
+		t.Errorf("after the answer: active %v busy %v", asker.Active(), asker.Busy())
+	}
+
+	asker.Done()
+	_ = asker.Preview(common.Common{}, finance.TopUpRequest{}, confirm, run, refused)
+	no := errors.New("no")
+	if _, handled := asker.HandlePreview(PreviewMsg{from: &asker, Err: no}); !handled || asker.Active() || asker.Busy() || said != no {
+		t.Errorf("after a refusal: active %v busy %v said %v", asker.Active(), asker.Busy(), said)
 	}
 }

@@ -129,6 +129,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.tbl.SetRows(rows)
 		return nil
+	case components.PreviewMsg:
+		cmd, _ := m.pend.HandlePreview(msg)
+		return cmd
 	case doneMsg:
 		m.pend.Done()
 		if msg.err != nil {
@@ -289,32 +292,20 @@ func (m *Model) review() tea.Cmd {
 		return nil
 	}
 	req := finance.RefundRequest{Key: m.formKey, BookingID: bk.ID, Amount: amount, ToDeposit: toDeposit, Reason: f[2].Value()}
-	var ps []finance.Posting
-	names := map[finance.AccountID]string{}
-	if toDeposit {
-		// Back to each payer in proportion to what each paid, shown before y.
-		ps = []finance.Posting{{Account: finance.AccountPrepaid, Amount: amount}}
-		for _, sh := range finance.RefundSplit(bk, amount) {
-			ps = append(ps, finance.Posting{Account: finance.ClientAccount(sh.ClientID), Amount: -sh.Amount})
+	confirm := func(pv finance.Preview) components.Confirm {
+		where := "the card"
+		if toDeposit {
+			where = "the client's deposit"
+			if ps := pv.Operation.Postings; len(ps) > 2 {
+				where = fmt.Sprintf("the deposits of its %d payers", len(ps)-1)
+			}
 		}
-	} else {
-		online := m.c.Settings.OnlineRegID
-		if online == "" {
-			online = "stripe"
-		}
-		ps = []finance.Posting{{Account: finance.AccountPrepaid, Amount: amount}, {Account: finance.RegisterAccount(online), Amount: -amount}}
+		lines := append([]string{"  Posts" + map[bool]string{true: ":", false: " when the provider confirms:"}[!pv.Pending]},
+			components.PostingLines(m.c, pv.Operation.Postings, nil)...)
+		return components.Confirm{Title: fmt.Sprintf("Refund %s of booking %s to %s?", m.c.Money.Format(amount), bk.ID, where), Lines: lines, Yes: "refund"}
 	}
-	where := "the card"
-	if toDeposit {
-		where = "the client's deposit"
-		if len(ps) > 2 {
-			where = fmt.Sprintf("the deposits of its %d payers", len(ps)-1)
-		}
-	}
-	lines := append([]string{"  Posts" + map[bool]string{true: ":", false: " when the provider confirms:"}[toDeposit]},
-		components.PostingLines(m.c, ps, names)...)
 	refunder, money := m.c.Refunder, m.c.Money
-	m.pend.Ask(components.Confirm{Title: fmt.Sprintf("Refund %s of booking %s to %s?", m.c.Money.Format(amount), bk.ID, where), Lines: lines, Yes: "refund"}, func() tea.Cmd {
+	return m.pend.Preview(m.c, req, confirm, func() tea.Cmd {
 		return tea.Batch(common.Busy("refunding…"), func() tea.Msg {
 			ctx, cancel := c.Call()
 			defer cancel()
@@ -332,8 +323,7 @@ func (m *Model) review() tea.Cmd {
 			}
 			return doneMsg{text: fmt.Sprintf("Refund of %s sent to the card; it posts when the provider confirms.", money.Format(r.Amount))}
 		})
-	})
-	return nil
+	}, func(err error) tea.Cmd { return common.Status(common.StatusError, "%s", common.ErrText(err)) })
 }
 
 func (m *Model) View() string {

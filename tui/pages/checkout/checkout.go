@@ -254,6 +254,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.available = msg.view.Available
 		m.bookings = msg.bookings
 		return nil
+	case components.PreviewMsg:
+		cmd, _ := m.pend.HandlePreview(msg)
+		return cmd
 	case doneMsg:
 		m.pend.Done()
 		if msg.err != nil {
@@ -608,41 +611,32 @@ func (m *Model) review() tea.Cmd {
 		names[finance.ClientAccount(m.client.ID)] = "Deposit of " + m.client.Name
 		who = m.client.Name
 	}
-	ps := []finance.Posting{{Account: finance.AccountRevenue, Amount: -total}}
 	if b := m.selectedBooking(); b != nil {
 		m.req.BookingID = b.ID
-		// The service applies all that is left on the booking; whatever
-		// exceeds the total goes to the client's deposit.
-		if left := max(b.Paid-b.Refunded, 0); left > 0 {
-			ps = append(ps, finance.Posting{Account: finance.AccountPrepaid, Amount: left})
-			if excess := left - m.prepaid(); excess > 0 && m.client != nil {
-				ps = append(ps, finance.Posting{Account: finance.ClientAccount(m.client.ID), Amount: -excess})
-			}
-		}
-	}
-	if from > 0 {
-		ps = append(ps, finance.Posting{Account: finance.ClientAccount(m.client.ID), Amount: from})
-	}
-	for _, t := range tenders {
-		ps = append(ps, finance.Posting{Account: finance.RegisterAccount(t.Register), Amount: t.Amount})
 	}
 	lines := []string{}
 	for _, l := range m.req.Lines {
 		lines = append(lines, fmt.Sprintf("  %s  %s", components.Pad(fmt.Sprintf("%s × %d", l.Description, l.Quantity), 30, false),
 			components.Pad(m.c.Money.Format(l.UnitPrice*l.Quantity), 12, true)))
 	}
-	lines = append(lines, "", "  Posts:")
-	lines = append(lines, components.PostingLines(m.c, ps, names)...)
-	if m.req.Note != "" {
-		// The note is stored with the operation for good: it is confirmed too.
-		lines = append(lines, "", "  Note: "+m.req.Note)
-	}
-	m.pend.Ask(components.Confirm{
-		Title: fmt.Sprintf("Check out %s for %s?", who, m.c.Money.Format(total)),
-		Lines: lines,
-		Yes:   "post the checkout",
-	}, m.post)
-	return nil
+	note := m.req.Note
+	return m.pend.Preview(m.c, m.req, func(pv finance.Preview) components.Confirm {
+		// What posts is the service's preview: the prepayment applied first
+		// and whatever exceeds the total to the client's deposit included.
+		lines := append(lines, "", "  Posts:")
+		lines = append(lines, components.PostingLines(m.c, pv.Operation.Postings, names)...)
+		if note != "" {
+			// The note is stored with the operation for good: it is confirmed too.
+			lines = append(lines, "", "  Note: "+note)
+		}
+		return components.Confirm{
+			Title: fmt.Sprintf("Check out %s for %s?", who, m.c.Money.Format(total)),
+			Lines: lines,
+			Yes:   "post the checkout",
+		}
+	}, m.post, func(err error) tea.Cmd {
+		return common.Status(common.StatusError, "Checkout refused: %s", common.ErrText(err))
+	})
 }
 
 // post runs on yes; the Pending is busy from then until doneMsg.

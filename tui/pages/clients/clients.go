@@ -252,6 +252,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.search(), m.load(msg.client.ID, 0))
 	case updatedMsg:
 		return m.updated(msg)
+	case components.PreviewMsg:
+		cmd, _ := m.pend.HandlePreview(msg)
+		return cmd
 	case postedMsg:
 		m.pend.Done()
 		if msg.err != nil {
@@ -589,11 +592,12 @@ func (m *Model) review() tea.Cmd {
 		names := map[finance.AccountID]string{acc: "Deposit of " + m.view.Name}
 		if m.formKind == formTopUp {
 			req := finance.TopUpRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value()}
-			ps := []finance.Posting{{Account: finance.RegisterAccount(reg.ID), Amount: amount}, {Account: acc, Amount: -amount}}
-			m.pend.Ask(components.Confirm{
-				Title: fmt.Sprintf("Top up %s's deposit by %s into %s?", m.view.Name, m.c.Money.Format(amount), reg.Name),
-				Lines: withNote(append(components.PostingLines(m.c, ps, names), "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(m.view.Balance+amount))), req.Note),
-				Yes:   "post the top-up",
+			return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
+				return components.Confirm{
+					Title: fmt.Sprintf("Top up %s's deposit by %s into %s?", m.view.Name, m.c.Money.Format(amount), reg.Name),
+					Lines: withNote(m.postsAndBalance(pv, acc, names), req.Note),
+					Yes:   "post the top-up",
+				}
 			}, func() tea.Cmd {
 				return tea.Batch(common.Busy("posting the top-up…"), func() tea.Msg {
 					ctx, cancel := c.Call()
@@ -601,15 +605,15 @@ func (m *Model) review() tea.Cmd {
 					op, err := b.TopUp(ctx, a, req)
 					return postedMsg{what: "Top-up", op: op, err: err}
 				})
-			})
-			return nil
+			}, refused("Top-up"))
 		}
 		req := finance.CashOutRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value()}
-		ps := []finance.Posting{{Account: acc, Amount: amount}, {Account: finance.RegisterAccount(reg.ID), Amount: -amount}}
-		m.pend.Ask(components.Confirm{
-			Title: fmt.Sprintf("Pay %s out of %s's deposit from %s?", m.c.Money.Format(amount), m.view.Name, reg.Name),
-			Lines: withNote(append(components.PostingLines(m.c, ps, names), "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(m.view.Balance-amount))), req.Note),
-			Yes:   "post the cash-out",
+		return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
+			return components.Confirm{
+				Title: fmt.Sprintf("Pay %s out of %s's deposit from %s?", m.c.Money.Format(amount), m.view.Name, reg.Name),
+				Lines: withNote(m.postsAndBalance(pv, acc, names), req.Note),
+				Yes:   "post the cash-out",
+			}
 		}, func() tea.Cmd {
 			return tea.Batch(common.Busy("posting the cash-out…"), func() tea.Msg {
 				ctx, cancel := c.Call()
@@ -617,16 +621,18 @@ func (m *Model) review() tea.Cmd {
 				op, err := b.CashOut(ctx, a, req)
 				return postedMsg{what: "Cash-out", op: op, err: err}
 			})
-		})
+		}, refused("Cash-out"))
 	case formEdit:
 		return m.reviewEdit()
 	case formReverse:
 		op := m.revOp
 		req := finance.ReverseRequest{Key: m.formKey, OperationID: op.ID, Reason: f[0].Value()}
-		m.pend.Ask(components.Confirm{
-			Title: fmt.Sprintf("Reverse operation #%d (%s)?", op.ID, common.KindName(op.Kind)),
-			Lines: append([]string{"  This posts:"}, components.PostingLines(m.c, components.Negate(op.Postings), m.opNames)...),
-			Yes:   "post the reversal",
+		return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
+			return components.Confirm{
+				Title: fmt.Sprintf("Reverse operation #%d (%s)?", op.ID, common.KindName(op.Kind)),
+				Lines: append([]string{"  This posts:"}, components.PostingLines(m.c, pv.Operation.Postings, m.opNames)...),
+				Yes:   "post the reversal",
+			}
 		}, func() tea.Cmd {
 			return tea.Batch(common.Busy("posting the reversal…"), func() tea.Msg {
 				ctx, cancel := c.Call()
@@ -634,9 +640,27 @@ func (m *Model) review() tea.Cmd {
 				rop, err := b.Reverse(ctx, a, req)
 				return postedMsg{what: "Reversal", op: rop, err: err}
 			})
-		})
+		}, refused("Reversal"))
 	}
 	return nil
+}
+
+// postsAndBalance is a deposit movement's confirmation: what posts, and the
+// client's balance after, both as the service previewed them.
+func (m *Model) postsAndBalance(pv finance.Preview, acc finance.AccountID, names map[finance.AccountID]string) []string {
+	lines := components.PostingLines(m.c, pv.Operation.Postings, names)
+	if after, ok := pv.Balance(acc); ok {
+		lines = append(lines, "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(after)))
+	}
+	return lines
+}
+
+// refused is what a preview's refusal says, as a refused post says it; the
+// form stays open with its key.
+func refused(what string) func(error) tea.Cmd {
+	return func(err error) tea.Cmd {
+		return common.Status(common.StatusError, "%s refused: %s", what, common.ErrText(err))
+	}
 }
 
 // withNote adds the note to a confirmation: it is stored with the

@@ -152,14 +152,14 @@ func (m *Model) updateAction(msg tea.KeyMsg) tea.Cmd {
 		if !m.form.Enter() {
 			return nil
 		}
-		m.review()
-		return nil
+		return m.review()
 	}
 	return m.form.Update(msg)
 }
 
-// review turns a valid form into a confirmation of exactly what will post.
-func (m *Model) review() {
+// review turns a valid form into a confirmation of exactly what will post,
+// as the service previews it.
+func (m *Model) review() tea.Cmd {
 	f := m.form.Fields
 	amtField := 0
 	if m.action == actTransfer {
@@ -168,68 +168,71 @@ func (m *Model) review() {
 	amount, err := m.c.Money.Parse(f[amtField].Value())
 	if err != nil {
 		m.form.SetError(amtField, common.ErrText(err))
-		return
+		return nil
 	}
 	// A register that could not hold the sum is refused here too: the books
 	// must never be asked to wrap around.
 	if why := m.overflows(m.action, amount); why != "" {
 		m.form.SetError(amtField, why)
-		return
+		return nil
 	}
 	b, c, a, idem, from := m.c.Backend, m.c, m.c.Actor, m.formKey, m.from
-	fromAcc := finance.RegisterAccount(from.ID)
 	var (
 		title, yes, what, busy string
-		ps                     []finance.Posting
+		req                    finance.Request
 		extra                  []string
 		call                   func() (finance.Operation, error)
 	)
 	switch m.action {
 	case actTransfer:
 		to := m.toRegs[f[0].Choice]
-		req := finance.TransferRequest{Key: idem, From: from.ID, To: to.ID, Amount: amount, Note: f[2].Value()}
+		tr := finance.TransferRequest{Key: idem, From: from.ID, To: to.ID, Amount: amount, Note: f[2].Value()}
 		title = fmt.Sprintf("Transfer %s from %s to %s?", m.c.Money.Format(amount), from.Name, to.Name)
 		yes, what, busy = "post the transfer", "Transfer", "posting the transfer…"
-		ps = []finance.Posting{{Account: finance.RegisterAccount(to.ID), Amount: amount}, {Account: fromAcc, Amount: -amount}}
-		if req.Note != "" {
-			extra = append(extra, "  Note: "+req.Note)
+		if tr.Note != "" {
+			extra = append(extra, "  Note: "+tr.Note)
 		}
+		req = tr
 		call = func() (finance.Operation, error) {
 			ctx, cancel := c.Call()
 			defer cancel()
-			return b.Transfer(ctx, a, req)
+			return b.Transfer(ctx, a, tr)
 		}
 	default:
 		in := m.action == actPaidIn
-		req := finance.CashMoveRequest{Key: idem, Register: from.ID, Amount: amount, In: in, Reason: f[1].Value()}
+		mv := finance.CashMoveRequest{Key: idem, Register: from.ID, Amount: amount, In: in, Reason: f[1].Value()}
 		if in {
 			title = fmt.Sprintf("Pay %s into %s?", m.c.Money.Format(amount), from.Name)
 			yes, what, busy = "post the paid-in", "Paid-in", "posting the paid-in…"
-			ps = []finance.Posting{{Account: fromAcc, Amount: amount}, {Account: finance.AccountPaidInOut, Amount: -amount}}
 		} else {
 			title = fmt.Sprintf("Pay %s out of %s?", m.c.Money.Format(amount), from.Name)
 			yes, what, busy = "post the paid-out", "Paid-out", "posting the paid-out…"
-			ps = []finance.Posting{{Account: fromAcc, Amount: -amount}, {Account: finance.AccountPaidInOut, Amount: amount}}
 		}
-		extra = append(extra, "  Reason: "+req.Reason)
+		extra = append(extra, "  Reason: "+mv.Reason)
+		req = mv
 		call = func() (finance.Operation, error) {
 			ctx, cancel := c.Call()
 			defer cancel()
-			return b.MoveCash(ctx, a, req)
+			return b.MoveCash(ctx, a, mv)
 		}
 	}
-	lines := append([]string{"  This posts:"}, components.PostingLines(m.c, ps, nil)...)
-	lines = append(lines, "")
-	lines = append(lines, extra...)
-	lines = append(lines, m.afterLines(ps)...)
-	if m.date != m.c.Today() {
-		lines = append(lines, fmt.Sprintf("  It posts on today, %s, not on the day shown.", m.c.Today()))
-	}
-	m.pend.Ask(components.Confirm{Title: title, Lines: lines, Yes: yes}, func() tea.Cmd {
+	return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
+		lines := append([]string{"  This posts:"}, components.PostingLines(m.c, pv.Operation.Postings, nil)...)
+		lines = append(lines, "")
+		lines = append(lines, extra...)
+		lines = append(lines, m.afterLines(pv)...)
+		if m.date != m.c.Today() {
+			lines = append(lines, fmt.Sprintf("  It posts on today, %s, not on the day shown.", m.c.Today()))
+		}
+		return components.Confirm{Title: title, Lines: lines, Yes: yes}
+	}, func() tea.Cmd {
 		return tea.Batch(common.Busy(busy), func() tea.Msg {
 			op, err := call()
 			return postedMsg{what: what, op: op, err: err}
 		})
+	}, func(err error) tea.Cmd {
+		// The form stays open with the same key; the service's words say why.
+		return common.Status(common.StatusError, "%s refused: %s", what, common.ErrText(err))
 	})
 }
 
@@ -258,26 +261,22 @@ func (m *Model) overflows(a action, amount int64) string {
 	return check(m.from, -amount)
 }
 
-// afterLines say what each register will hold, when today is on screen, and
-// warn before a cash drawer is booked below zero (the service allows it: the
-// drawer may really be short, but it is worth a second look).
-func (m *Model) afterLines(ps []finance.Posting) []string {
+// afterLines say what each register will hold, as the service previewed it,
+// when today is on screen (the register's day is then in view to compare),
+// and warn before a cash drawer is booked below zero (the service allows it:
+// the drawer may really be short, but it is worth a second look).
+func (m *Model) afterLines(pv finance.Preview) []string {
 	var out []string
-	for _, p := range ps {
-		id, ok := strings.CutPrefix(string(p.Account), "register/")
+	for _, b := range pv.After {
+		id, ok := finance.RegisterOf(b.Account)
 		if !ok {
 			continue
 		}
-		held, ok := m.todayClosing(id)
-		if !ok {
+		if _, ok := m.todayClosing(id); !ok {
 			continue
 		}
-		after, ok := common.Add(held, p.Amount)
-		if !ok {
-			continue // review refused it already
-		}
-		line := fmt.Sprintf("  %s after: %s", m.c.RegisterName(id), m.c.Money.Format(after))
-		if after < 0 && m.kindOf(id) == finance.RegisterCash {
+		line := fmt.Sprintf("  %s after: %s", m.c.RegisterName(id), m.c.Money.Format(b.Balance))
+		if b.Balance < 0 && m.kindOf(id) == finance.RegisterCash {
 			line += " (below zero: count the drawer first)"
 		}
 		out = append(out, line)

@@ -267,6 +267,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.op, m.mode = msg.op, modeOp
 		return nil
+	case components.PreviewMsg:
+		cmd, _ := m.pend.HandlePreview(msg)
+		return cmd
 	case postedMsg:
 		return m.posted(msg)
 	case exportMsg:
