@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -16,7 +18,7 @@ import (
 type moneyCmd struct {
 	fs                          *pflag.FlagSet
 	amount, register, note, key *string
-	json                        *bool
+	json, dryRun                *bool
 }
 
 // moneyHelp words a money command's common flags; an empty one is a flag
@@ -44,7 +46,77 @@ func moneyFlags(name string, h moneyHelp) *moneyCmd {
 		h.json = "operation"
 	}
 	m.json = m.fs.Bool("json", false, "print the "+h.json+" as JSON")
+	m.dryRun = m.fs.Bool("dry-run", false, "print what would post (the books' preview) and post nothing")
 	return m
+}
+
+// post runs a money command's request: with --dry-run, the books' preview
+// of it is printed and nothing posts; otherwise do posts it and the
+// operation is printed. Either way what is printed comes from the one
+// posting path in finance.
+func (a *app) post(ctx context.Context, svc *finance.Service, st finance.Settings, m *moneyCmd, req finance.Request,
+	do func() (finance.Operation, error)) error {
+	if *m.dryRun {
+		pv, err := svc.Preview(ctx, a.actor, req)
+		if err != nil {
+			return err
+		}
+		return a.printPreview(st, pv, *m.json)
+	}
+	op, err := do()
+	if err != nil {
+		return err
+	}
+	return a.printOp(st, op, *m.json)
+}
+
+// previewJSON is --dry-run --json: the operation as it would be stored and
+// the balances after of the clients and registers it touches.
+type previewJSON struct {
+	DryRun    bool        `json:"dry_run"`
+	Replayed  bool        `json:"replayed"` // the key already posted this request: nothing new would post
+	Pending   bool        `json:"pending"`  // posts when the payment provider confirms (a card refund)
+	Operation opJSON      `json:"operation"`
+	After     []afterJSON `json:"after"`
+}
+
+type afterJSON struct {
+	Account     string `json:"account"`
+	Balance     int64  `json:"balance"`
+	BalanceText string `json:"balance_text"`
+}
+
+// printPreview reports a preview: the postings and balances after in words,
+// or as JSON.
+func (a *app) printPreview(st finance.Settings, pv finance.Preview, asJSON bool) error {
+	v, err := newView(st)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := previewJSON{DryRun: true, Replayed: pv.Replayed, Pending: pv.Pending, Operation: v.op(pv.Operation), After: []afterJSON{}}
+		for _, b := range pv.After {
+			out.After = append(out.After, afterJSON{string(b.Account), b.Balance, v.f.Format(b.Balance)})
+		}
+		return writeJSON(a.stdout, out)
+	}
+	var b strings.Builder
+	switch {
+	case pv.Replayed:
+		fmt.Fprintf(&b, "%s: already posted as operation %d; nothing new would post\n", pv.Operation.Kind, pv.Operation.ID)
+	case pv.Pending:
+		fmt.Fprintf(&b, "%s: would post when the payment provider confirms (dry run, nothing sent)\n", pv.Operation.Kind)
+	default:
+		fmt.Fprintf(&b, "%s: would post (dry run, nothing posted)\n", pv.Operation.Kind)
+	}
+	for _, p := range pv.Operation.Postings {
+		fmt.Fprintf(&b, "  %-20s %s\n", p.Account, v.f.Format(p.Amount))
+	}
+	for _, after := range pv.After {
+		fmt.Fprintf(&b, "  %-20s %s after\n", after.Account, v.f.Format(after.Balance))
+	}
+	_, err = io.WriteString(a.stdout, b.String())
+	return err
 }
 
 // parse reads the line (positionals between minPos and maxPos) and checks the
@@ -99,11 +171,8 @@ func cmdDeposit(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	op, err := svc.TopUp(ctx, a.actor, finance.TopUpRequest{Key: keyOrNew(*m.key), ClientID: id, Amount: n, Register: r, Note: *m.note})
-	if err != nil {
-		return err
-	}
-	return a.printOp(st, op, *m.json)
+	req := finance.TopUpRequest{Key: keyOrNew(*m.key), ClientID: id, Amount: n, Register: r, Note: *m.note}
+	return a.post(ctx, svc, st, m, req, func() (finance.Operation, error) { return svc.TopUp(ctx, a.actor, req) })
 }
 
 func cmdCheckout(ctx context.Context, a *app, args []string) error {
@@ -140,86 +209,51 @@ func cmdCheckout(ctx context.Context, a *app, args []string) error {
 	if req.Total, err = amount(st, "total", *total, false); err != nil {
 		return err
 	}
-	var fromBalance int64
 	if !*walkIn {
 		if req.ClientID, err = parseClientID(*client); err != nil {
 			return err
 		}
+		// Without --balance the books take as much of the deposit as covers
+		// the total (FromBalance nil), so a retry with the same key is the
+		// same request and replays.
 		if *bal != "" {
-			if fromBalance, err = amount(st, "balance", *bal, true); err != nil {
-				return err
-			}
-		} else if fromBalance, err = defaultFromBalance(ctx, svc, req.ClientID, req.Key, req.Total); err != nil {
-			return err
-		}
-	}
-	if fromBalance > req.Total {
-		return fmt.Errorf("%w: --balance %s is more than the total %s", finance.ErrInvalid, v.f.Format(fromBalance), v.f.Format(req.Total))
-	}
-	req.FromBalance = &fromBalance
-	rest := req.Total - fromBalance
-
-	switch {
-	case len(pays) > 0:
-		var sum int64
-		for _, p := range pays {
-			name, amt, _ := strings.Cut(p, "=")
-			r, err := register(st, name)
+			fromBalance, err := amount(st, "balance", *bal, true)
 			if err != nil {
 				return err
 			}
-			n, err := amount(st, "pay "+name, amt, false)
-			if err != nil {
-				return err
+			if fromBalance > req.Total {
+				return fmt.Errorf("%w: --balance %s is more than the total %s", finance.ErrInvalid, v.f.Format(fromBalance), v.f.Format(req.Total))
 			}
-			req.Payments = append(req.Payments, finance.Tender{Register: r, Amount: n})
-			sum += n
+			req.FromBalance = &fromBalance
 		}
-		if sum != rest {
-			return fmt.Errorf("%w: the --pay amounts add up to %s but %s is due (total %s, %s from the balance)",
-				finance.ErrInvalid, v.f.Format(sum), v.f.Format(rest), v.f.Format(req.Total), v.f.Format(fromBalance))
-		}
-	case rest == 0:
-		// All from the deposit; a --register is simply not needed.
-	case *reg != "":
-		r, err := register(st, *reg)
+	}
+	for _, p := range pays {
+		name, amt, _ := strings.Cut(p, "=")
+		r, err := register(st, name)
 		if err != nil {
 			return err
 		}
-		req.Payments = []finance.Tender{{Register: r, Amount: rest}}
+		n, err := amount(st, "pay "+name, amt, false)
+		if err != nil {
+			return err
+		}
+		req.Payments = append(req.Payments, finance.Tender{Register: r, Amount: n})
+	}
+	// The register for the rest is resolved by the books, only if something
+	// is left for it once the deposit is taken.
+	req.RestTo = *reg
+	err = a.post(ctx, svc, st, m, req, func() (finance.Operation, error) { return svc.Checkout(ctx, a.actor, req) })
+	var unpaid *finance.PaymentMismatchError
+	switch {
+	case !errors.As(err, &unpaid):
+		return err
+	case len(pays) > 0:
+		return fmt.Errorf("%w: the --pay amounts add up to %s but %s is due (total %s, %s from the balance)",
+			finance.ErrInvalid, v.f.Format(unpaid.Paid), v.f.Format(unpaid.Due), v.f.Format(unpaid.Total), v.f.Format(unpaid.FromBalance))
 	default:
 		return usagef(fs, "%s is due after %s from the balance: say how it is paid with --register R or --pay R=AMOUNT",
-			v.f.Format(rest), v.f.Format(fromBalance))
+			v.f.Format(unpaid.Due), v.f.Format(unpaid.FromBalance))
 	}
-	op, err := svc.Checkout(ctx, a.actor, req)
-	if err != nil {
-		return err
-	}
-	return a.printOp(st, op, *m.json)
-}
-
-// defaultFromBalance is what the deposit covers: all of what the client may
-// spend, up to the total. A retry with the key of a checkout already posted
-// takes what that checkout took, so the retry matches it and posts nothing
-// new (the deposit has shrunk since, which would otherwise change the request).
-func defaultFromBalance(ctx context.Context, svc *finance.Service, id finance.ClientID, key string, total int64) (int64, error) {
-	prior, found, err := svc.DeskOperation(ctx, key)
-	if err != nil {
-		return 0, err
-	}
-	if found {
-		for _, p := range prior.Postings {
-			if p.Account == finance.ClientAccount(id) && p.Amount > 0 {
-				return p.Amount, nil
-			}
-		}
-		return 0, nil
-	}
-	cv, err := svc.ClientView(ctx, id, finance.Page{Limit: 1})
-	if err != nil {
-		return 0, err
-	}
-	return max(0, min(cv.Available, total)), nil
 }
 
 func cmdCashOut(ctx context.Context, a *app, args []string) error {
@@ -245,11 +279,8 @@ func cmdCashOut(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	op, err := svc.CashOut(ctx, a.actor, finance.CashOutRequest{Key: keyOrNew(*m.key), ClientID: id, Amount: n, Register: r, Note: *m.note})
-	if err != nil {
-		return err
-	}
-	return a.printOp(st, op, *m.json)
+	req := finance.CashOutRequest{Key: keyOrNew(*m.key), ClientID: id, Amount: n, Register: r, Note: *m.note}
+	return a.post(ctx, svc, st, m, req, func() (finance.Operation, error) { return svc.CashOut(ctx, a.actor, req) })
 }
 
 func cmdTransfer(ctx context.Context, a *app, args []string) error {
@@ -275,11 +306,8 @@ func cmdTransfer(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	op, err := svc.Transfer(ctx, a.actor, finance.TransferRequest{Key: keyOrNew(*m.key), From: f, To: t, Amount: n, Note: *m.note})
-	if err != nil {
-		return err
-	}
-	return a.printOp(st, op, *m.json)
+	req := finance.TransferRequest{Key: keyOrNew(*m.key), From: f, To: t, Amount: n, Note: *m.note}
+	return a.post(ctx, svc, st, m, req, func() (finance.Operation, error) { return svc.Transfer(ctx, a.actor, req) })
 }
 
 func cmdPaidIn(ctx context.Context, a *app, args []string) error {
@@ -308,11 +336,8 @@ func moveCash(ctx context.Context, a *app, args []string, name string, in bool) 
 	if err != nil {
 		return err
 	}
-	op, err := svc.MoveCash(ctx, a.actor, finance.CashMoveRequest{Key: keyOrNew(*m.key), Register: r, Amount: n, In: in, Reason: *reason})
-	if err != nil {
-		return err
-	}
-	return a.printOp(st, op, *m.json)
+	req := finance.CashMoveRequest{Key: keyOrNew(*m.key), Register: r, Amount: n, In: in, Reason: *reason}
+	return a.post(ctx, svc, st, m, req, func() (finance.Operation, error) { return svc.MoveCash(ctx, a.actor, req) })
 }
 
 func cmdReverse(ctx context.Context, a *app, args []string) error {
@@ -330,9 +355,6 @@ func cmdReverse(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	op, err := svc.Reverse(ctx, a.actor, finance.ReverseRequest{Key: keyOrNew(*m.key), OperationID: id, Reason: *reason})
-	if err != nil {
-		return err
-	}
-	return a.printOp(st, op, *m.json)
+	req := finance.ReverseRequest{Key: keyOrNew(*m.key), OperationID: id, Reason: *reason}
+	return a.post(ctx, svc, st, m, req, func() (finance.Operation, error) { return svc.Reverse(ctx, a.actor, req) })
 }

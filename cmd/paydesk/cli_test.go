@@ -542,3 +542,53 @@ func TestDemo(t *testing.T) {
 		t.Errorf("second demo: %d %q", r.code, r.err)
 	}
 }
+
+// --dry-run prints the books' preview and posts nothing; the same command
+// without it then posts exactly those postings.
+func TestDryRunShowsWhatPosts(t *testing.T) {
+	d := newDesk(t)
+	d.init()
+	id := d.ok("client", "add", "--name", "Marta", "--phone", "0931234567")
+	d.ok("deposit", "--client", id, "--amount", "20", "--register", "cash")
+	cmds := [][]string{
+		{"deposit", "--client", id, "--amount", "40", "--register", "card"},
+		{"checkout", "--client", id, "--total", "30", "--register", "card"},
+		{"checkout", "--walk-in", "--total", "15", "--pay", "cash=10", "--pay", "card=5"},
+		{"cashout", "--client", id, "--amount", "15", "--register", "cash"},
+		{"transfer", "--from", "cash", "--to", "bank", "--amount", "50"},
+		{"paid-in", "--register", "cash", "--amount", "5", "--reason", "float"},
+		{"paid-out", "--register", "cash", "--amount", "5", "--reason", "coffee"},
+		{"reverse", "3", "--reason", "wrong client"},
+	}
+	for i, args := range cmds {
+		key := fmt.Sprintf("dry-%d", i)
+		var pv struct {
+			DryRun    bool `json:"dry_run"`
+			Operation struct {
+				ID       uint64        `json:"id"`
+				Postings []postingJSON `json:"postings"`
+			} `json:"operation"`
+			After []struct {
+				Account string `json:"account"`
+			} `json:"after"`
+		}
+		before := d.ok("totals")
+		d.json(&pv, append(args, "--key", key, "--dry-run")...)
+		if after := d.ok("totals"); after != before {
+			t.Errorf("%s --dry-run changed the totals:\n%s\n%s", args[0], before, after)
+		}
+		if !pv.DryRun || pv.Operation.ID != 0 || len(pv.Operation.Postings) < 2 || len(pv.After) == 0 {
+			t.Errorf("%s --dry-run printed %+v", args[0], pv)
+		}
+		var op struct {
+			Postings []postingJSON `json:"postings"`
+		}
+		d.json(&op, append(args, "--key", key)...)
+		if fmt.Sprint(op.Postings) != fmt.Sprint(pv.Operation.Postings) {
+			t.Errorf("%s posted %v, its dry run showed %v", args[0], op.Postings, pv.Operation.Postings)
+		}
+	}
+	if out := d.ok("deposit", "--client", id, "--amount", "1", "--register", "cash", "--dry-run"); !strings.Contains(out, "would post (dry run, nothing posted)") {
+		t.Errorf("dry run in words: %q", out)
+	}
+}

@@ -311,6 +311,7 @@ func cmdRefund(ctx context.Context, a *app, args []string) error {
 	reason := fs.String("reason", "", "why (required)")
 	key := fs.String("key", "", "idempotency key (default: derived from the booking, amount, destination and reason, so repeating the command refunds once)")
 	asJSON := fs.Bool("json", false, "print the refund as JSON")
+	dryRun := fs.Bool("dry-run", false, "print what the refund would post (the books' preview); save and send nothing")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -364,8 +365,15 @@ func cmdRefund(ctx context.Context, a *app, args []string) error {
 		}
 		worker = payments.NewWorker(svc, prov, payments.Options{Logger: a.log})
 	}
-	r, err := svc.StartRefund(ctx, a.actor, finance.RefundRequest{Key: k, BookingID: pos[0], Amount: n,
-		ToDeposit: *toDeposit, Reason: *reason, Split: shares})
+	req := finance.RefundRequest{Key: k, BookingID: pos[0], Amount: n, ToDeposit: *toDeposit, Reason: *reason, Split: shares}
+	if *dryRun {
+		pv, err := svc.Preview(ctx, a.actor, req)
+		if err != nil {
+			return err
+		}
+		return a.printPreview(st, pv, *asJSON)
+	}
+	r, err := svc.StartRefund(ctx, a.actor, req)
 	if err != nil {
 		return err
 	}
