@@ -555,7 +555,7 @@ func TestDryRunShowsWhatPosts(t *testing.T) {
 		{"checkout", "--client", id, "--total", "30", "--register", "card"},
 		{"checkout", "--walk-in", "--total", "15", "--pay", "cash=10", "--pay", "card=5"},
 		{"cashout", "--client", id, "--amount", "15", "--register", "cash"},
-		{"transfer", "--from", "cash", "--to", "bank", "--amount", "50"},
+		{"transfer", "--from", "card", "--to", "bank", "--amount", "5"},
 		{"paid-in", "--register", "cash", "--amount", "5", "--reason", "float"},
 		{"paid-out", "--register", "cash", "--amount", "5", "--reason", "coffee"},
 		{"reverse", "3", "--reason", "wrong client"},
