@@ -109,6 +109,7 @@ func TestBadWebhooks(t *testing.T) {
 		{"no signature", good, "", 400},
 		{"forged", good, webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: good, Secret: "whsec_other", Timestamp: time.Now()}).Header, 400},
 		{"stale", good, sign(good, time.Now().Add(-time.Hour)), 400},
+		{"an hour ahead", good, sign(good, time.Now().Add(time.Hour)), 400},
 		{"garbage header", good, "t=abc,v1=zz", 400},
 		{"invalid JSON, valid signature", []byte(`{"id":"evt_b2",`), sign([]byte(`{"id":"evt_b2",`), time.Now()), 400},
 		{"wrong types, valid signature", event("evt_b3", `{"id":"pi_b3","amount":"2500","metadata":{"booking_id":7}}`), "", 400},
