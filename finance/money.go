@@ -157,17 +157,25 @@ func parseAmount(raw, code, locale string, allowZero bool) (int64, error) {
 	loc := cldrLocale(locale)
 	seps := localeSeparators(loc)
 
-	s := strings.TrimFunc(stripBidi(raw), unicode.IsSpace)
+	s := strings.TrimFunc(asciiDigits(stripBidi(raw)), unicode.IsSpace)
 	if s == "" {
 		return 0, errf(ErrInvalid, "enter an amount")
 	}
-	// The symbol as Format writes it: CLDR's carries bidi marks (د.ك.‏), which stripBidi removed from s.
-	if sym, ok := currency.GetSymbol(code, loc); ok && stripBidi(sym) != "" {
-		sym = stripBidi(sym)
+	// The symbol as Format writes it (CLDR's carries bidi marks, د.ك.‏,
+	// which stripBidi removed from s), or its English form.
+	syms := []string{}
+	for _, l := range []currency.Locale{loc, currency.NewLocale("en")} {
+		if sym, ok := currency.GetSymbol(code, l); ok && stripBidi(sym) != "" {
+			syms = append(syms, stripBidi(sym))
+		}
+	}
+	for _, sym := range syms {
 		if strings.HasPrefix(s, sym) {
 			s = strings.TrimFunc(s[len(sym):], unicode.IsSpace)
+			break
 		} else if strings.HasSuffix(s, sym) {
 			s = strings.TrimFunc(s[:len(s)-len(sym)], unicode.IsSpace)
+			break
 		}
 	}
 	if s == "" {
@@ -178,7 +186,10 @@ func parseAmount(raw, code, locale string, allowZero bool) (int64, error) {
 	}
 
 	groupMark := seps.group
-	isGroupSpace := func(r rune) bool { return unicode.IsSpace(r) }
+	// A space is grouping only where the locale groups with one (fr, uk:
+	// "5 000"), and then in groups of three, as any grouping mark.
+	spaceGroups := strings.TrimFunc(groupMark, unicode.IsSpace) == ""
+	isGroupSpace := func(r rune) bool { return spaceGroups && unicode.IsSpace(r) }
 	isDecimal := func(r rune) bool {
 		return string(r) == seps.decimal || (r == '.' && groupMark != ".")
 	}
@@ -195,9 +206,14 @@ func parseAmount(raw, code, locale string, allowZero bool) (int64, error) {
 		}
 		return false
 	}
+	if strings.ContainsFunc(s, unicode.IsLetter) {
+		return 0, bad("letters are not allowed")
+	}
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9', isDecimal(r), isGroup(r), r == '.', r == ',':
+		case unicode.IsSpace(r):
+			return 0, bad("a space is not a digit grouping here")
 		case unicode.IsLetter(r):
 			return 0, bad("letters are not allowed")
 		default:
@@ -280,12 +296,10 @@ func ungroup(s string, isSpace func(rune) bool) (string, error) {
 			cur.WriteRune(r)
 			lastWasMark = false
 		case isSpace(r):
-			if lastWasMark && !punct {
-				continue
-			}
 			if cur.Len() == 0 {
 				return "", fmt.Errorf("misplaced grouping")
 			}
+			punct = true // spaces group in threes too: "50 50" is not fifty-fifty
 			groups = append(groups, cur.String())
 			cur.Reset()
 			lastWasMark = true
@@ -314,6 +328,26 @@ func ungroup(s string, isSpace func(rune) bool) (string, error) {
 		}
 	}
 	return strings.Join(groups, ""), nil
+}
+
+// asciiDigits writes the digits of any script (Persian ۱۲۳, Arabic-Indic
+// ١٢٣, Bengali ১২৩, Devanagari १२३) as 0-9, so what the desk shows in the
+// locale's own digits can be typed back.
+func asciiDigits(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r > unicode.MaxASCII && unicode.Is(unicode.Nd, r) }) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r <= unicode.MaxASCII || !unicode.Is(unicode.Nd, r) {
+			return r
+		}
+		// Unicode's decimal digits come in runs that start at zero.
+		zero := r
+		for unicode.Is(unicode.Nd, zero-1) {
+			zero--
+		}
+		return '0' + (r-zero)%10
+	}, s)
 }
 
 // ---- accounts and dates
