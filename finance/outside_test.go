@@ -103,3 +103,22 @@ func TestStaffTextIsCleanedTheSameWay(t *testing.T) {
 		t.Fatalf("name %q", c.Name)
 	}
 }
+
+// An event id longer than any provider's is refused before anything is
+// stored, one at a time or in a poll's batch, and nothing of the batch lands.
+func TestOverLongEventIDIsRefused(t *testing.T) {
+	f := newFixture(t)
+	long := payEvent("evt_"+strings.Repeat("x", 256), "pi_1", "bk_1", 100, nil)
+	_, err := f.svc.RecordEvent(f.ctx, long)
+	wantErr(t, err, finance.ErrInvalid)
+	_, err = f.svc.RecordEvents(f.ctx, []finance.ProviderEvent{payEvent("evt_ok", "pi_2", "bk_2", 100, nil), long})
+	wantErr(t, err, finance.ErrInvalid)
+	if !strings.Contains(err.Error(), "at most 255") {
+		t.Fatalf("error %q does not name the limit", err)
+	}
+	inbox, err := f.svc.Inbox(f.ctx, 10)
+	must(t, err)
+	if len(inbox) != 0 {
+		t.Fatalf("inbox holds %d events, want none", len(inbox))
+	}
+}

@@ -123,6 +123,8 @@ func TestReceiverAnswers(t *testing.T) {
 		{"too large", http.MethodPost, "/webhooks/fake", "good:" + strings.Repeat("x", payments.MaxWebhookBody), "ok", false, 413, ""},
 		{"GET", http.MethodGet, "/webhooks/fake", "", "ok", false, 405, ""},
 		{"other path", http.MethodPost, "/webhooks/other", "good:evt_4", "ok", false, 404, ""},
+		{"event id over 255 bytes: 400, never stored", http.MethodPost, "/webhooks/fake", "good:evt_" + strings.Repeat("x", 256), "ok", false, 400, ""},
+		{"event id with a control character: 400", http.MethodPost, "/webhooks/fake", "good:evt_\x1b[2J", "ok", false, 400, ""},
 		{"storage down: 500 so the provider retries", http.MethodPost, "/webhooks/fake", "good:evt_5", "ok", true, 500, ""},
 	}
 	for _, tc := range tests {

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/paydesk/paydesk/finance"
 )
 
 // MaxWebhookBody caps a webhook body; Stripe's events are a few KiB.
@@ -50,7 +52,13 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature or payload", http.StatusBadRequest)
 		return
 	}
-	if _, err := rc.w.Record(r.Context(), e); err != nil {
+	if _, err := rc.w.Record(r.Context(), e); errors.Is(err, finance.ErrInvalid) {
+		// An event the inbox will never take (an id too long or not plain):
+		// a 5xx would have the provider resend it for days.
+		rc.log.Warn("webhook refused", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, "event refused: "+err.Error(), http.StatusBadRequest)
+		return
+	} else if err != nil {
 		rc.log.Error("webhook not stored", "event", e.ID, "err", err)
 		http.Error(w, "not stored, retry later", http.StatusInternalServerError)
 		return
