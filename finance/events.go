@@ -221,12 +221,18 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	if bookingID == "" {
 		return ignored("payment without a booking_id: not a booking prepayment"), nil
 	}
+	// An over-long id stays over-long however often it is tried: flagged for
+	// an admin, not failed and retried for ever. It is never cut into
+	// another booking's id.
+	if n := utf8.RuneCountInString(bookingID); n > maxBookingIDLen || len(bookingID) > maxProviderIDLen {
+		return flagged(fmt.Sprintf("not posted: booking_id is %d characters long; at most %d", n, maxBookingIDLen)), nil
+	}
+	if len(e.ObjectID) > maxProviderIDLen {
+		return flagged(fmt.Sprintf("not posted: payment id is %d bytes long; at most %d", len(e.ObjectID), maxProviderIDLen)), nil
+	}
 	// An id is never cleaned into another one (cleanEvent keeps it as sent).
 	if err := plainID("booking_id", bookingID); err != nil {
 		return applyResult{}, err
-	}
-	if n := utf8.RuneCountInString(bookingID); n > maxBookingIDLen {
-		return applyResult{}, errf(ErrInvalid, "booking_id is %d characters long; at most %d", n, maxBookingIDLen)
 	}
 	if e.ObjectID == "" {
 		return flagged("not posted: payment event without a payment id"), nil

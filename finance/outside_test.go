@@ -1,6 +1,7 @@
 package finance_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -61,9 +62,14 @@ func TestOutsideTextIsCleanedAndBounded(t *testing.T) {
 	if utf8.RuneCountInString(c3.Name) != 100 || !strings.Contains(f.booking("bk_3").Flag, "client_name was 10000 characters long") {
 		t.Fatalf("long name: %d runes, flag %q", utf8.RuneCountInString(c3.Name), f.booking("bk_3").Flag)
 	}
-	long101 := strings.Repeat("b", 101)
-	_, err = f.deliver(payEvent("evt_4", "pi_4", long101, 2500, nil))
-	wantErr(t, err, finance.ErrInvalid)
+	// An over-long booking id is flagged, not failed and retried for ever.
+	for i, id := range []string{strings.Repeat("b", 101), strings.Repeat("é", 200), strings.Repeat("b", 10000)} {
+		evt := fmt.Sprintf("evt_4_%d", i)
+		must(t, ignoreApplied(f.deliver(payEvent(evt, fmt.Sprintf("pi_4_%d", i), id, 2500, nil))))
+		if e := f.event(evt); e.Status != finance.InboxFlagged || !strings.Contains(e.Error, "booking_id is") || !strings.Contains(e.Error, "at most 100") {
+			t.Fatalf("over-long booking id: event %s %q", e.Status, e.Error)
+		}
+	}
 
 	// Ids with control characters are refused before they are stored.
 	for _, e := range []finance.ProviderEvent{
@@ -116,6 +122,9 @@ func TestOverLongEventIDIsRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "at most 255") {
 		t.Fatalf("error %q does not name the limit", err)
 	}
+	// So is a payment id longer than any provider's.
+	_, err = f.svc.RecordEvent(f.ctx, payEvent("evt_p", "pi_"+strings.Repeat("p", 256), "bk_3", 100, nil))
+	wantErr(t, err, finance.ErrInvalid)
 	inbox, err := f.svc.Inbox(f.ctx, 10)
 	must(t, err)
 	if len(inbox) != 0 {
