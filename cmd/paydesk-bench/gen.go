@@ -174,7 +174,10 @@ func build(ctx context.Context, path string, sc scale, progress func(string)) (b
 	g := &generator{sc: sc, rng: rand.New(rand.NewSource(sc.Seed)), bulk: &bulkStore{db: db}, clock: &clock{},
 		loc: loc, owed: make([]int64, sc.Clients+1), opsOf: make([]int, sc.Clients+1),
 		byKind: map[finance.OpKind]int{}}
-	g.svc = finance.NewService(g.bulk, finance.WithClock(g.clock.Now), finance.WithPINCost(bcrypt.MinCost))
+	// A busy day's takings go to the bank in one transfer, above the
+	// default per-operation limit meant for what a cashier types.
+	g.svc = finance.NewService(g.bulk, finance.WithClock(g.clock.Now), finance.WithPINCost(bcrypt.MinCost),
+		finance.WithLimits(finance.Limits{MaxAmount: 10_000_000}))
 
 	today := finance.DateOf(time.Now(), loc)
 	first := today.AddDays(-sc.Days)
