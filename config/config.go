@@ -358,6 +358,10 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	}
 	hasSecret := f.Stripe.SecretKey != nil && *f.Stripe.SecretKey != "" ||
 		f.Stripe.WebhookSecret != nil && *f.Stripe.WebhookSecret != ""
+	if uid, other := ownedByOther(info); other && (hasSecret || f.Replicate.URL != nil && urlHasPassword(*f.Replicate.URL)) {
+		return fmt.Errorf("%w: %s holds a secret but is owned by another user (uid %d, not %d); run `chown %d %s`",
+			ErrInvalid, path, uid, os.Getuid(), os.Getuid(), path)
+	}
 	if hasSecret && info.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("%w: %s holds a Stripe secret but others can read it (mode %04o); run `chmod 600 %s`",
 			ErrInvalid, path, info.Mode().Perm(), path)

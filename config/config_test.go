@@ -206,6 +206,37 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
+// A private file someone else owns is refused as a readable one is: its
+// owner can change the secrets it holds.
+func TestSecretFileOwnedByOtherUserIsRefused(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to chown a file to another user")
+	}
+	for _, body := range []string{"[stripe]\nsecret_key = \"sk_test_x\"\n", "[replicate]\nurl = \"postgres://u:pw@127.0.0.1/db\"\n"} {
+		p := writeFile(t, 0o600, body)
+		if err := os.Chown(p, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		getenv, _ := env(t)
+		_, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: p}})
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "owned by another user (uid 65534") {
+			t.Fatalf("err = %v, want ErrInvalid naming the owner", err)
+		}
+		if strings.Contains(err.Error(), "sk_test_x") || strings.Contains(err.Error(), "pw@") {
+			t.Fatalf("error leaks the secret: %v", err)
+		}
+	}
+	// Without a secret, whose file it is does not matter.
+	p := writeFile(t, 0o644, "log_level = \"info\"\n")
+	if err := os.Chown(p, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	getenv, _ := env(t)
+	if _, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: p}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSecretFromPrivateFileAndEnv(t *testing.T) {
 	p := writeFile(t, 0o600, "[stripe]\nsecret_key = \"sk_test_file\"\nwebhook_secret = \"whsec_file\"\n")
 	getenv, _ := env(t, "STRIPE_WEBHOOK_SECRET", "whsec_env")
