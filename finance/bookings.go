@@ -15,7 +15,7 @@ func (s *Service) Booking(ctx context.Context, id string) (Booking, error) {
 		var err error
 		b, err = tx.Booking(id)
 		if err != nil {
-			return fmt.Errorf("booking %s: %w", id, err)
+			return err
 		}
 		return nil
 	})
@@ -44,7 +44,7 @@ func (s *Service) CancelBooking(ctx context.Context, a Actor, id, reason string)
 		var err error
 		b, err = tx.Booking(id)
 		if err != nil {
-			return fmt.Errorf("booking %s: %w", id, err)
+			return err
 		}
 		switch b.Status {
 		case BookingCanceled, BookingRefunded:

@@ -839,7 +839,7 @@ func (s *Service) applyRefunds(tx Tx, env postEnv, e ProviderEvent) (applyResult
 func (s *Service) applyAmountRefunded(tx Tx, env postEnv, e ProviderEvent, pay Operation) (applyResult, error) {
 	b, err := tx.Booking(pay.BookingID)
 	if err != nil {
-		return applyResult{}, fmt.Errorf("booking %s: %w", pay.BookingID, err)
+		return applyResult{}, err
 	}
 	b.Payers = b.PayerList()
 	i := slices.IndexFunc(b.Payers, func(p BookingPayer) bool { return p.PaymentRef == e.PaymentRef })

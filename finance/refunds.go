@@ -116,7 +116,7 @@ func (s *Service) startRefundIn(tx Tx, a Actor, r RefundRequest) (out Refund, op
 	}
 	b, err := tx.Booking(r.BookingID)
 	if err != nil {
-		return Refund{}, refundOp{}, nil, fmt.Errorf("booking %s: %w", r.BookingID, err)
+		return Refund{}, refundOp{}, nil, err
 	}
 	switch b.Status {
 	case BookingCanceled:
@@ -222,7 +222,7 @@ func (s *Service) refundOpOf(tx ReadTx, r Refund) (refundOp, error) {
 	}
 	b, err := tx.Booking(r.BookingID)
 	if err != nil {
-		return refundOp{}, fmt.Errorf("booking %s: %w", r.BookingID, err)
+		return refundOp{}, err
 	}
 	return refundOp{op: cardRefundOperation(online, b, r.Amount, firstNonEmpty(r.Reason, "card refund"))}, nil
 }
@@ -420,7 +420,7 @@ func (s *Service) uncountRefund(tx Tx, env postEnv, bookingID, paymentRef, refun
 	amount := -negSum(orig.Postings, AccountPrepaid)
 	b, err := tx.Booking(bookingID)
 	if err != nil {
-		return fmt.Errorf("booking %s: %w", bookingID, err)
+		return err
 	}
 	b.Payers = b.PayerList()
 	if i := payerIndex(b.Payers, paymentRef); i >= 0 {
@@ -488,7 +488,7 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymen
 	}
 	b, err := tx.Booking(bookingID)
 	if err != nil {
-		return Operation{}, false, fmt.Errorf("booking %s: %w", bookingID, err)
+		return Operation{}, false, err
 	}
 	b.Payers = b.PayerList()
 	i := payerIndex(b.Payers, paymentRef)

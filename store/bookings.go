@@ -21,8 +21,11 @@ func (t *tx) Booking(id string) (finance.Booking, error) {
 	if v == nil {
 		return bk, fmt.Errorf("booking %s %w", id, finance.ErrNotFound)
 	}
-	err := getJSON(v, &bk)
-	return bk, err
+	// The error names the booking, so callers pass it on as it is.
+	if err := getJSON(v, &bk); err != nil {
+		return bk, fmt.Errorf("booking %s: %w", id, err)
+	}
+	return bk, nil
 }
 
 // Booking indexes are ordered by start time, so a limited listing walks

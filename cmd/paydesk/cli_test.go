@@ -592,3 +592,24 @@ func TestDryRunShowsWhatPosts(t *testing.T) {
 		t.Errorf("dry run in words: %q", out)
 	}
 }
+
+// An error names what it is about once: the store names the booking it did
+// not find, and nothing above it names it again.
+func TestErrorsNameTheirSubjectOnce(t *testing.T) {
+	d := newDesk(t)
+	d.init()
+	for _, args := range [][]string{
+		{"booking", "show", "bk_nope"},
+		{"booking", "cancel", "bk_nope"},
+		{"refund", "bk_nope", "--to-deposit", "--reason", "x"},
+	} {
+		r := d.run(args...)
+		if r.code != 1 {
+			t.Errorf("paydesk %v: exit %d, want 1\n%s", args, r.code, r.err)
+			continue
+		}
+		if n := strings.Count(r.err, "bk_nope"); n != 1 {
+			t.Errorf("paydesk %v names the booking %d times: %q", args, n, r.err)
+		}
+	}
+}
