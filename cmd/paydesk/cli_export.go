@@ -19,18 +19,14 @@ func exportCommands() []command {
 
 func cmdExport(ctx context.Context, a *app, args []string) error {
 	fs := newFlags("export")
-	date := fs.String("date", "", "business day YYYY-MM-DD (default today)")
-	from := fs.String("from", "", "first day of a range")
-	to := fs.String("to", "", "last day of a range")
+	days := dayRangeFlags(fs, "business day YYYY-MM-DD (default today)")
+	date, from, to := days.date, days.from, days.to
 	out := fs.String("out", "", "write this file (all or nothing) instead of stdout")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	if *date != "" && (*from != "" || *to != "") {
-		return usagef(fs, "use --date or --from/--to, not both")
-	}
-	if (*from == "") != (*to == "") {
-		return usagef(fs, "a range needs both --from and --to")
+	if err := days.check(fs); err != nil {
+		return err
 	}
 	svc, st, err := a.books(ctx)
 	if err != nil {

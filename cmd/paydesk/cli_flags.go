@@ -126,3 +126,26 @@ func (p *payFlag) Set(v string) error {
 	*p = append(*p, v)
 	return nil
 }
+
+// dayRange is the --date | --from --to choice of the commands that report
+// on days (totals, export, chain totals), with one rule for what goes together.
+type dayRange struct{ date, from, to *string }
+
+func dayRangeFlags(fs *pflag.FlagSet, dateHelp string) dayRange {
+	return dayRange{
+		date: fs.String("date", "", dateHelp),
+		from: fs.String("from", "", "first day of a range"),
+		to:   fs.String("to", "", "last day of a range"),
+	}
+}
+
+// check refuses a day and a range together, and half a range.
+func (r dayRange) check(fs *pflag.FlagSet) error {
+	if *r.date != "" && (*r.from != "" || *r.to != "") {
+		return usagef(fs, "use --date or --from/--to, not both")
+	}
+	if (*r.from == "") != (*r.to == "") {
+		return usagef(fs, "a range needs both --from and --to")
+	}
+	return nil
+}

@@ -327,20 +327,36 @@ func locationView(l replicate.Location) (view, finance.Settings, error) {
 	return v, st, err
 }
 
+// locationViews is each location's money formatter and currency, by id, as
+// the central database knows them: the chain's reports print every amount
+// the way its own desk would.
+func locationViews(ctx context.Context, conn *pgx.Conn) (map[string]view, map[string]string, error) {
+	locs, err := replicate.Locations(ctx, conn)
+	if err != nil {
+		return nil, nil, err
+	}
+	views := map[string]view{}
+	currency := map[string]string{}
+	for _, l := range locs {
+		v, _, err := locationView(l)
+		if err != nil {
+			return nil, nil, err
+		}
+		views[l.ID], currency[l.ID] = v, l.Currency
+	}
+	return views, currency, nil
+}
+
 func cmdChainTotals(ctx context.Context, a *app, args []string) error {
 	fs := newFlags("chain totals")
-	date := fs.String("date", "", "business day YYYY-MM-DD (default today, UTC)")
-	from := fs.String("from", "", "first day of a range")
-	to := fs.String("to", "", "last day of a range")
+	days := dayRangeFlags(fs, "business day YYYY-MM-DD (default today, UTC)")
+	date, from, to := days.date, days.from, days.to
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	if *date != "" && (*from != "" || *to != "") {
-		return usagef(fs, "use --date or --from/--to, not both")
-	}
-	if (*from == "") != (*to == "") {
-		return usagef(fs, "a range needs both --from and --to")
+	if err := days.check(fs); err != nil {
+		return err
 	}
 	rng := *from != ""
 	var f, t finance.Date
@@ -449,18 +465,9 @@ func cmdChainClients(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	locs, err := replicate.Locations(ctx, conn)
+	views, currency, err := locationViews(ctx, conn)
 	if err != nil {
 		return err
-	}
-	views := map[string]view{}
-	currency := map[string]string{}
-	for _, l := range locs {
-		v, _, err := locationView(l)
-		if err != nil {
-			return err
-		}
-		views[l.ID], currency[l.ID] = v, l.Currency
 	}
 	found, err := replicate.Clients(ctx, conn, *q, *limit)
 	if err != nil {
@@ -513,18 +520,9 @@ func cmdChainRefundsDue(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	locs, err := replicate.Locations(ctx, conn)
+	views, currency, err := locationViews(ctx, conn)
 	if err != nil {
 		return err
-	}
-	views := map[string]view{}
-	currency := map[string]string{}
-	for _, l := range locs {
-		v, _, err := locationView(l)
-		if err != nil {
-			return err
-		}
-		views[l.ID], currency[l.ID] = v, l.Currency
 	}
 	due, err := replicate.RefundsDue(ctx, conn)
 	if err != nil {
