@@ -179,8 +179,26 @@ func (k opKey) find(tx ReadTx) (Operation, error) {
 	return op, err
 }
 
-func onlineRegister(st Settings) (string, error) {
-	return settingsRegister(st, st.OnlineRegID, "stripe", RegisterOnline)
+// onlineRegister is the register a provider's money lands in: the online
+// register named as the provider ("liqpay", "monobank"; AddProviderRegister
+// makes it when the provider is switched on), else the settings' online
+// register ("stripe" by default), which is Stripe's and, at a location with
+// one online register, every provider's.
+func onlineRegister(st Settings, provider string) (string, error) {
+	if provider != "" && provider != defaultProvider {
+		for _, r := range st.Registers {
+			if r.ID == provider && r.Kind == RegisterOnline {
+				return r.ID, nil
+			}
+		}
+	}
+	return settingsRegister(st, st.OnlineRegID, defaultProvider, RegisterOnline)
+}
+
+// ProviderRegister is the register a provider's payments, fees and refunds
+// post to (see onlineRegister).
+func ProviderRegister(st Settings, provider string) (string, error) {
+	return onlineRegister(st, provider)
 }
 
 func settingsRegister(st Settings, id, def string, kind RegisterKind) (string, error) {
@@ -208,6 +226,7 @@ type providerObject struct {
 // its key already posted one, which it then returns instead: provider
 // objects arrive more than once. posted is false on such a replay.
 func (s *Service) postProviderOp(tx Tx, env postEnv, key opKey, op Operation) (Operation, bool, error) {
+	op.Staff = key.staff(op.Staff)
 	out, replayed, err := s.postIn(tx, env, key, providerObject{Kind: op.Kind, Ref: op.ProviderRef},
 		func(Tx, postEnv) (*Operation, error) { return &op, nil })
 	return out, !replayed, err
@@ -243,7 +262,7 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	if p := currencyProblem(env, "payment "+e.ObjectID, e.Currency); p != "" {
 		return flagged(p), nil
 	}
-	online, err := onlineRegister(env.Settings)
+	online, err := onlineRegister(env.Settings, e.Provider)
 	if err != nil {
 		return applyResult{}, err
 	}
@@ -479,7 +498,7 @@ func (s *Service) applyFee(tx Tx, env postEnv, e ProviderEvent) (applyResult, er
 	if prob := currencyProblem(env, "the fee of "+pay, e.FeeCurrency); prob != "" {
 		return flagged(prob), nil
 	}
-	online, err := onlineRegister(env.Settings)
+	online, err := onlineRegister(env.Settings, e.Provider)
 	if err != nil {
 		return applyResult{}, err
 	}
@@ -508,7 +527,7 @@ func (s *Service) applyPayout(tx Tx, env postEnv, e ProviderEvent) (applyResult,
 	if p := currencyProblem(env, "payout "+e.ObjectID, e.Currency); p != "" {
 		return flagged(p), nil
 	}
-	online, err := onlineRegister(env.Settings)
+	online, err := onlineRegister(env.Settings, e.Provider)
 	if err != nil {
 		return applyResult{}, err
 	}
@@ -577,7 +596,7 @@ func (s *Service) reverseProviderOp(tx Tx, env postEnv, provider string, orig Op
 	key := providerOpKey(provider, OpProviderReversal, keyRef)
 	op := Operation{
 		Kind:        OpProviderReversal,
-		Staff:       providerStaff,
+		Staff:       key.staff(providerStaff),
 		ClientID:    orig.ClientID,
 		BookingID:   orig.BookingID,
 		Comment:     comment,
@@ -626,7 +645,7 @@ func (s *Service) applyDisputeWithdrawn(tx Tx, env postEnv, e ProviderEvent) (ap
 	if e.Fee < 0 {
 		return flagged(fmt.Sprintf("not posted: dispute %s withdrawal with a negative fee %d", e.ObjectID, e.Fee)), nil
 	}
-	online, err := onlineRegister(env.Settings)
+	online, err := onlineRegister(env.Settings, e.Provider)
 	if err != nil {
 		return applyResult{}, err
 	}
@@ -676,7 +695,7 @@ func (s *Service) applyDisputeReinstated(tx Tx, env postEnv, e ProviderEvent, ho
 	held := -negSum(w.Postings, AccountDisputes)
 	amount := min(e.Amount, held)
 	feeBack := max(e.Fee, 0)
-	online, err := onlineRegister(env.Settings)
+	online, err := onlineRegister(env.Settings, e.Provider)
 	if err != nil {
 		return applyResult{}, err
 	}
@@ -850,7 +869,7 @@ func (s *Service) applyAmountRefunded(tx Tx, env postEnv, e ProviderEvent, pay O
 	if delta <= 0 {
 		return applyResult{status: InboxApplied, note: fmt.Sprintf("charge %s: %s refunded, all posted already", e.ObjectID, env.Money(e.Amount))}, nil
 	}
-	online, err := onlineRegister(env.Settings)
+	online, err := onlineRegister(env.Settings, e.Provider)
 	if err != nil {
 		return applyResult{}, err
 	}

@@ -39,11 +39,12 @@ const maxProviderIDLen = 255
 // opKey is an operation's idempotency key: where it is stored, where a file
 // of before may hold it, and which kind of operation may answer to it.
 type opKey struct {
-	key    string
-	legacy string
-	kind   OpKind // provider keys: the one kind stored under it; "" for desk keys
-	desk   bool
-	typed  string // the key as given, for messages
+	key      string
+	provider string // provider keys: whose object it is
+	legacy   string
+	kind     OpKind // provider keys: the one kind stored under it; "" for desk keys
+	desk     bool
+	typed    string // the key as given, for messages
 }
 
 // deskKey owns a key typed by a person or made by a form or script.
@@ -82,7 +83,16 @@ func providerOpKey(provider string, kind OpKind, id string) opKey {
 	default:
 		space = string(kind)
 	}
-	return opKey{key: provider + ":" + space + ":" + id, legacy: legacy, kind: kind, typed: id}
+	return opKey{key: provider + ":" + space + ":" + id, provider: provider, legacy: legacy, kind: kind, typed: id}
+}
+
+// staff is who an operation under k is recorded as: the provider for its
+// own objects (Stripe's stay "stripe", as they always were), else as given.
+func (k opKey) staff(given string) string {
+	if k.provider == "" || k.desk {
+		return given
+	}
+	return k.provider
 }
 
 // providerKind reports the kinds only the sync worker posts.

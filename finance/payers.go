@@ -18,6 +18,26 @@ func (b Booking) PayerList() []BookingPayer {
 	return []BookingPayer{{PaymentRef: b.PaymentIntent, ClientID: b.ClientID, Amount: b.Paid, Refunded: b.Refunded}}
 }
 
+// ProviderOf is the provider that took payment paymentRef of b (Stripe
+// for payments recorded before bookings named their provider).
+func (b Booking) ProviderOf(paymentRef string) string {
+	for _, p := range b.PayerList() {
+		if p.PaymentRef == paymentRef && p.Provider != "" {
+			return p.Provider
+		}
+	}
+	return defaultProvider
+}
+
+// ProviderName is the provider a card refund goes through: its own, or,
+// for a refund saved before refunds named one, its booking's latest payment's.
+func (r Refund) ProviderName(b Booking) string {
+	if r.Provider != "" {
+		return r.Provider
+	}
+	return b.ProviderOf(b.PaymentIntent)
+}
+
 // addPayer records one payment toward b.
 func (b *Booking) addPayer(provider, paymentRef string, client ClientID, amount int64) {
 	b.Payers = b.PayerList()

@@ -182,7 +182,10 @@ func (s *Service) startRefundIn(tx Tx, a Actor, r RefundRequest) (out Refund, op
 	} else if b.PaymentIntent == "" {
 		return Refund{}, refundOp{}, nil, fmt.Errorf("%w: booking %s has no card payment to refund", ErrInvalid, b.ID)
 	} else {
-		online, err := onlineRegister(env.Settings)
+		// The refund goes back through the provider that took the payment
+		// it refunds (the latest, as the executor sends it).
+		out.Provider = b.ProviderOf(b.PaymentIntent)
+		online, err := onlineRegister(env.Settings, out.Provider)
 		if err != nil {
 			return Refund{}, refundOp{}, nil, err
 		}
@@ -216,11 +219,11 @@ func (s *Service) refundOpOf(tx ReadTx, r Refund) (refundOp, error) {
 	if err != nil {
 		return refundOp{}, err
 	}
-	online, err := onlineRegister(st)
+	b, err := tx.Booking(r.BookingID)
 	if err != nil {
 		return refundOp{}, err
 	}
-	b, err := tx.Booking(r.BookingID)
+	online, err := onlineRegister(st, r.ProviderName(b))
 	if err != nil {
 		return refundOp{}, err
 	}
@@ -269,7 +272,11 @@ func (s *Service) CompleteRefund(ctx context.Context, key, providerRef, status, 
 			if err != nil {
 				return err
 			}
-			op, _, err := s.postCardRefund(tx, env, defaultProvider, r.BookingID, "", providerRef, r.Amount,
+			b, err := tx.Booking(r.BookingID)
+			if err != nil {
+				return err
+			}
+			op, _, err := s.postCardRefund(tx, env, r.ProviderName(b), r.BookingID, "", providerRef, r.Amount,
 				firstNonEmpty(r.Reason, "card refund"))
 			if err != nil {
 				return err
@@ -476,7 +483,7 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymen
 	if amount <= 0 {
 		return Operation{}, false, fmt.Errorf("%w: refund %s amount %d", ErrInvalid, refundID, amount)
 	}
-	online, err := onlineRegister(env.Settings)
+	online, err := onlineRegister(env.Settings, provider)
 	if err != nil {
 		return Operation{}, false, err
 	}

@@ -232,6 +232,11 @@ type Refund struct {
 	OperationID OperationID  `json:"operation_id,omitempty"`
 	Created     time.Time    `json:"created"`
 	Updated     time.Time    `json:"updated"`
+
+	// Provider is who the card refund goes through: the provider of the
+	// payment it refunds. "" on refunds saved before there were several
+	// providers: the booking's payment says (ProviderName).
+	Provider string `json:"provider,omitempty"`
 }
 
 // InboxStatus is where a provider event stands.

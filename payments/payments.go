@@ -26,7 +26,32 @@ var (
 	ErrCursorLost = errors.New("poll cursor no longer exists at the provider")
 )
 
-// Provider is one payment provider, seen from paydesk.
+// Provider is one payment provider, seen from paydesk: the seam between a
+// provider's API (its own package beside payments/stripe) and the
+// provider-neutral inbox, worker, bookings and refunds. What a provider
+// must keep to:
+//
+//   - Event ids are unique across providers (the inbox is keyed by them
+//     alone): Stripe's evt_ are; others prefix their name ("liqpay:...").
+//     The same provider object seen again (a resent callback, a poll of
+//     what a callback told) gives the same id, so it is stored once.
+//   - An event's Provider is the provider's Name; the receiver and the
+//     poller set it, whatever the body says, so a provider only ever posts
+//     under its own keys ("<provider>:<kind>:<id>", finance/keys.go) and to
+//     its own online register (finance.ProviderRegister).
+//   - A payment for a booking is EventPaymentSucceeded with ObjectID and
+//     PaymentRef = the provider's id of the payment (what Refund and
+//     FindRefunds take back), Amount in minor units, Currency lowercase ISO
+//     alpha, and the booking in Metadata (finance.MetaBookingID and the rest,
+//     wherever the provider carries them).
+//   - Refunds it reports are EventRefundUpdated with PaymentRef and
+//     Refunds, each with a status finance knows: succeeded, pending,
+//     failed, canceled.
+//   - Money the provider says must not post (another account or mode, an
+//     amount that does not parse) is decoded with Problem set: flagged.
+//   - Errors: ErrBadSignature for anything not proven to come from the
+//     provider (nothing is stored), ErrRejected for a final no,
+//     ErrUnsupported for what it cannot do (then the worker does without).
 type Provider interface {
 	// Name is the provider's short name: the webhook path, the cursor and
 	// ledger-key prefix ("stripe").
@@ -53,6 +78,21 @@ type Provider interface {
 	Fee(ctx context.Context, paymentRef string) (finance.Money, error)
 }
 
+// ContextVerifier is a Provider whose webhook check may call the provider
+// (Monobank fetches its public key, and again once when a signature
+// fails): the receiver calls VerifyWebhookContext with the request's
+// context instead of VerifyWebhook.
+type ContextVerifier interface {
+	VerifyWebhookContext(ctx context.Context, body []byte, h http.Header) (finance.ProviderEvent, error)
+}
+
+// GetAnswerer is a Provider that answers a GET at its webhook path (Viva
+// checks the URL by fetching the merchant's verification key from it).
+// Without it a GET is refused.
+type GetAnswerer interface {
+	AnswerGet(w http.ResponseWriter, r *http.Request)
+}
+
 // RefundOrder is one refund to send.
 type RefundOrder struct {
 	Key        string // idempotency key, saved in finance before the call
@@ -61,4 +101,10 @@ type RefundOrder struct {
 	Currency   string // the location's
 	BookingID  string
 	Reason     string
+	// RefundedBefore is what paydesk knows went back to the card on this
+	// payment before this refund, refunds matched by id. A provider with no
+	// idempotency key of its own (LiqPay) checks its refunded total against
+	// RefundedBefore+Amount before sending, so a refund resent after a
+	// crash is found done instead of sent twice.
+	RefundedBefore int64
 }

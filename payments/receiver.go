@@ -19,17 +19,29 @@ const DefaultWebhookAddr = "127.0.0.1:8085"
 // Receiver is the webhook inlet: it verifies, records durably, and only
 // then answers 2xx, so the provider retries anything not safely stored.
 type Receiver struct {
-	w   *Worker
-	log *slog.Logger
+	w    *Worker
+	prov Provider
+	log  *slog.Logger
 }
 
-// NewReceiver builds the webhook handler for the worker's provider.
-func NewReceiver(w *Worker) *Receiver { return &Receiver{w: w, log: w.log} }
+// NewReceiver builds the webhook handler for the worker's first provider.
+func NewReceiver(w *Worker) *Receiver { return NewProviderReceiver(w, w.prov) }
+
+// NewProviderReceiver builds the webhook handler for one of the worker's
+// providers: what it verifies is recorded as that provider's, whatever the
+// body claims.
+func NewProviderReceiver(w *Worker, p Provider) *Receiver {
+	return &Receiver{w: w, prov: p, log: w.log.With("provider", p.Name())}
+}
 
 // Path is where the provider posts: /webhooks/<provider>.
-func (rc *Receiver) Path() string { return "/webhooks/" + rc.w.prov.Name() }
+func (rc *Receiver) Path() string { return "/webhooks/" + rc.prov.Name() }
 
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g, ok := rc.prov.(GetAnswerer); ok && r.Method == http.MethodGet {
+		g.AnswerGet(w, r)
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -45,14 +57,20 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	e, err := rc.w.prov.VerifyWebhook(body, r.Header)
+	var e finance.ProviderEvent
+	if cv, ok := rc.prov.(ContextVerifier); ok {
+		e, err = cv.VerifyWebhookContext(r.Context(), body, r.Header)
+	} else {
+		e, err = rc.prov.VerifyWebhook(body, r.Header)
+	}
 	if err != nil {
 		// Never log the body or headers: they carry customer data and the signature.
 		rc.log.Warn("webhook refused", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "bad signature or payload", http.StatusBadRequest)
 		return
 	}
-	if _, err := rc.w.Record(r.Context(), e); errors.Is(err, finance.ErrInvalid) {
+	e.Provider = rc.prov.Name()
+	if _, err := rc.w.recordFrom(r.Context(), rc.prov, e); errors.Is(err, finance.ErrInvalid) {
 		// An event the inbox will never take (an id too long or not plain):
 		// a 5xx would have the provider resend it for days.
 		rc.log.Warn("webhook refused", "remote", r.RemoteAddr, "err", err)
@@ -67,14 +85,16 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, `{"received":true}`)
 }
 
-// NewServer serves the receiver at its path on addr, with timeouts so a slow
-// or idle client cannot hold the desk's connections.
-func NewServer(addr string, rc *Receiver) *http.Server {
+// NewServer serves each receiver at its path on addr, with timeouts so a
+// slow or idle client cannot hold the desk's connections.
+func NewServer(addr string, rc *Receiver, more ...*Receiver) *http.Server {
 	if addr == "" {
 		addr = DefaultWebhookAddr
 	}
 	mux := http.NewServeMux()
-	mux.Handle(rc.Path(), rc)
+	for _, r := range append([]*Receiver{rc}, more...) {
+		mux.Handle(r.Path(), r)
+	}
 	return &http.Server{
 		Addr:              addr,
 		Handler:           mux,

@@ -28,7 +28,12 @@ func (w *Worker) ExecuteRefund(ctx context.Context, key string) (finance.Refund,
 	if b.PaymentIntent == "" {
 		return w.books.CompleteRefund(ctx, key, "", "failed", "the booking has no card payment")
 	}
-	found, err := w.prov.FindRefunds(ctx, b.PaymentIntent)
+	// Back through the provider that took the payment, never another.
+	prov, err := w.ProviderNamed(r.ProviderName(b))
+	if err != nil {
+		return r, fmt.Errorf("refund %s: %w", key, err)
+	}
+	found, err := prov.FindRefunds(ctx, b.PaymentIntent)
 	if err != nil {
 		return r, fmt.Errorf("looking up refunds of %s before refunding: %w", b.PaymentIntent, err)
 	}
@@ -46,8 +51,16 @@ func (w *Worker) ExecuteRefund(ctx context.Context, key string) (finance.Refund,
 	if err != nil {
 		return r, err
 	}
-	pr, err := w.prov.Refund(ctx, RefundOrder{Key: key, PaymentRef: b.PaymentIntent, Amount: r.Amount,
-		Currency: st.Currency, BookingID: r.BookingID, Reason: r.Reason})
+	var before int64
+	for _, p := range b.PayerList() {
+		if p.PaymentRef == b.PaymentIntent {
+			// Unmatched was posted from the provider's own total before its
+			// refunds were known by id: it may be this very refund.
+			before = p.CardRefunded - p.Unmatched
+		}
+	}
+	pr, err := prov.Refund(ctx, RefundOrder{Key: key, PaymentRef: b.PaymentIntent, Amount: r.Amount,
+		Currency: st.Currency, BookingID: r.BookingID, Reason: r.Reason, RefundedBefore: before})
 	if errors.Is(err, ErrRejected) {
 		return w.books.CompleteRefund(ctx, key, "", "failed", err.Error())
 	}

@@ -38,14 +38,19 @@ const applyTimeout = 10 * time.Second
 // Run applies what is due. Run at most one Worker per database.
 type Worker struct {
 	books *finance.Service
-	prov  Provider
+	prov  Provider            // the first provider (Stripe when it is on)
+	provs map[string]Provider // every provider, by Name
+	order []Provider          // the same, in the order given
 	opt   Options
 	log   *slog.Logger
 	wake  chan struct{}
 }
 
-// NewWorker builds a worker for one provider over the books.
-func NewWorker(books *finance.Service, prov Provider, opt Options) *Worker {
+// NewWorker builds the worker over the books for prov and any more
+// providers: one worker and one inbox for all of them, each event applied
+// with the provider that sent it (ProviderEvent.Provider), each refund sent
+// through the provider of the payment it refunds. Names must differ.
+func NewWorker(books *finance.Service, prov Provider, opt Options, more ...Provider) *Worker {
 	if opt.PollEvery <= 0 {
 		opt.PollEvery = 30 * time.Second
 	}
@@ -62,12 +67,35 @@ func NewWorker(books *finance.Service, prov Provider, opt Options) *Worker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{books: books, prov: prov, opt: opt, log: log.With("provider", prov.Name()),
+	w := &Worker{books: books, prov: prov, provs: map[string]Provider{}, opt: opt, log: log.With("provider", prov.Name()),
 		wake: make(chan struct{}, 1)}
+	for _, p := range append([]Provider{prov}, more...) {
+		if _, dup := w.provs[p.Name()]; dup {
+			continue // the first of a name wins; wiring names each once
+		}
+		w.provs[p.Name()] = p
+		w.order = append(w.order, p)
+	}
+	return w
 }
 
-// Provider is the provider the worker syncs with.
+// Provider is the first provider the worker syncs with.
 func (w *Worker) Provider() Provider { return w.prov }
+
+// Providers are every provider the worker syncs with, in the order given.
+func (w *Worker) Providers() []Provider { return append([]Provider(nil), w.order...) }
+
+// ProviderNamed is the provider called name ("" is the first one's events
+// and refunds from before events named their provider: Stripe's).
+func (w *Worker) ProviderNamed(name string) (Provider, error) {
+	if name == "" {
+		name = "stripe"
+	}
+	if p, ok := w.provs[name]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("%w: provider %q is not switched on at this desk", ErrUnsupported, name)
+}
 
 // Wake asks Run to look at the inbox now.
 func (w *Worker) Wake() {
@@ -80,8 +108,13 @@ func (w *Worker) Wake() {
 // Record stores an event durably in the inbox and wakes the worker. It
 // reports whether the event was new.
 func (w *Worker) Record(ctx context.Context, e finance.ProviderEvent) (bool, error) {
+	return w.recordFrom(ctx, w.prov, e)
+}
+
+// recordFrom is Record for an event p sent.
+func (w *Worker) recordFrom(ctx context.Context, p Provider, e finance.ProviderEvent) (bool, error) {
 	if e.Provider == "" {
-		e.Provider = w.prov.Name()
+		e.Provider = p.Name()
 	}
 	isNew, err := w.books.RecordEvent(ctx, e)
 	if err != nil {
@@ -229,10 +262,16 @@ func (w *Worker) apply(ctx context.Context, evs []finance.ProviderEvent) bool {
 // event asks for it when it is prepared in turn (and waits, with backoff,
 // alone, when Stripe has no balance transaction yet).
 func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance.ProviderEvent, error) {
-	changed, err := w.prov.Enrich(ctx, &e)
+	prov, err := w.ProviderNamed(e.Provider)
+	if err != nil {
+		// Recorded while that provider was on, or by another desk: it waits
+		// (deferred, retried) until the provider is switched on again.
+		return nil, fmt.Errorf("event %s: %w", e.ID, err)
+	}
+	changed, err := prov.Enrich(ctx, &e)
 	if err == nil && e.Type == finance.EventFee && e.FeeCurrency == "" && e.PaymentRef != "" {
 		var fee finance.Money
-		if fee, err = w.prov.Fee(ctx, e.PaymentRef); err == nil {
+		if fee, err = prov.Fee(ctx, e.PaymentRef); err == nil {
 			e.Fee, e.FeeCurrency, changed = fee.Amount, fee.Currency, true
 		} else {
 			err = fmt.Errorf("fee of %s: %w", e.PaymentRef, err)
@@ -244,7 +283,7 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 		// payment that did not succeed): applied as refused, with why.
 		e.Problem, changed = err.Error(), true
 	case err != nil && !errors.Is(err, ErrUnsupported):
-		return nil, fmt.Errorf("asking %s about %s: %w", w.prov.Name(), e.ID, err)
+		return nil, fmt.Errorf("asking %s about %s: %w", prov.Name(), e.ID, err)
 	}
 	if changed {
 		if err := w.books.SetEventPayload(ctx, e); err != nil {
@@ -265,7 +304,7 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 	}
 	provider := e.Provider
 	if provider == "" {
-		provider = w.prov.Name()
+		provider = prov.Name()
 	}
 	return &finance.ProviderEvent{
 		ID: feeID, Provider: provider, Type: finance.EventFee, RawType: "fee",
@@ -278,21 +317,27 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 
 // ---- polling
 
-// cursor names in the store, per provider.
-func (w *Worker) cursorNames() (event, created string) {
-	return w.prov.Name() + ".events", w.prov.Name() + ".created"
+// cursorNames are a provider's cursors in the store.
+func cursorNames(p Provider) (event, created string) {
+	return p.Name() + ".events", p.Name() + ".created"
 }
 
-// RunPoller polls the provider every PollEvery until ctx is canceled.
-// Errors are logged and the next round tries again.
+// RunPoller polls every provider every PollEvery until ctx is canceled.
+// Errors are logged and the next round tries again; a provider that cannot
+// be polled (no API key) is skipped.
 func (w *Worker) RunPoller(ctx context.Context) error {
 	t := time.NewTicker(w.opt.PollEvery)
 	defer t.Stop()
 	for {
-		if n, err := w.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			w.log.Warn("poll failed", "err", err)
-		} else if n > 0 {
-			w.log.Info("polled events", "new", n)
+		for _, p := range w.order {
+			log := w.log.With("provider", p.Name())
+			if n, err := w.PollProvider(ctx, p); errors.Is(err, ErrUnsupported) {
+				continue
+			} else if err != nil && ctx.Err() == nil {
+				log.Warn("poll failed", "err", err)
+			} else if n > 0 {
+				log.Info("polled events", "new", n)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -302,11 +347,14 @@ func (w *Worker) RunPoller(ctx context.Context) error {
 	}
 }
 
-// PollOnce records the provider's events since the saved cursor and then
-// moves the cursor: an event is in the inbox before the cursor passes it.
-// It returns how many events were new.
-func (w *Worker) PollOnce(ctx context.Context) (int, error) {
-	curName, createdName := w.cursorNames()
+// PollOnce polls the first provider (PollProvider).
+func (w *Worker) PollOnce(ctx context.Context) (int, error) { return w.PollProvider(ctx, w.prov) }
+
+// PollProvider records p's events since its saved cursor and then moves the
+// cursor: an event is in the inbox before the cursor passes it. It returns
+// how many events were new.
+func (w *Worker) PollProvider(ctx context.Context, p Provider) (int, error) {
+	curName, createdName := cursorNames(p)
 	cursor, err := w.books.Cursor(ctx, curName)
 	if err != nil {
 		return 0, err
@@ -324,19 +372,18 @@ func (w *Worker) PollOnce(ctx context.Context) (int, error) {
 	if oldest := now.Add(-pollWindow); since.Before(oldest) {
 		since = oldest
 	}
-	evs, next, err := w.prov.Poll(ctx, cursor, since)
+	evs, next, err := p.Poll(ctx, cursor, since)
 	if errors.Is(err, ErrCursorLost) {
-		w.log.Warn("poll cursor lost, listing by time", "since", since)
-		evs, next, err = w.prov.Poll(ctx, "", since)
+		w.log.Warn("poll cursor lost, listing by time", "provider", p.Name(), "since", since)
+		evs, next, err = p.Poll(ctx, "", since)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("polling %s: %w", w.prov.Name(), err)
+		return 0, fmt.Errorf("polling %s: %w", p.Name(), err)
 	}
 	var newest time.Time
 	for i := range evs {
-		if evs[i].Provider == "" {
-			evs[i].Provider = w.prov.Name()
-		}
+		// A provider speaks for its own objects only: its keys are its own.
+		evs[i].Provider = p.Name()
 		if evs[i].Created.After(newest) {
 			newest = evs[i].Created
 		}

@@ -353,15 +353,21 @@ func cmdRefund(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	var worker *payments.Worker
+	provTitle := "Stripe"
 	if !*toDeposit {
 		// Refuse before anything is saved: a card refund nobody can send
-		// would only block the amount.
-		if !a.cfg.StripeSecretKey.IsSet() {
-			return fmt.Errorf("%w: a card refund needs STRIPE_SECRET_KEY (or refund --to-deposit)", finance.ErrInvalid)
+		// would only block the amount. It goes through the provider of the
+		// booking's payment (an unknown booking is refused by StartRefund).
+		b, err := svc.Booking(ctx, pos[0])
+		if err != nil && !errors.Is(err, finance.ErrNotFound) {
+			return err
 		}
-		prov, err := a.stripeProvider()
+		prov, err := a.refundProvider(b)
 		if err != nil {
 			return err
+		}
+		if prov.Name() != "stripe" {
+			provTitle = prov.Name()
 		}
 		worker = payments.NewWorker(svc, prov, payments.Options{Logger: a.log})
 	}
@@ -380,9 +386,9 @@ func cmdRefund(ctx context.Context, a *app, args []string) error {
 	if worker != nil {
 		done, err := worker.ExecuteRefund(ctx, r.Key)
 		if err != nil {
-			return fmt.Errorf("refund %s is saved but Stripe did not confirm it: %w; "+
+			return fmt.Errorf("refund %s is saved but %s did not confirm it: %w; "+
 				"run the same command again or let paydesk serve finish it (it looks the refund up first, so it is never sent twice)",
-				r.Key, err)
+				r.Key, provTitle, err)
 		}
 		r = done
 	}
@@ -544,17 +550,16 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Without Stripe keys serve still serves the desks (SSH) and the CLI (socket).
-	stripeOn := a.cfg.StripeSecretKey.IsSet() || a.cfg.StripeWebhookSecret.IsSet()
+	// Without provider keys serve still serves the desks (SSH) and the CLI (socket).
+	ps, err := a.newPaymentSync(ctx, svc)
+	if err != nil {
+		return err
+	}
 	var w *payments.Worker
 	var refund func(ctx context.Context, key string) error // card refunds from the desks
-	if stripeOn {
-		prov, err := a.stripeProvider()
-		if err != nil {
-			return err
-		}
-		w = payments.NewWorker(svc, prov, payments.Options{Logger: a.log, PollEvery: a.cfg.PollInterval})
-		if a.cfg.StripeSecretKey.IsSet() {
+	if ps != nil {
+		w = ps.w
+		if ps.refunds {
 			refund = func(ctx context.Context, key string) error { _, err := w.ExecuteRefund(ctx, key); return err }
 		}
 	}
@@ -575,12 +580,9 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 
 	var srv *http.Server
 	var ln net.Listener
-	if a.cfg.StripeWebhookSecret.IsSet() {
-		rc := payments.NewReceiver(w)
-		srv = payments.NewServer(a.cfg.WebhookAddr, rc)
-		if ln, err = net.Listen("tcp", srv.Addr); err != nil {
-			return fmt.Errorf("webhook receiver: %w", err)
-		}
+	if ps != nil && ps.srv != nil {
+		srv, ln = ps.srv, ps.ln
+		defer ln.Close() // closed by Serve too; here for a return before it
 	}
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -590,7 +592,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.Run(workCtx) }()
 	}
-	if w != nil && a.cfg.StripeSecretKey.IsSet() {
+	if w != nil && ps.poll {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.RunPoller(workCtx) }()
 	}
@@ -603,9 +605,9 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	serveErr := make(chan error, 1)
 	if srv != nil {
 		go func() { serveErr <- srv.Serve(ln) }()
-		fmt.Fprintf(a.stdout, "paydesk serve: webhooks on http://%s%s\n", ln.Addr(), "/webhooks/"+w.Provider().Name())
+		fmt.Fprintf(a.stdout, "paydesk serve: webhooks on http://%s%s\n", ln.Addr(), strings.Join(ps.paths, ", "))
 	}
-	a.log.Info("serve started", "webhook_addr", a.cfg.WebhookAddr, "polling", a.cfg.StripeSecretKey.IsSet())
+	a.log.Info("serve started", "webhook_addr", a.cfg.WebhookAddr, "polling", ps != nil && ps.poll)
 
 	var runErr error
 	select {

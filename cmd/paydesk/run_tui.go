@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -17,7 +16,6 @@ import (
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/internal/demo"
 	"github.com/paydesk/paydesk/internal/deskserver"
-	"github.com/paydesk/paydesk/payments"
 	"github.com/paydesk/paydesk/store"
 	"github.com/paydesk/paydesk/tui"
 )
@@ -63,7 +61,7 @@ func runTUI(ctx context.Context, a *app) error {
 		Renderer:       renderer,
 		ExportDir:      a.cfg.ExportDir,
 		IdleLock:       a.cfg.IdleLock,
-		SyncConfigured: a.cfg.StripeSecretKey.IsSet() || a.cfg.StripeWebhookSecret.IsSet(),
+		SyncConfigured: a.syncOn(),
 		Version:        a.version,
 		Refunder:       refunder,
 		Ctx:            ctx,
@@ -113,28 +111,22 @@ func ttyOpens() bool {
 // events poller (secret key) and the webhook receiver (endpoint secret).
 // stop ends them and waits, before the database closes.
 func (a *app) startTUISync(ctx context.Context, svc *finance.Service) (refunder tui.Refunder, stop func(), err error) {
-	if !a.cfg.StripeSecretKey.IsSet() && !a.cfg.StripeWebhookSecret.IsSet() {
-		return nil, func() {}, nil
-	}
-	prov, err := a.stripeProvider()
+	ps, err := a.newPaymentSync(ctx, svc)
 	if err != nil {
 		return nil, nil, err
 	}
-	w := payments.NewWorker(svc, prov, payments.Options{Logger: a.log, PollEvery: a.cfg.PollInterval})
-	var srv *http.Server
-	var ln net.Listener
-	if a.cfg.StripeWebhookSecret.IsSet() {
-		srv = payments.NewServer(a.cfg.WebhookAddr, payments.NewReceiver(w))
-		if ln, err = net.Listen("tcp", srv.Addr); err != nil {
-			return nil, nil, fmt.Errorf("webhook receiver: %w", err)
-		}
+	if ps == nil {
+		return nil, func() {}, nil
 	}
+	w, srv, ln := ps.w, ps.srv, ps.ln
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = w.Run(workCtx) }()
-	if a.cfg.StripeSecretKey.IsSet() {
+	if ps.refunds {
 		refunder = refunderFunc(func(ctx context.Context, key string) error { _, err := w.ExecuteRefund(ctx, key); return err })
+	}
+	if ps.poll {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.RunPoller(workCtx) }()
 	}
@@ -147,7 +139,7 @@ func (a *app) startTUISync(ctx context.Context, svc *finance.Service) (refunder 
 			}
 		}()
 	}
-	a.log.Info("payment sync started in the TUI", "webhook_addr", a.cfg.WebhookAddr, "polling", a.cfg.StripeSecretKey.IsSet())
+	a.log.Info("payment sync started in the TUI", "webhook_addr", a.cfg.WebhookAddr, "polling", ps.poll)
 	return refunder, func() {
 		if srv != nil {
 			shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)

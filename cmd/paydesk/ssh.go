@@ -301,7 +301,7 @@ func (a *app) startDesks(ctx context.Context, refund func(ctx context.Context, k
 // so that what one desk posts reaches the others through Subscribe.
 func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.ModelFunc {
 	setup := a.cfg.Setup.Settings()
-	syncOn := a.cfg.StripeSecretKey.IsSet()
+	syncOn := a.refundsOn()
 	var badge func() (string, bool)
 	if a.repl != nil {
 		badge = chainBadge(a.repl)

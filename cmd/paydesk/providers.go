@@ -1,0 +1,132 @@
+package main
+
+// The payment providers switched on by the config, wired into one sync
+// worker: each with its receiver at /webhooks/NAME on the webhook address
+// (when its webhook secret is set), its poller (when its API key is), and
+// its own online register. Adding a provider is a row in paymentProviders.
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/payments"
+)
+
+// wiredProvider is one provider the config switches on.
+type wiredProvider struct {
+	prov payments.Provider
+	// title names its register when one is made for it ("LiqPay").
+	title string
+	// webhook: it has a receiver (its webhook secret or key is set).
+	webhook bool
+	// api: it can poll, refund and look refunds up (its API key is set).
+	api bool
+}
+
+// paymentProviders are the providers the config switches on, Stripe first.
+func (a *app) paymentProviders() ([]wiredProvider, error) {
+	var out []wiredProvider
+	if a.cfg.StripeSecretKey.IsSet() || a.cfg.StripeWebhookSecret.IsSet() {
+		p, err := a.stripeProvider()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, wiredProvider{prov: p, title: "Stripe",
+			webhook: a.cfg.StripeWebhookSecret.IsSet(), api: a.cfg.StripeSecretKey.IsSet()})
+	}
+	return out, nil
+}
+
+// syncOn reports whether any provider is switched on.
+func (a *app) syncOn() bool {
+	ps, err := a.paymentProviders()
+	return err == nil && len(ps) > 0
+}
+
+// refundsOn reports whether any provider can send card refunds.
+func (a *app) refundsOn() bool {
+	ps, err := a.paymentProviders()
+	if err != nil {
+		return false
+	}
+	for _, p := range ps {
+		if p.api {
+			return true
+		}
+	}
+	return false
+}
+
+// paymentSync is the worker over every provider switched on, with its
+// webhook server (nil when no provider takes webhooks).
+type paymentSync struct {
+	w        *payments.Worker
+	srv      *http.Server
+	ln       net.Listener
+	paths    []string // the receivers' paths
+	poll     bool     // some provider can be polled
+	refunds  bool     // some provider can refund
+	provided []wiredProvider
+}
+
+// newPaymentSync builds the worker, makes each provider's online register
+// where the location has none yet, and listens on the webhook address.
+// It returns nil, nil when no provider is switched on.
+func (a *app) newPaymentSync(ctx context.Context, svc *finance.Service) (*paymentSync, error) {
+	ws, err := a.paymentProviders()
+	if err != nil || len(ws) == 0 {
+		return nil, err
+	}
+	ps := &paymentSync{provided: ws}
+	provs := make([]payments.Provider, len(ws))
+	for i, p := range ws {
+		provs[i] = p.prov
+		if added, err := svc.AddProviderRegister(ctx, p.prov.Name(), p.title); err != nil {
+			return nil, fmt.Errorf("%s register: %w", p.title, err)
+		} else if added {
+			a.log.Info("online register added", "register", p.prov.Name(), "provider", p.title)
+		}
+		ps.poll = ps.poll || p.api
+		ps.refunds = ps.refunds || p.api
+	}
+	ps.w = payments.NewWorker(svc, provs[0], payments.Options{Logger: a.log, PollEvery: a.cfg.PollInterval}, provs[1:]...)
+	var rcs []*payments.Receiver
+	for _, p := range ws {
+		if p.webhook {
+			rc := payments.NewProviderReceiver(ps.w, p.prov)
+			rcs = append(rcs, rc)
+			ps.paths = append(ps.paths, rc.Path())
+		}
+	}
+	if len(rcs) > 0 {
+		ps.srv = payments.NewServer(a.cfg.WebhookAddr, rcs[0], rcs[1:]...)
+		if ps.ln, err = net.Listen("tcp", ps.srv.Addr); err != nil {
+			return nil, fmt.Errorf("webhook receiver: %w", err)
+		}
+	}
+	return ps, nil
+}
+
+// refundProvider is the provider a card refund of booking b goes through,
+// refused in words before anything is saved when it is not switched on
+// with an API key.
+func (a *app) refundProvider(b finance.Booking) (payments.Provider, error) {
+	name := b.ProviderOf(b.PaymentIntent)
+	ws, err := a.paymentProviders()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ws {
+		if p.prov.Name() == name && p.api {
+			return p.prov, nil
+		}
+	}
+	if name == "stripe" {
+		return nil, fmt.Errorf("%w: a card refund needs STRIPE_SECRET_KEY (or refund --to-deposit)", finance.ErrInvalid)
+	}
+	return nil, fmt.Errorf("%w: booking %s was paid through %s: a card refund needs its API key in the config (or refund --to-deposit)",
+		finance.ErrInvalid, b.ID, name)
+}
