@@ -56,6 +56,12 @@ type Config struct {
 	// StripeAccount is the desk's own acct_ id: events naming another are refused.
 	StripeAccount string
 
+	// LiqPay ([liqpay]): on when both keys are set. Sandbox takes its test
+	// payments as paid (a test desk only).
+	LiqPayPublicKey  string
+	LiqPayPrivateKey Secret
+	LiqPaySandbox    bool
+
 	Close  finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
 	Limits finance.Limits     // [limits]: per-operation amount, registers allowed below zero, admin PIN length
 	// ReplicateURL is the chain's central PostgreSQL (it may hold a
@@ -179,6 +185,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("kiosk", c.Kiosk),
 		slog.Any("stripe_secret_key", c.StripeSecretKey),
 		slog.Any("stripe_webhook_secret", c.StripeWebhookSecret),
+		slog.String("liqpay_public_key", c.LiqPayPublicKey),
+		slog.Any("liqpay_private_key", c.LiqPayPrivateKey),
 		slog.Any("replicate_url", c.ReplicateURL),
 		slog.String("replicate_location", c.ReplicateLocation),
 	)
@@ -235,6 +243,11 @@ type fileConfig struct {
 		WebhookSecret *string `toml:"webhook_secret"`
 		Account       *string `toml:"account"`
 	} `toml:"stripe"`
+	LiqPay struct {
+		PublicKey  *string `toml:"public_key"`
+		PrivateKey *string `toml:"private_key"`
+		Sandbox    *bool   `toml:"sandbox"`
+	} `toml:"liqpay"`
 	Backup struct {
 		Dir  *string `toml:"dir"`
 		Hour *int    `toml:"hour"`
@@ -357,13 +370,14 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 		return fmt.Errorf("%w: %s: unknown setting(s) %s", ErrInvalid, path, strings.Join(keys, ", "))
 	}
 	hasSecret := f.Stripe.SecretKey != nil && *f.Stripe.SecretKey != "" ||
-		f.Stripe.WebhookSecret != nil && *f.Stripe.WebhookSecret != ""
+		f.Stripe.WebhookSecret != nil && *f.Stripe.WebhookSecret != "" ||
+		f.LiqPay.PrivateKey != nil && *f.LiqPay.PrivateKey != ""
 	if uid, other := ownedByOther(info); other && (hasSecret || f.Replicate.URL != nil && urlHasPassword(*f.Replicate.URL)) {
 		return fmt.Errorf("%w: %s holds a secret but is owned by another user (uid %d, not %d); run `chown %d %s`",
 			ErrInvalid, path, uid, os.Getuid(), os.Getuid(), path)
 	}
 	if hasSecret && info.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("%w: %s holds a Stripe secret but others can read it (mode %04o); run `chmod 600 %s`",
+		return fmt.Errorf("%w: %s holds a payment provider's secret but others can read it (mode %04o); run `chmod 600 %s`",
 			ErrInvalid, path, info.Mode().Perm(), path)
 	}
 	if f.Replicate.URL != nil && urlHasPassword(*f.Replicate.URL) && info.Mode().Perm()&0o077 != 0 {
@@ -450,6 +464,15 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	if f.Stripe.WebhookSecret != nil {
 		c.StripeWebhookSecret = Secret(*f.Stripe.WebhookSecret)
 	}
+	if f.LiqPay.PublicKey != nil {
+		c.LiqPayPublicKey = strings.TrimSpace(*f.LiqPay.PublicKey)
+	}
+	if f.LiqPay.PrivateKey != nil {
+		c.LiqPayPrivateKey = Secret(strings.TrimSpace(*f.LiqPay.PrivateKey))
+	}
+	if f.LiqPay.Sandbox != nil {
+		c.LiqPaySandbox = *f.LiqPay.Sandbox
+	}
 	if f.Replicate.URL != nil {
 		c.ReplicateURL = Secret(*f.Replicate.URL)
 	}
@@ -516,6 +539,12 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("STRIPE_ACCOUNT"); v != "" {
 		c.StripeAccount = strings.TrimSpace(v)
+	}
+	if v := getenv("LIQPAY_PUBLIC_KEY"); v != "" {
+		c.LiqPayPublicKey = strings.TrimSpace(v)
+	}
+	if v := getenv("LIQPAY_PRIVATE_KEY"); v != "" {
+		c.LiqPayPrivateKey = Secret(strings.TrimSpace(v))
 	}
 	if v := getenv("PAYDESK_POLL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -610,6 +639,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SSHMaxUnauthenticated < 1 {
 		bad("ssh max_unauthenticated must be 1 or more")
+	}
+	if c.LiqPayPrivateKey.IsSet() != (c.LiqPayPublicKey != "") {
+		bad("[liqpay] needs both public_key and private_key (or LIQPAY_PUBLIC_KEY and LIQPAY_PRIVATE_KEY)")
 	}
 	if c.ReplicateURL.IsSet() && strings.TrimSpace(c.ReplicateLocation) == "" {
 		bad(`[replicate] url is set but location is not: give this location a stable id, e.g. location = "kyiv-podil"`)

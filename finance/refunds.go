@@ -488,10 +488,9 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymen
 		return Operation{}, false, err
 	}
 	key := providerOpKey(provider, OpRefund, refundID)
-	if prev, found, err := key.lookup(tx); err != nil {
+	prev, found, err := key.lookup(tx)
+	if err != nil {
 		return Operation{}, false, err
-	} else if found {
-		return prev, false, nil
 	}
 	b, err := tx.Booking(bookingID)
 	if err != nil {
@@ -499,6 +498,20 @@ func (s *Service) postCardRefund(tx Tx, env postEnv, provider, bookingID, paymen
 	}
 	b.Payers = b.PayerList()
 	i := payerIndex(b.Payers, paymentRef)
+	if found {
+		// A provider that names a refund by the refunded total it makes
+		// (LiqPay) shares its id with the total's own posting
+		// (applyAmountRefunded, whose ProviderRef is the payment's): this
+		// refund is that posting, which stops being unmatched.
+		if prev.ProviderRef != refundID && i >= 0 && !slices.Contains(b.Payers[i].Matched, refundID) && b.Payers[i].Unmatched > 0 {
+			p := &b.Payers[i]
+			p.Unmatched -= min(p.Unmatched, -negSum(prev.Postings, AccountPrepaid))
+			p.Matched = append(p.Matched, refundID)
+			b.Updated = env.Now
+			return prev, false, tx.PutBooking(b)
+		}
+		return prev, false, nil
+	}
 	if i >= 0 && slices.Contains(b.Payers[i].Matched, refundID) {
 		return Operation{ID: b.Payers[i].ProvenOp}, false, nil
 	}

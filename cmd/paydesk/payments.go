@@ -366,10 +366,8 @@ func cmdRefund(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		if prov.Name() != "stripe" {
-			provTitle = prov.Name()
-		}
-		worker = payments.NewWorker(svc, prov, payments.Options{Logger: a.log})
+		provTitle = prov.title
+		worker = payments.NewWorker(svc, prov.prov, payments.Options{Logger: a.log})
 	}
 	req := finance.RefundRequest{Key: k, BookingID: pos[0], Amount: n, ToDeposit: *toDeposit, Reason: *reason, Split: shares}
 	if *dryRun {

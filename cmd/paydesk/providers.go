@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/payments"
+	"github.com/paydesk/paydesk/payments/liqpay"
 )
 
 // wiredProvider is one provider the config switches on.
@@ -37,8 +39,21 @@ func (a *app) paymentProviders() ([]wiredProvider, error) {
 		out = append(out, wiredProvider{prov: p, title: "Stripe",
 			webhook: a.cfg.StripeWebhookSecret.IsSet(), api: a.cfg.StripeSecretKey.IsSet()})
 	}
+	if a.cfg.LiqPayPrivateKey.IsSet() {
+		// The private key checks callbacks and signs calls: both at once.
+		p, err := liqpay.New(liqpay.Config{PublicKey: a.cfg.LiqPayPublicKey, PrivateKey: a.cfg.LiqPayPrivateKey.Reveal(),
+			Sandbox: a.cfg.LiqPaySandbox, APIURL: os.Getenv(liqpayAPIURLEnv)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, wiredProvider{prov: p, title: liqpay.Title, webhook: true, api: true})
+	}
 	return out, nil
 }
+
+// liqpayAPIURLEnv points the LiqPay client at a test server instead of
+// www.liqpay.ua, as PAYDESK_STRIPE_API_URL does for Stripe.
+const liqpayAPIURLEnv = "PAYDESK_LIQPAY_API_URL"
 
 // syncOn reports whether any provider is switched on.
 func (a *app) syncOn() bool {
@@ -113,20 +128,20 @@ func (a *app) newPaymentSync(ctx context.Context, svc *finance.Service) (*paymen
 // refundProvider is the provider a card refund of booking b goes through,
 // refused in words before anything is saved when it is not switched on
 // with an API key.
-func (a *app) refundProvider(b finance.Booking) (payments.Provider, error) {
+func (a *app) refundProvider(b finance.Booking) (wiredProvider, error) {
 	name := b.ProviderOf(b.PaymentIntent)
 	ws, err := a.paymentProviders()
 	if err != nil {
-		return nil, err
+		return wiredProvider{}, err
 	}
 	for _, p := range ws {
 		if p.prov.Name() == name && p.api {
-			return p.prov, nil
+			return p, nil
 		}
 	}
 	if name == "stripe" {
-		return nil, fmt.Errorf("%w: a card refund needs STRIPE_SECRET_KEY (or refund --to-deposit)", finance.ErrInvalid)
+		return wiredProvider{}, fmt.Errorf("%w: a card refund needs STRIPE_SECRET_KEY (or refund --to-deposit)", finance.ErrInvalid)
 	}
-	return nil, fmt.Errorf("%w: booking %s was paid through %s: a card refund needs its API key in the config (or refund --to-deposit)",
+	return wiredProvider{}, fmt.Errorf("%w: booking %s was paid through %s: a card refund needs its API key in the config (or refund --to-deposit)",
 		finance.ErrInvalid, b.ID, name)
 }

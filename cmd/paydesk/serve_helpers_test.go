@@ -27,13 +27,22 @@ func serveWebhooks(t *testing.T, d *desk) *hooked {
 	if !strings.Contains(strings.Join(d.env, " "), "STRIPE_WEBHOOK_SECRET") {
 		withStripe(t, d)
 	}
+	s := startServe(t, d)
+	s.url += "/webhooks/stripe"
+	return s
+}
+
+// startServe runs serve with the desk's env and waits until it listens;
+// url is the webhook address's root.
+func startServe(t *testing.T, d *desk) *hooked {
+	t.Helper()
 	addr := freePort(t)
 	cmd := exec.Command(binary, "--db", d.db, "--config", d.config, "--webhook-addr", addr, "serve")
 	cmd.Env = d.env
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &hooked{t: t, d: d, url: "http://" + addr + "/webhooks/stripe", cmd: cmd}
+	s := &hooked{t: t, d: d, url: "http://" + addr, cmd: cmd}
 	t.Cleanup(func() {
 		if !s.stopped {
 			_ = cmd.Process.Kill()

@@ -1,0 +1,64 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The other providers' keys: from a private file or the environment, never
+// from a file others can read, never printed or logged.
+func TestProviderKeys(t *testing.T) {
+	const secret = "liqpay-private-xyz"
+	for _, tc := range []struct {
+		name string
+		body string
+		env  []string
+	}{
+		{"file", "[liqpay]\npublic_key = \"i123\"\nprivate_key = \"" + secret + "\"\nsandbox = true\n", nil},
+		{"env", "[liqpay]\nsandbox = true\n", []string{"LIQPAY_PUBLIC_KEY", "i123", "LIQPAY_PRIVATE_KEY", secret}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv, _ := env(t, tc.env...)
+			c, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: writeFile(t, 0o600, tc.body)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.LiqPayPublicKey != "i123" || c.LiqPayPrivateKey.Reveal() != secret || !c.LiqPaySandbox {
+				t.Fatalf("liqpay: %q %q %t", c.LiqPayPublicKey, c.LiqPayPrivateKey.Reveal(), c.LiqPaySandbox)
+			}
+			var logged strings.Builder
+			slog.New(slog.NewJSONHandler(&logged, nil)).Info("start", "config", c)
+			for _, out := range []string{c.String(), fmt.Sprintf("%v %+v", c, c), logged.String()} {
+				if strings.Contains(out, secret) {
+					t.Errorf("secret printed: %s", out)
+				}
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		mode uint32
+		body string
+		want string
+	}{
+		{"readable by others", 0o644, "[liqpay]\npublic_key = \"i1\"\nprivate_key = \"" + secret + "\"\n", "chmod 600"},
+		{"private key alone", 0o600, "[liqpay]\nprivate_key = \"" + secret + "\"\n", "both public_key and private_key"},
+		{"public key alone", 0o600, "[liqpay]\npublic_key = \"i1\"\n", "both public_key and private_key"},
+		{"unknown key", 0o600, "[liqpay]\nsecret = \"x\"\n", "liqpay.secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv, _ := env(t)
+			_, err := Load(Options{Getenv: getenv, Overrides: Overrides{Config: writeFile(t, os.FileMode(tc.mode), tc.body)}})
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want ErrInvalid mentioning %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("error leaks the secret: %v", err)
+			}
+		})
+	}
+}
