@@ -61,6 +61,8 @@ type Config struct {
 	LiqPayPublicKey  string
 	LiqPayPrivateKey Secret
 	LiqPaySandbox    bool
+	// MonobankToken ([monobank] token): Monobank acquiring's X-Token; on when set.
+	MonobankToken Secret
 
 	Close  finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
 	Limits finance.Limits     // [limits]: per-operation amount, registers allowed below zero, admin PIN length
@@ -187,6 +189,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("stripe_webhook_secret", c.StripeWebhookSecret),
 		slog.String("liqpay_public_key", c.LiqPayPublicKey),
 		slog.Any("liqpay_private_key", c.LiqPayPrivateKey),
+		slog.Any("monobank_token", c.MonobankToken),
 		slog.Any("replicate_url", c.ReplicateURL),
 		slog.String("replicate_location", c.ReplicateLocation),
 	)
@@ -248,6 +251,9 @@ type fileConfig struct {
 		PrivateKey *string `toml:"private_key"`
 		Sandbox    *bool   `toml:"sandbox"`
 	} `toml:"liqpay"`
+	Monobank struct {
+		Token *string `toml:"token"`
+	} `toml:"monobank"`
 	Backup struct {
 		Dir  *string `toml:"dir"`
 		Hour *int    `toml:"hour"`
@@ -371,7 +377,8 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	}
 	hasSecret := f.Stripe.SecretKey != nil && *f.Stripe.SecretKey != "" ||
 		f.Stripe.WebhookSecret != nil && *f.Stripe.WebhookSecret != "" ||
-		f.LiqPay.PrivateKey != nil && *f.LiqPay.PrivateKey != ""
+		f.LiqPay.PrivateKey != nil && *f.LiqPay.PrivateKey != "" ||
+		f.Monobank.Token != nil && *f.Monobank.Token != ""
 	if uid, other := ownedByOther(info); other && (hasSecret || f.Replicate.URL != nil && urlHasPassword(*f.Replicate.URL)) {
 		return fmt.Errorf("%w: %s holds a secret but is owned by another user (uid %d, not %d); run `chown %d %s`",
 			ErrInvalid, path, uid, os.Getuid(), os.Getuid(), path)
@@ -473,6 +480,9 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	if f.LiqPay.Sandbox != nil {
 		c.LiqPaySandbox = *f.LiqPay.Sandbox
 	}
+	if f.Monobank.Token != nil {
+		c.MonobankToken = Secret(strings.TrimSpace(*f.Monobank.Token))
+	}
 	if f.Replicate.URL != nil {
 		c.ReplicateURL = Secret(*f.Replicate.URL)
 	}
@@ -545,6 +555,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("LIQPAY_PRIVATE_KEY"); v != "" {
 		c.LiqPayPrivateKey = Secret(strings.TrimSpace(v))
+	}
+	if v := getenv("MONOBANK_TOKEN"); v != "" {
+		c.MonobankToken = Secret(strings.TrimSpace(v))
 	}
 	if v := getenv("PAYDESK_POLL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -18,8 +18,8 @@ func TestProviderKeys(t *testing.T) {
 		body string
 		env  []string
 	}{
-		{"file", "[liqpay]\npublic_key = \"i123\"\nprivate_key = \"" + secret + "\"\nsandbox = true\n", nil},
-		{"env", "[liqpay]\nsandbox = true\n", []string{"LIQPAY_PUBLIC_KEY", "i123", "LIQPAY_PRIVATE_KEY", secret}},
+		{"file", "[liqpay]\npublic_key = \"i123\"\nprivate_key = \"" + secret + "\"\nsandbox = true\n[monobank]\ntoken = \"mono-" + secret + "\"\n", nil},
+		{"env", "[liqpay]\nsandbox = true\n", []string{"LIQPAY_PUBLIC_KEY", "i123", "LIQPAY_PRIVATE_KEY", secret, "MONOBANK_TOKEN", "mono-" + secret}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			getenv, _ := env(t, tc.env...)
@@ -29,6 +29,9 @@ func TestProviderKeys(t *testing.T) {
 			}
 			if c.LiqPayPublicKey != "i123" || c.LiqPayPrivateKey.Reveal() != secret || !c.LiqPaySandbox {
 				t.Fatalf("liqpay: %q %q %t", c.LiqPayPublicKey, c.LiqPayPrivateKey.Reveal(), c.LiqPaySandbox)
+			}
+			if c.MonobankToken.Reveal() != "mono-"+secret {
+				t.Fatalf("monobank token %q", c.MonobankToken.Reveal())
 			}
 			var logged strings.Builder
 			slog.New(slog.NewJSONHandler(&logged, nil)).Info("start", "config", c)
@@ -49,6 +52,7 @@ func TestProviderKeys(t *testing.T) {
 		{"private key alone", 0o600, "[liqpay]\nprivate_key = \"" + secret + "\"\n", "both public_key and private_key"},
 		{"public key alone", 0o600, "[liqpay]\npublic_key = \"i1\"\n", "both public_key and private_key"},
 		{"unknown key", 0o600, "[liqpay]\nsecret = \"x\"\n", "liqpay.secret"},
+		{"token readable by others", 0o640, "[monobank]\ntoken = \"" + secret + "\"\n", "chmod 600"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			getenv, _ := env(t)

@@ -76,7 +76,7 @@ func (s *Service) applyByType(tx Tx, env postEnv, e ProviderEvent) (applyResult,
 	case EventPaymentCanceled:
 		return ignored(paymentNote(env, "payment canceled", e)), nil
 	case EventPaymentPending:
-		return ignored(e.FailureText + "; it posts when Stripe reports the payment succeeded"), nil
+		return ignored(e.FailureText + "; it posts when " + providerTitle(e.Provider) + " reports the payment succeeded"), nil
 	case EventDisputeOpened:
 		// Money may be clawed back: an admin has to answer it in the
 		// provider's dashboard; the ledger moves when funds are withdrawn.
@@ -193,6 +193,15 @@ func onlineRegister(st Settings, provider string) (string, error) {
 		}
 	}
 	return settingsRegister(st, st.OnlineRegID, defaultProvider, RegisterOnline)
+}
+
+// providerTitle names a provider in notes: Stripe as it always was, the
+// others by their name.
+func providerTitle(provider string) string {
+	if provider == "" || provider == defaultProvider {
+		return "Stripe"
+	}
+	return provider
 }
 
 // ProviderRegister is the register a provider's payments, fees and refunds
@@ -493,7 +502,7 @@ func (s *Service) applyFee(tx Tx, env postEnv, e ProviderEvent) (applyResult, er
 		return applyResult{}, err
 	}
 	if e.Fee <= 0 {
-		return ignored("Stripe kept no fee on " + pay), nil
+		return ignored(providerTitle(e.Provider) + " kept no fee on " + pay), nil
 	}
 	if prob := currencyProblem(env, "the fee of "+pay, e.FeeCurrency); prob != "" {
 		return flagged(prob), nil

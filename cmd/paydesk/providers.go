@@ -15,6 +15,7 @@ import (
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/payments"
 	"github.com/paydesk/paydesk/payments/liqpay"
+	"github.com/paydesk/paydesk/payments/monobank"
 )
 
 // wiredProvider is one provider the config switches on.
@@ -48,8 +49,20 @@ func (a *app) paymentProviders() ([]wiredProvider, error) {
 		}
 		out = append(out, wiredProvider{prov: p, title: liqpay.Title, webhook: true, api: true})
 	}
+	if a.cfg.MonobankToken.IsSet() {
+		// The token fetches the key that checks webhooks, and makes calls.
+		p, err := monobank.New(monobank.Config{Token: a.cfg.MonobankToken.Reveal(), BaseURL: os.Getenv(monobankAPIURLEnv)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, wiredProvider{prov: p, title: monobank.Title, webhook: true, api: true})
+	}
 	return out, nil
 }
+
+// monobankAPIURLEnv points the Monobank client at a test server instead of
+// api.monobank.ua.
+const monobankAPIURLEnv = "PAYDESK_MONOBANK_API_URL"
 
 // liqpayAPIURLEnv points the LiqPay client at a test server instead of
 // www.liqpay.ua, as PAYDESK_STRIPE_API_URL does for Stripe.

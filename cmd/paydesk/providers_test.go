@@ -6,11 +6,22 @@ import (
 	"testing"
 
 	"github.com/paydesk/paydesk/payments/liqpay/liqpayfake"
+	"github.com/paydesk/paydesk/payments/monobank/monobankfake"
 )
 
 func postForm(t *testing.T, url, body string) int {
 	t.Helper()
-	resp, err := http.Post(url, "application/x-www-form-urlencoded", strings.NewReader(body))
+	return postWith(t, url, body, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+}
+
+func postWith(t *testing.T, url, body string, h http.Header) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +107,62 @@ func TestServeLiqPayBookingRefund(t *testing.T) {
 	}
 	if n, _ := registerClosing(t, d, "liqpay"); n != -5000 {
 		t.Fatalf("liqpay register after the refund: %d, want -5000 (the fee LiqPay kept)", n)
+	}
+	d.ok("check")
+}
+
+// The same for Monobank acquiring: a webhook signed with X-Sign (the fake's
+// key, fetched from its pubkey endpoint) posts once on Monobank's register;
+// a forged one is refused; cancel + refund through invoice/cancel posts one
+// refund; the totals show the register.
+func TestServeMonobankBookingRefund(t *testing.T) {
+	d := newDesk(t)
+	d.ok("init", "--location", "Studio Mila", "--currency", "UAH", "--locale", "en", "--timezone", "UTC", "--region", "UA")
+	api := monobankfake.New(t)
+	api.Add("inv_cli1", monobankfake.Invoice{Amount: 180000, Status: "success", Reference: "bk_mb1", Fee: 2500,
+		Destination: `{"service":"Manicure","client_name":"Oksana Koval","client_phone":"+380671234567"}`})
+	d.env = append(d.env, "MONOBANK_TOKEN="+monobankfake.Token, monobankAPIURLEnv+"="+api.URL(), "PAYDESK_LOG_LEVEL=debug")
+
+	s := startServe(t, d)
+	url := s.url + "/webhooks/monobank"
+	body, sig := api.Webhook("inv_cli1")
+	if code := postWith(t, url, string(body), http.Header{"X-Sign": {"MEUCIQC/mVKhi8FKoayul2Mim3E2oaIOCNJk5dEXxTqbkeJSOQIgOM0hsW0qcP2H8iXy1aQYpmY0SJWEaWur7nQXlKDCFxA="}}); code != http.StatusBadRequest {
+		t.Fatalf("forged webhook: HTTP %d", code)
+	}
+	if code := postWith(t, url, string(body), http.Header{}); code != http.StatusBadRequest {
+		t.Fatalf("unsigned webhook: HTTP %d", code)
+	}
+	for range 2 {
+		if code := postWith(t, url, string(body), http.Header{"X-Sign": {sig}}); code != http.StatusOK {
+			t.Fatalf("signed webhook: HTTP %d", code)
+		}
+	}
+	s.waitDone("monobank:inv_cli1:paid", "monobank:inv_cli1:paid:fee")
+	s.stop()
+
+	var ops []opOut
+	d.json(&ops, "ops")
+	if k := kinds(ops); k["online_prepayment"] != 1 || k["provider_fee"] != 1 || len(ops) != 2 {
+		t.Fatalf("ops = %+v", ops)
+	}
+	if n, ok := registerClosing(t, d, "monobank"); !ok || n != 180000-2500 {
+		t.Fatalf("monobank register in totals: %d (listed %t)", n, ok)
+	}
+	d.ok("booking", "cancel", "bk_mb1", "--reason", "client called")
+	for range 2 {
+		if out := d.ok("refund", "bk_mb1", "--reason", "client called"); !strings.Contains(out, "succeeded") {
+			t.Fatalf("refund output: %s", out)
+		}
+	}
+	if n := api.Cancels(); n != 1 {
+		t.Fatalf("Monobank got %d cancels, want 1", n)
+	}
+	d.json(&ops, "ops")
+	if k := kinds(ops); k["refund"] != 1 {
+		t.Fatalf("ops = %+v", ops)
+	}
+	if n, _ := registerClosing(t, d, "monobank"); n != -2500 {
+		t.Fatalf("monobank register after the refund: %d, want -2500 (the fee)", n)
 	}
 	d.ok("check")
 }

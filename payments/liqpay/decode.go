@@ -2,9 +2,9 @@ package liqpay
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,7 +98,7 @@ func (p payment) at() time.Time {
 // eventID names one state of one payment, so the same callback (resent,
 // or seen again by the poller) is stored once.
 func (p payment) eventID(what string) string {
-	return "liqpay:" + firstNonEmpty(string(p.PaymentID), p.OrderID) + ":" + what
+	return "liqpay:" + cmp.Or(string(p.PaymentID), p.OrderID) + ":" + what
 }
 
 // pending are the statuses on the way to a final one (the *_verify family,
@@ -143,10 +143,10 @@ func (p *Provider) polledEvents(pay payment, raw []byte) []finance.ProviderEvent
 // client_phone, and booking_id for a group event whose payers each have
 // their own order_id).
 func (p *Provider) paymentEvent(pay payment, raw []byte) finance.ProviderEvent {
-	e := finance.ProviderEvent{ID: pay.eventID(firstNonEmpty(pay.Status, "unknown")), Provider: Name,
-		RawType: "payment." + firstNonEmpty(pay.Status, "unknown"), Created: pay.at(), Raw: raw,
+	e := finance.ProviderEvent{ID: pay.eventID(cmp.Or(pay.Status, "unknown")), Provider: Name,
+		RawType: "payment." + cmp.Or(pay.Status, "unknown"), Created: pay.at(), Raw: raw,
 		ObjectID: pay.OrderID, PaymentRef: pay.OrderID, Currency: strings.ToLower(pay.Currency),
-		ObjectStatus: pay.Status, FailureText: firstNonEmpty(pay.ErrDescription, pay.ErrCode)}
+		ObjectStatus: pay.Status, FailureText: cmp.Or(pay.ErrDescription, pay.ErrCode)}
 	if pay.Amount != "" {
 		amt, err := payments.MajorToMinor(string(pay.Amount), pay.Currency)
 		if err != nil {
@@ -197,23 +197,7 @@ func metadata(pay payment) map[string]string {
 	if ph := string(pay.SenderPhone); ph != "" {
 		md[finance.MetaClientPhone] = international(ph)
 	}
-	var info map[string]any
-	if strings.HasPrefix(strings.TrimSpace(pay.Info), "{") && json.Unmarshal([]byte(pay.Info), &info) == nil {
-		for _, k := range []string{finance.MetaBookingID, finance.MetaService, finance.MetaStartsAt, finance.MetaGroupEvent,
-			finance.MetaBookingTotal, finance.MetaClientName, finance.MetaClientPhone} {
-			switch v := info[k].(type) {
-			case string:
-				md[k] = v
-			case bool:
-				md[k] = strconv.FormatBool(v)
-			case float64:
-				// Only whole numbers are meant (booking_total in minor units).
-				if v == float64(int64(v)) {
-					md[k] = strconv.FormatInt(int64(v), 10)
-				}
-			}
-		}
-	}
+	payments.BookingJSON(md, pay.Info)
 	return md
 }
 
@@ -225,8 +209,4 @@ func international(ph string) string {
 		return "+" + ph
 	}
 	return ph
-}
-
-func sortByCreated(evs []finance.ProviderEvent) {
-	slices.SortStableFunc(evs, func(a, b finance.ProviderEvent) int { return a.Created.Compare(b.Created) })
 }

@@ -10,6 +10,7 @@ package liqpay
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"crypto/subtle"
@@ -173,7 +174,7 @@ func (p *Provider) status(ctx context.Context, orderID string) (payment, []byte,
 	}
 	if pay.Result == "error" && pay.Status == "" || pay.Status == "error" && pay.OrderID == "" {
 		return payment{}, nil, fmt.Errorf("%w: liqpay status of %s: %s", payments.ErrRejected, orderID,
-			firstNonEmpty(pay.ErrDescription, pay.ErrCode, "error"))
+			cmp.Or(pay.ErrDescription, pay.ErrCode, "error"))
 	}
 	return pay, raw, nil
 }
@@ -199,7 +200,7 @@ func (p *Provider) Poll(ctx context.Context, _ string, since time.Time) ([]finan
 		return nil, "", fmt.Errorf("liqpay reports: %w", err)
 	}
 	if rep.Result == "error" {
-		return nil, "", fmt.Errorf("liqpay reports: %s", firstNonEmpty(rep.ErrDescription, "error"))
+		return nil, "", fmt.Errorf("liqpay reports: %s", cmp.Or(rep.ErrDescription, "error"))
 	}
 	seen := map[string]bool{}
 	var out []finance.ProviderEvent
@@ -217,7 +218,7 @@ func (p *Provider) Poll(ctx context.Context, _ string, since time.Time) ([]finan
 		}
 		out = append(out, p.polledEvents(pay, praw)...)
 	}
-	sortByCreated(out)
+	payments.SortByCreated(out)
 	return out, "", nil
 }
 
@@ -238,7 +239,7 @@ func (p *Provider) Refund(ctx context.Context, o payments.RefundOrder) (finance.
 	if err != nil {
 		return finance.ProviderRefund{}, err
 	}
-	cur := strings.ToLower(firstNonEmpty(pay.Currency, o.Currency))
+	cur := strings.ToLower(cmp.Or(pay.Currency, o.Currency))
 	target := o.RefundedBefore + o.Amount
 	id := refundID(o.PaymentRef, target)
 	if done, err := pay.refunded(); err == nil && done >= target {
@@ -274,7 +275,7 @@ func (p *Provider) Refund(ctx context.Context, o payments.RefundOrder) (finance.
 	switch {
 	case res.Result == "error" || res.Status == "error" || res.Status == "failure":
 		return finance.ProviderRefund{}, fmt.Errorf("%w: liqpay: %s", payments.ErrRejected,
-			firstNonEmpty(res.ErrDescription, res.ErrCode, res.Status, "refund refused"))
+			cmp.Or(res.ErrDescription, res.ErrCode, res.Status, "refund refused"))
 	case res.Status == "reversed" || res.Status == "success":
 		return finance.ProviderRefund{ID: id, Amount: o.Amount, Status: "succeeded", Key: o.Key}, nil
 	default:
@@ -333,15 +334,6 @@ func (p *Provider) Fee(ctx context.Context, paymentRef string) (finance.Money, e
 // it, so the refund posts once.
 func refundID(orderID string, total int64) string {
 	return orderID + ":refunded:" + strconv.FormatInt(total, 10)
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // errNotJSON is a body that is no JSON object.
