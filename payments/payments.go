@@ -93,6 +93,15 @@ type GetAnswerer interface {
 	AnswerGet(w http.ResponseWriter, r *http.Request)
 }
 
+// WindowPoller is a Provider with no event list and so no cursor (LiqPay,
+// Monobank): its Poll lists what changed in the window from since. Once a
+// poll is recorded, the next one starts from when it ran (less the slack),
+// not from the newest event: a quiet shop would otherwise have the same
+// weeks of payments read again on every poll.
+type WindowPoller interface {
+	PollsWindow()
+}
+
 // RefundOrder is one refund to send.
 type RefundOrder struct {
 	Key        string // idempotency key, saved in finance before the call

@@ -161,3 +161,36 @@ func TestEventOfAnUnknownProviderWaits(t *testing.T) {
 		t.Fatalf("event %+v, %v; want failed, waiting for its provider", e, err)
 	}
 }
+
+// windowProvider has no cursor: it remembers the windows it is asked for.
+type windowProvider struct {
+	fakeProvider
+	since []time.Time
+}
+
+func (*windowProvider) Name() string { return "window" }
+func (*windowProvider) PollsWindow() {}
+func (p *windowProvider) Poll(_ context.Context, cursor string, since time.Time) ([]finance.ProviderEvent, string, error) {
+	p.since = append(p.since, since)
+	return nil, "", nil
+}
+
+// A provider polled by time window asks, after a poll, only from when that
+// poll ran (less the slack), not weeks back again each time.
+func TestWindowPollerNarrowsToTheLastPoll(t *testing.T) {
+	_, books, _, _ := setup(t)
+	ctx := context.Background()
+	p := &windowProvider{}
+	w := payments.NewWorker(books, p, payments.Options{Idle: time.Hour, Slack: time.Minute})
+	for range 2 {
+		if _, err := w.PollProvider(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first := time.Since(p.since[0]); first < 29*24*time.Hour {
+		t.Fatalf("the first poll looked back %s; want the provider's 30 days", first)
+	}
+	if second := time.Since(p.since[1]); second > 2*time.Minute {
+		t.Fatalf("the second poll looked back %s; want about the slack", second)
+	}
+}

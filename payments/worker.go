@@ -381,6 +381,9 @@ func (w *Worker) PollProvider(ctx context.Context, p Provider) (int, error) {
 		return 0, fmt.Errorf("polling %s: %w", p.Name(), err)
 	}
 	var newest time.Time
+	if _, ok := p.(WindowPoller); ok {
+		newest = now // everything up to now is listed by this poll
+	}
 	for i := range evs {
 		// A provider speaks for its own objects only: its keys are its own.
 		evs[i].Provider = p.Name()

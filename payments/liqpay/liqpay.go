@@ -79,6 +79,9 @@ func New(cfg Config) (*Provider, error) {
 
 func (p *Provider) Name() string { return Name }
 
+// PollsWindow: there is no event list to keep a cursor in (payments.WindowPoller).
+func (p *Provider) PollsWindow() {}
+
 // Sign is LiqPay's signature of data: base64 of the raw 20-byte SHA-1 of
 // private_key + data + private_key.
 func Sign(privateKey, data string) string {

@@ -90,6 +90,9 @@ func New(cfg Config) (*Provider, error) {
 
 func (p *Provider) Name() string { return Name }
 
+// PollsWindow: there is no event list to keep a cursor in (payments.WindowPoller).
+func (p *Provider) PollsWindow() {}
+
 // ParsePublicKey reads the key as /api/merchant/pubkey gives it: base64 of
 // a PEM "PUBLIC KEY" holding a P-256 key.
 func ParsePublicKey(b64 string) (*ecdsa.PublicKey, error) {

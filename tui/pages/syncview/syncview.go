@@ -166,7 +166,7 @@ func (m *Model) View() string {
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Payment sync") + "  ")
 	if !m.c.SyncConfigured {
-		b.WriteString(s.Muted.Render("not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or the config file) to sync Stripe"))
+		b.WriteString(s.Muted.Render("not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, LIQPAY_PUBLIC_KEY and LIQPAY_PRIVATE_KEY, or MONOBANK_TOKEN (or the config file) to sync payments"))
 	} else {
 		b.WriteString(s.Muted.Render(fmt.Sprintf("%s · %d pending · %d failed · %d flagged",
 			common.Count(m.stats.Total, "event", "events"), m.stats.Pending, m.stats.Failed, m.stats.Flagged)))
@@ -200,6 +200,9 @@ func (m *Model) detailView(e finance.ProviderEvent) string {
 	}
 	var b strings.Builder
 	b.WriteString(s.Subtitle.Render(e.ID) + "\n")
+	if e.Provider != "" && e.Provider != "stripe" {
+		b.WriteString(line("Provider", e.Provider))
+	}
 	b.WriteString(line("Type", e.RawType+" ("+string(e.Type)+")"))
 	b.WriteString(line("Status", string(e.Status)))
 	b.WriteString(line("Created", e.Created.Format("2006-01-02 15:04:05")))
