@@ -1,7 +1,7 @@
 // Package liqpay is the LiqPay (PrivatBank) payments.Provider: callbacks
 // to server_url verified by their signature, refunds by the signed
 // "refund" action, missed payments found by the "reports" action and read
-// by "status" (liqpay.ua/documentation/en/api: callback, aquiring/refund,
+// by "status" (liqpay.ua/documentation/en/api: callback, refund,
 // information/status, information/reports).
 //
 // Every call and callback is a form with data = base64(JSON) and signature

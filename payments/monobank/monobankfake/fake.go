@@ -156,6 +156,14 @@ func (f *API) Webhook(id string) ([]byte, string) {
 	return body, Sign(f.t, f.key, body)
 }
 
+// SignBody is X-Sign for any body with the fake's current key.
+func (f *API) SignBody(t testing.TB, body []byte) string {
+	f.mu.Lock()
+	k := f.key
+	f.mu.Unlock()
+	return Sign(t, k, body)
+}
+
 // Sign is X-Sign for body with key.
 func Sign(t testing.TB, key *ecdsa.PrivateKey, body []byte) string {
 	sum := sha256.Sum256(body)
