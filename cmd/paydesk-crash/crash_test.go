@@ -33,13 +33,13 @@ func TestCrashHarness(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &f); err != nil {
 		t.Fatalf("harness output: %v\n%s\nstderr: %s", err, out.String(), errb.String())
 	}
-	t.Logf("kills %d, acknowledged %d %v, unacknowledged %d, replayed %d, checks %d, %.1f s",
-		f.Kills, f.Acknowledged, f.ByKind, f.Unacknowledged, f.Replayed, f.Checks, f.Seconds)
+	t.Logf("kills %d, acknowledged %d %v, unacknowledged %d, replayed %d, checks %d, desk stalls %d, %.1f s",
+		f.Kills, f.Acknowledged, f.ByKind, f.Unacknowledged, f.Replayed, f.Checks, f.DeskStalls, f.Seconds)
 	if runErr != nil || !f.Clean() || f.Kills != 25 {
 		t.Fatalf("harness: %v; lost %d, doubled %d, replay posted %d, replay mismatch %d, check failures %d, restart failures %d\n%v\nstderr: %s",
 			runErr, f.Lost, f.Doubled, f.ReplayPosted, f.ReplayMismatch, f.CheckFailures, f.RestartFailures, f.Problems, errb.String())
 	}
-	for _, k := range []string{"webhook", "deposit", "checkout", "cancel", "refund"} {
+	for _, k := range []string{"webhook", "deposit", "checkout", "cancel", "refund", "ssh"} {
 		if f.ByKind[k] == 0 {
 			t.Errorf("no %s was acknowledged: the load did not cover it", k)
 		}
@@ -56,16 +56,48 @@ func TestExactlyOnceCounts(t *testing.T) {
 		{kind: "checkout", key: "k3", opID: 3},
 		{kind: "webhook", key: "evt", booking: "bk1"},
 		{kind: "cancel", booking: "bk2"},
+		{kind: "ssh", key: "ssh-crash-1-1", opID: 4},
+		{kind: "ssh", key: "ssh-crash-1-2", opID: 5}, // the screen's operation holds another note: lost
+		{kind: "ssh", key: "ssh-crash-1-3", opID: 6}, // twice in the books
+		{kind: "ssh", key: "ssh-crash-1-4", opID: 7}, // not in the books
 	}
 	s := &snapshot{
-		byKey:    map[string]int{"k1": 1, "k2": 2},
-		byID:     map[uint64]opRow{1: {ID: 1, Key: "cli:k1"}, 2: {ID: 2, Key: "k2"}},
+		byKey: map[string]int{"k1": 1, "k2": 2},
+		byID: map[uint64]opRow{1: {ID: 1, Key: "cli:k1"}, 2: {ID: 2, Key: "k2"},
+			4: {ID: 4, Kind: "top_up", Comment: "ssh-crash-1-1"}, 5: {ID: 5, Kind: "top_up", Comment: "ssh-crash-1-9"},
+			6: {ID: 6, Kind: "top_up", Comment: "ssh-crash-1-3"}, 9: {ID: 9, Kind: "top_up", Comment: "ssh-crash-1-3"}},
+		byNote:   map[string]int{"ssh-crash-1-1": 1, "ssh-crash-1-2": 1, "ssh-crash-1-3": 2, "ssh-crash-1-9": 1},
 		prepay:   map[string]int{"bk1": 1},
 		bookings: map[string]string{"bk2": "prepaid"},
 	}
 	r.exactlyOnce(s)
 	r.exactlyOnce(s)
-	if r.fig.Lost != 2 || r.fig.Doubled != 1 {
-		t.Fatalf("lost %d doubled %d, want 2 and 1: %v", r.fig.Lost, r.fig.Doubled, r.fig.Problems)
+	if r.fig.Lost != 4 || r.fig.Doubled != 2 {
+		t.Fatalf("lost %d doubled %d, want 4 and 2: %v", r.fig.Lost, r.fig.Doubled, r.fig.Problems)
+	}
+}
+
+// The desk's status line is its acknowledgement: the newest top-up of the
+// amount typed, never the line the one before left on the screen.
+func TestPostedOp(t *testing.T) {
+	tests := []struct {
+		name, screen, shown string
+		last                uint64
+		id                  uint64
+		refused             string
+	}{
+		{"posted", " ✓ Top-up of €12.30 posted as operation #41.\n help", "€12.30", 0, 41, ""},
+		{"the line of the one before", " ✓ Top-up of €12.30 posted as operation #41.", "€12.30", 41, 0, ""},
+		{"another amount", " ✓ Top-up of €9.99 posted as operation #42.", "€12.30", 41, 0, ""},
+		{"still posting", " posting the top-up…", "€12.30", 41, 0, ""},
+		{"refused", "x\n ✗ Top-up refused: the day is closed  \nhelp", "€12.30", 0, 0, "Top-up refused: the day is closed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, refused := postedOp(tt.screen, tt.shown, tt.last)
+			if id != tt.id || refused != tt.refused {
+				t.Errorf("postedOp = %d %q, want %d %q", id, refused, tt.id, tt.refused)
+			}
+		})
 	}
 }

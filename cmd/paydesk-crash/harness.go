@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // figures are what a run proves. Lost and doubled count acknowledged
@@ -36,7 +38,8 @@ type figures struct {
 	CheckFailures   int            `json:"check_failures"`
 	Checks          int            `json:"checks"`
 	RestartFailures int            `json:"restart_failures"`
-	Operations      int            `json:"operations"` // in the books at the end
+	DeskStalls      int            `json:"desk_stalls"` // an SSH desk's screen that stopped answering while serve was up
+	Operations      int            `json:"operations"`  // in the books at the end
 	Seconds         float64        `json:"seconds"`
 	Problems        []string       `json:"problems,omitempty"`
 }
@@ -72,6 +75,7 @@ func (f *figures) print(w io.Writer) {
 	fmt.Fprintf(w, "replayed           %d (new operations %d, other answers %d)\n", f.Replayed, f.ReplayPosted, f.ReplayMismatch)
 	fmt.Fprintf(w, "check failures     %d of %d\n", f.CheckFailures, f.Checks)
 	fmt.Fprintf(w, "restart failures   %d\n", f.RestartFailures)
+	fmt.Fprintf(w, "desk stalls        %d\n", f.DeskStalls)
 	fmt.Fprintf(w, "operations at end  %d\n", f.Operations)
 	for _, p := range f.Problems {
 		fmt.Fprintf(w, "problem: %s\n", p)
@@ -80,8 +84,8 @@ func (f *figures) print(w io.Writer) {
 
 // ack is one acknowledged request: what was sent and what came back.
 type ack struct {
-	kind    string // webhook, deposit, checkout, cancel, refund
-	key     string // idempotency key (CLI) or event id (webhook)
+	kind    string // webhook, deposit, checkout, cancel, refund, ssh
+	key     string // idempotency key (CLI), event id (webhook) or the note typed (ssh)
 	args    []string
 	opID    uint64
 	booking string
@@ -92,17 +96,20 @@ type ack struct {
 const webhookSecret = "whsec_paydesk_crash"
 
 type rig struct {
-	o      options
-	log    io.Writer
-	bin    string
-	dir    string
-	db     string
-	cfg    string
-	env    []string
-	addr   string // webhook receiver
-	serve  *exec.Cmd
-	exited chan error
-	errOut *bytes.Buffer
+	o       options
+	log     io.Writer
+	bin     string
+	dir     string
+	db      string
+	cfg     string
+	env     []string
+	addr    string // webhook receiver
+	sshAddr string // serve's SSH desks
+	deskKey gossh.Signer
+	hostKey []byte // serve's SSH host key, as first seen
+	serve   *exec.Cmd
+	exited  chan error
+	errOut  *bytes.Buffer
 
 	mu       sync.Mutex
 	fig      *figures
@@ -184,18 +191,19 @@ func (r *rig) setup(ctx context.Context) error {
 	if err := os.WriteFile(r.cfg, []byte(cfg), 0o600); err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	var err error
+	if r.addr, err = freePort(); err != nil {
 		return err
 	}
-	r.addr = l.Addr().String()
-	l.Close()
+	if r.sshAddr, err = freePort(); err != nil {
+		return err
+	}
 	r.env = []string{
 		"HOME=" + r.dir, "PATH=" + os.Getenv("PATH"), "LANG=C", "TZ=UTC",
 		"XDG_CONFIG_HOME=" + filepath.Join(r.dir, "config"),
 		"XDG_DATA_HOME=" + filepath.Join(r.dir, "data"),
 		"XDG_STATE_HOME=" + filepath.Join(r.dir, "state"),
-		"PAYDESK_SSH_ADDR=127.0.0.1:0",
+		"PAYDESK_SSH_ADDR=" + r.sshAddr,
 		"PAYDESK_WEBHOOK_ADDR=" + r.addr,
 		"STRIPE_WEBHOOK_SECRET=" + webhookSecret,
 	}
@@ -210,16 +218,35 @@ func (r *rig) setup(ctx context.Context) error {
 		}
 		r.clients = append(r.clients, strings.TrimSpace(out))
 	}
-	return nil
+	return r.setupDesk(ctx)
+}
+
+// freePort is a loopback address nothing listens on now; serve gets the
+// same one after every restart.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 // paydesk runs one command of the real binary; err is only for a binary
 // that could not run at all.
 func (r *rig) paydesk(ctx context.Context, args ...string) (string, int, error) {
+	return r.paydeskIn(ctx, "", args...)
+}
+
+// paydeskIn is paydesk with stdin (a PIN).
+func (r *rig) paydeskIn(ctx context.Context, stdin string, args ...string) (string, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.bin, append([]string{"--db", r.db, "--config", r.cfg}, args...)...)
 	cmd.Env = r.env
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -268,7 +295,7 @@ func (r *rig) ready(ctx context.Context) error {
 		if err := r.exitedEarly(); err != nil {
 			return err
 		}
-		if dialOK("unix", sock) && dialOK("tcp", r.addr) {
+		if dialOK("unix", sock) && dialOK("tcp", r.addr) && dialOK("tcp", r.sshAddr) {
 			return r.exitedEarly() // it listens, and it is the one started
 		}
 		if time.Now().After(deadline) {
@@ -334,6 +361,8 @@ func (r *rig) cycle(ctx context.Context, n int, rng *rand.Rand) error {
 	} else {
 		stopLoad := make(chan struct{})
 		var wg sync.WaitGroup
+		// The desks log in first, so that the kill timer covers their postings.
+		desks := r.openDesks(ctx, rng)
 		for w := range r.o.Workers {
 			wg.Add(1)
 			seed := rng.Uint64()
@@ -342,12 +371,22 @@ func (r *rig) cycle(ctx context.Context, n int, rng *rand.Rand) error {
 				r.load(ctx, rand.New(rand.NewPCG(seed, uint64(w))), stopLoad)
 			}()
 		}
+		for _, d := range desks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.deskLoad(ctx, d, stopLoad)
+			}()
+		}
 		wait := time.Duration(30+rng.IntN(320)) * time.Millisecond
 		time.Sleep(wait)
 		fmt.Fprintf(r.log, "cycle %d: kill after %v of load\n", n, wait)
 		r.kill()
 		close(stopLoad)
 		wg.Wait()
+		for _, d := range desks {
+			d.close()
+		}
 	}
 	r.fig.Kills++
 	if err := r.start(ctx); err != nil {
@@ -515,12 +554,14 @@ type opRow struct {
 	Key       string `json:"key"`
 	Kind      string `json:"kind"`
 	BookingID string `json:"booking_id"`
+	Comment   string `json:"comment"`
 }
 
 type snapshot struct {
 	count    int
 	byKey    map[string]int // by the key's last ":" part, so a namespaced key still matches
 	byID     map[uint64]opRow
+	byNote   map[string]int // the SSH desk's top-ups, by the note typed
 	prepay   map[string]int // booking -> online prepayments
 	bookings map[string]string
 }
@@ -535,7 +576,7 @@ func keyTail(k string) string {
 // snap reads the whole books through the CLI: every day's operations from
 // the first day of the run to today, and the bookings.
 func (r *rig) snap(ctx context.Context) (*snapshot, error) {
-	s := &snapshot{byKey: map[string]int{}, byID: map[uint64]opRow{}, prepay: map[string]int{}, bookings: map[string]string{}}
+	s := &snapshot{byKey: map[string]int{}, byID: map[uint64]opRow{}, byNote: map[string]int{}, prepay: map[string]int{}, bookings: map[string]string{}}
 	for _, day := range r.days() {
 		out, code, err := r.paydesk(ctx, "ops", "--date", day, "--json")
 		if err != nil || code != 0 {
@@ -549,6 +590,9 @@ func (r *rig) snap(ctx context.Context) (*snapshot, error) {
 			s.count++
 			s.byKey[keyTail(op.Key)]++
 			s.byID[op.ID] = op
+			if strings.HasPrefix(op.Comment, "ssh-crash-") {
+				s.byNote[op.Comment]++
+			}
 			if op.Kind == "online_prepayment" {
 				s.prepay[op.BookingID]++
 			}
@@ -670,6 +714,12 @@ func (r *rig) exactlyOnce(s *snapshot) {
 			if st := s.bookings[a.booking]; st == "canceled" || st == "refunded" {
 				n = 1
 			}
+		case "ssh":
+			n = s.byNote[a.key]
+			if op, ok := s.byID[a.opID]; n == 1 && (!ok || op.Comment != a.key || op.Kind != "top_up") {
+				r.fig.problem("ssh top-up %s: the screen said operation %d, which the books hold as %+v", a.key, a.opID, op)
+				n = 0
+			}
 		default:
 			n = s.byKey[a.key]
 			if op, ok := s.byID[a.opID]; n == 1 && (!ok || keyTail(op.Key) != a.key) {
@@ -705,11 +755,16 @@ func (r *rig) refreshPicks(s *snapshot) {
 }
 
 // replay sends each acknowledged request again: a CLI command must answer
-// with the same operation, a webhook with 200.
+// with the same operation, a webhook with 200. An SSH desk's top-up has no
+// request to send again: its key lived in the form, which ended with the
+// session; the cashier reads the status line instead.
 func (r *rig) replay(ctx context.Context, todo []*ack) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(2, r.o.Workers))
 	for _, a := range todo {
+		if a.kind == "ssh" {
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {

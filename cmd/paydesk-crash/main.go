@@ -1,9 +1,11 @@
 // Command paydesk-crash proves, with figures, what survives a crash: it runs
 // the real `paydesk serve` on a temp database under a mixed load (signed
 // Stripe webhooks to the receiver, keyed deposits, checkouts, booking cancels
-// and refunds to deposit through the CLI, which serve runs over its socket),
-// kill -9s it at random moments and restarts it. After each restart it checks
-// that every acknowledged request is in the books exactly once, that replaying
+// and refunds to deposit through the CLI, which serve runs over its socket,
+// and an SSH desk typing top-ups on the real front desk screen), kill -9s it
+// at random moments and restarts it. After each restart it checks that every
+// acknowledged request is in the books exactly once (a desk's top-up is
+// acknowledged when its screen says "posted as operation #N"), that replaying
 // the acknowledged requests posts nothing new, and that `paydesk check` is
 // clean.
 //
@@ -32,6 +34,7 @@ type options struct {
 	Paydesk string // the binary; built from this module when empty
 	Dir     string // work folder; a temp one (removed after) when empty
 	Workers int
+	Desks   int // SSH desks typing top-ups
 	Verbose bool
 }
 
@@ -52,12 +55,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Paydesk, "paydesk", "", "paydesk binary to test (default: go build this module's cmd/paydesk)")
 	fs.StringVar(&o.Dir, "dir", "", "work folder, kept afterwards (default: a temp folder, removed)")
 	fs.IntVar(&o.Workers, "workers", 3, "concurrent senders of the load")
+	fs.IntVar(&o.Desks, "desks", 1, "SSH desks typing top-ups on the front desk screen (0: none)")
 	fs.BoolVar(&o.Verbose, "v", false, "say what each cycle did on stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 || o.Kills < 1 || o.Workers < 1 {
-		fmt.Fprintln(stderr, "paydesk-crash: usage: paydesk-crash [--kills N] [--seed S] [--json] [--paydesk BIN] [--dir DIR] [--workers N] [-v]")
+	if fs.NArg() > 0 || o.Kills < 1 || o.Workers < 1 || o.Desks < 0 {
+		fmt.Fprintln(stderr, "paydesk-crash: usage: paydesk-crash [--kills N] [--seed S] [--json] [--paydesk BIN] [--dir DIR] [--workers N] [--desks N] [-v]")
 		return 2
 	}
 	res, err := harness(ctx, o, stderr)

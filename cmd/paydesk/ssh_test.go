@@ -11,17 +11,15 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/paydesk/paydesk/internal/deskserver"
+	"github.com/paydesk/paydesk/internal/vterm"
 )
 
 // served is a running `paydesk serve`.
@@ -143,160 +141,15 @@ func TestCommandsRunThroughServe(t *testing.T) {
 	}
 }
 
-// ---- desks over SSH, on the real front desk screens
-
-// vterm is just enough of a terminal to know what a Bubble Tea screen shows:
-// it keeps a grid and follows the cursor moves and erases the renderer
-// sends, since an unchanged line is not sent again.
-type vterm struct {
-	w, h     int
-	grid     [][]rune
-	row, col int
-	pending  []byte // an escape sequence or rune cut by a read
-}
-
-func newVterm(w, h int) *vterm {
-	t := &vterm{w: w, h: h, grid: make([][]rune, h)}
-	for i := range t.grid {
-		t.grid[i] = []rune(strings.Repeat(" ", w))
-	}
-	return t
-}
-
-func (t *vterm) erase(row, from, to int) {
-	for c := max(from, 0); c < min(to, t.w); c++ {
-		t.grid[row][c] = ' '
-	}
-}
-
-func (t *vterm) write(p []byte) {
-	b := append(t.pending, p...)
-	t.pending = nil
-	for len(b) > 0 {
-		switch c := b[0]; {
-		case c == 0x1b:
-			n := t.escape(b)
-			if n == 0 { // incomplete: wait for the rest
-				t.pending = append([]byte(nil), b...)
-				return
-			}
-			b = b[n:]
-		case c == '\r':
-			t.col, b = 0, b[1:]
-		case c == '\n':
-			t.row, b = min(t.row+1, t.h-1), b[1:]
-		case c < 0x20:
-			b = b[1:]
-		default:
-			r, n := utf8.DecodeRune(b)
-			if r == utf8.RuneError && !utf8.FullRune(b) {
-				t.pending = append([]byte(nil), b...)
-				return
-			}
-			if t.col < t.w {
-				t.grid[t.row][t.col] = r
-				t.col++
-			}
-			b = b[n:]
-		}
-	}
-}
-
-// escape applies one escape sequence and returns its length (0: incomplete).
-func (t *vterm) escape(b []byte) int {
-	if len(b) < 2 {
-		return 0
-	}
-	switch b[1] {
-	case '[':
-		i := 2
-		for i < len(b) && (b[i] < 0x40 || b[i] > 0x7e) {
-			i++
-		}
-		if i == len(b) {
-			return 0
-		}
-		params := string(b[2:i])
-		var nums []int
-		for _, f := range strings.Split(strings.TrimLeft(params, "?<>="), ";") {
-			n, _ := strconv.Atoi(f)
-			nums = append(nums, n)
-		}
-		arg := func(k, def int) int {
-			if k < len(nums) && nums[k] > 0 {
-				return nums[k]
-			}
-			return def
-		}
-		switch b[i] {
-		case 'A':
-			t.row = max(t.row-arg(0, 1), 0)
-		case 'B':
-			t.row = min(t.row+arg(0, 1), t.h-1)
-		case 'C':
-			t.col = min(t.col+arg(0, 1), t.w)
-		case 'D':
-			t.col = max(t.col-arg(0, 1), 0)
-		case 'H', 'f':
-			t.row, t.col = min(arg(0, 1), t.h)-1, min(arg(1, 1), t.w)-1
-		case 'J':
-			switch arg(0, 0) {
-			case 0:
-				t.erase(t.row, t.col, t.w)
-				for r := t.row + 1; r < t.h; r++ {
-					t.erase(r, 0, t.w)
-				}
-			case 2, 3:
-				for r := 0; r < t.h; r++ {
-					t.erase(r, 0, t.w)
-				}
-			}
-		case 'K':
-			switch arg(0, 0) {
-			case 0:
-				t.erase(t.row, t.col, t.w)
-			case 1:
-				t.erase(t.row, 0, t.col+1)
-			case 2:
-				t.erase(t.row, 0, t.w)
-			}
-		}
-		return i + 1
-	case ']', 'P', '_':
-		for i := 2; i < len(b); i++ {
-			if b[i] == 0x07 {
-				return i + 1
-			}
-			if b[i] == 0x1b && i+1 < len(b) && b[i+1] == '\\' {
-				return i + 2
-			}
-		}
-		return 0
-	case '(', ')':
-		if len(b) < 3 {
-			return 0
-		}
-		return 3
-	}
-	return 2
-}
-
-func (t *vterm) String() string {
-	lines := make([]string, t.h)
-	for i, r := range t.grid {
-		lines[i] = strings.TrimRight(string(r), " ")
-	}
-	return strings.Join(lines, "\n")
-}
+// ---- desks over SSH, on the real front desk screens (read through internal/vterm)
 
 type sshDesk struct {
 	t     *testing.T
 	name  string
 	sess  *gossh.Session
 	in    io.Writer
-	mu    sync.Mutex
-	term  *vterm
-	ended chan struct{}
+	term  *vterm.Screen
+	ended <-chan struct{}
 }
 
 const deskW, deskH = 100, 30
@@ -319,29 +172,8 @@ func openSSHDesk(t *testing.T, addr, user string, key gossh.Signer) *sshDesk {
 	}
 	in, _ := s.StdinPipe()
 	out, _ := s.StdoutPipe()
-	d := &sshDesk{t: t, name: user, sess: s, in: in, term: newVterm(deskW, deskH), ended: make(chan struct{})}
-	go func() {
-		defer close(d.ended)
-		buf := make([]byte, 8192)
-		var seen []byte
-		answered := false
-		for {
-			n, err := out.Read(buf)
-			d.mu.Lock()
-			d.term.write(buf[:n])
-			d.mu.Unlock()
-			if !answered { // answer the terminal queries as a real terminal would
-				seen = append(seen, buf[:n]...)
-				if bytes.Contains(seen, []byte("\x1b[c")) {
-					answered = true
-					_, _ = in.Write([]byte("\x1b]11;rgb:0000/0000/0000\x07\x1b[?62;c"))
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	term := vterm.Attach(out, in, deskW, deskH) // answers the renderer's terminal queries too
+	d := &sshDesk{t: t, name: user, sess: s, in: in, term: term, ended: term.Done()}
 	if err := s.Shell(); err != nil {
 		t.Fatal(err)
 	}
@@ -349,11 +181,7 @@ func openSSHDesk(t *testing.T, addr, user string, key gossh.Signer) *sshDesk {
 	return d
 }
 
-func (d *sshDesk) screen() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.term.String()
-}
+func (d *sshDesk) screen() string { return d.term.String() }
 
 // await waits until the screen shows every want; the limit only stops a
 // hung test. It returns an error rather than failing, so goroutines may use it.
