@@ -271,6 +271,7 @@ type fileConfig struct {
 		MaxAmount         *int64   `toml:"max_amount"`
 		NegativeRegisters []string `toml:"negative_registers"`
 		AdminPINLength    *int     `toml:"admin_pin_length"`
+		AskTwiceFactor    *int64   `toml:"ask_twice_factor"`
 	} `toml:"limits"`
 	Setup  *fileSetup     `toml:"setup"`
 	Rights finance.Rights `toml:"rights"`
@@ -446,6 +447,16 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 			return fmt.Errorf("%w: %s: [limits] admin_pin_length must be 4 to 8 digits", ErrInvalid, path)
 		}
 		c.Limits.AdminPINLength = *v
+	}
+	if v := f.Limits.AskTwiceFactor; v != nil {
+		switch {
+		case *v < 0:
+			return fmt.Errorf("%w: %s: [limits] ask_twice_factor must be 0 (never ask twice) or more", ErrInvalid, path)
+		case *v == 0:
+			c.Limits.AskTwiceFactor = -1 // finance's zero is the default; the file's 0 is "never"
+		default:
+			c.Limits.AskTwiceFactor = *v
+		}
 	}
 	setInt(&c.LogMaxSizeMB, f.LogMaxSizeMB)
 	setInt(&c.LogMaxFiles, f.LogMaxFiles)

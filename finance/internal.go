@@ -119,9 +119,12 @@ func (c *locationCache) get(name string) (*time.Location, error) {
 
 // DefaultRights is the rights table when config says nothing.
 func DefaultRights() Rights {
+	// A salon's shape: the desk takes money in; a manager runs the floor
+	// and its mistakes (cash-outs, reversals, refunds, the day's close); an
+	// admin keeps staff, settings and the chain.
 	desk := []Right{RightTopUp, RightCheckout, RightClients}
-	manager := append(append([]Right{}, desk...), RightCashOut, RightTransfer, RightPaidInOut,
-		RightPastTotals, RightExport, RightBookings, RightCloseDay, RightCredit, RightQuit)
+	manager := append(append([]Right{}, desk...), RightCashOut, RightTransfer, RightPaidInOut, RightReverse,
+		RightRefund, RightPastTotals, RightExport, RightBookings, RightCloseDay, RightCredit, RightQuit)
 	return Rights{
 		RoleDesk:    {Rights: desk},
 		RoleManager: {Rights: manager},

@@ -21,6 +21,10 @@ type Limits struct {
 	// AdminPINLength is the fewest digits an admin's PIN may have (4 to 8;
 	// 0 = 4, as everyone's).
 	AdminPINLength int
+	// AskTwiceFactor: a desk operation moving more than this many times the
+	// typical top-up (the median of the latest ones) is confirmed twice;
+	// 0 = DefaultAskTwiceFactor, below 0 = never.
+	AskTwiceFactor int64
 }
 
 // WithLimits sets the limits (default: the zero Limits, i.e. the defaults).

@@ -17,8 +17,14 @@ type Preview struct {
 	// the card refund's success (a card refund's key is the provider's id).
 	Pending bool `json:"pending,omitempty"`
 	// After lists, in posting order, each client deposit and register the
-	// operation touches with its balance once it posts.
+	// operation touches with its balance once it posts, then the
+	// operation's client if it does not touch their deposit (unchanged).
 	After []BalanceAfter `json:"after"`
+	// Unusual: the amount is far above what is typical here (more than
+	// [limits] ask_twice_factor times Typical, the median top-up of late),
+	// so a confirmation asks twice.
+	Unusual bool  `json:"unusual,omitempty"`
+	Typical int64 `json:"typical,omitempty"`
 }
 
 // BalanceAfter is one account's balance once an operation posts, in the
@@ -88,6 +94,11 @@ func (s *Service) previewRule(ctx context.Context, a Actor, ru rule) (Preview, e
 		if err != nil {
 			return err
 		}
+		// Before the dry run appends: the typical top-up is of what is stored.
+		typ, err := s.typicalTopUp(tx)
+		if err != nil {
+			return err
+		}
 		op, replayed, err := s.postIn(tx, env, deskKey(ru.key), ru.req, s.limited(ru.build))
 		if err != nil {
 			return err
@@ -96,8 +107,22 @@ func (s *Service) previewRule(ctx context.Context, a Actor, ru rule) (Preview, e
 			op.ID = 0 // the number it took is rolled back with it
 		}
 		out = Preview{Operation: op, Replayed: replayed}
-		out.After, err = balancesAfter(tx, op.Postings, false)
-		return err
+		if out.After, err = balancesAfter(tx, op.Postings, false); err != nil {
+			return err
+		}
+		if acc := ClientAccount(op.ClientID); op.ClientID != 0 {
+			if _, ok := out.Balance(acc); !ok {
+				// A sale paid without the deposit still names the client:
+				// the review says their balance, unchanged.
+				b, err := tx.Balance(acc)
+				if err != nil {
+					return err
+				}
+				out.After = append(out.After, BalanceAfter{Account: acc, Balance: -b})
+			}
+		}
+		s.markUnusual(typ, &out)
+		return nil
 	})
 	return out, err
 }

@@ -24,8 +24,10 @@ func TestDefaultRights(t *testing.T) {
 		{finance.RightPaidInOut, false, true, true},
 		{finance.RightPastTotals, false, true, true},
 		{finance.RightExport, false, true, true},
-		{finance.RightReverse, false, false, true},
-		{finance.RightRefund, false, false, true},
+		{finance.RightReverse, false, true, true},
+		{finance.RightRefund, false, true, true},
+		{finance.RightBookings, false, true, true},
+		{finance.RightCloseDay, false, true, true},
 		{finance.RightManageStaff, false, false, true},
 		{finance.RightSettings, false, false, true},
 	}

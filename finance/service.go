@@ -30,6 +30,8 @@ type Service struct {
 
 	dummyOnce sync.Once // dummyHash
 	dummy     []byte
+
+	typical typicalCache // the median top-up of late (unusual.go)
 }
 
 // Option configures a Service.

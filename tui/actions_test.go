@@ -77,8 +77,12 @@ func TestFinanceTransferPostsAndRefreshesTheDay(t *testing.T) {
 	h.press("enter")
 	h.typ("evening deposit")
 	h.press("enter")
-	h.contains("Transfer €60.00 from Cash drawer to Bank?", "This posts:", "+€60.00", "−€60.00",
-		"Note: evening deposit", "Cash drawer after: €40.00", "Bank after: €60.00")
+	h.contains("Transfer €60.00 from Cash drawer to Bank?", "Into Bank", "+€60.00", "Out of Cash drawer", "−€60.00",
+		"Note: evening deposit", "Cash drawer after", "€40.00", "Bank after", "p postings")
+	h.press("p") // the ledger's postings, one key away
+	h.contains("Postings (debit +, credit −)", "p in words")
+	h.press("p")
+	h.lacks("Postings (debit +")
 	h.press("enter") // Enter does not confirm a money action
 	if id, _ := lastOp(b); id != 0 {
 		t.Fatal("posted without y")
@@ -116,8 +120,8 @@ func TestFinancePaidInAndPaidOut(t *testing.T) {
 	h.contains("a paid-in or paid-out needs a reason")
 	h.typ("float for change")
 	h.press("enter")
-	h.contains("Pay €25.00 into Cash drawer?", "Cash drawer", "+€25.00", "Paid in/out", "−€25.00",
-		"Reason: float for change", "Cash drawer after: €125.00")
+	h.contains("Pay €25.00 into Cash drawer?", "Into Cash drawer", "+€25.00",
+		"Reason: float for change", "Cash drawer after", "€125.00")
 	h.press("y")
 	h.contains("Paid-in of €25.00 posted as operation #1.", "€125.00")
 
@@ -135,7 +139,7 @@ func TestFinancePaidInAndPaidOut(t *testing.T) {
 	h.press("up", "ctrl+u")
 	h.typ("30")
 	h.press("enter", "enter")
-	h.contains("Pay €30.00 out of Cash drawer?", "−€30.00", "+€30.00", "Cash drawer after: €95.00")
+	h.contains("Pay €30.00 out of Cash drawer?", "Out of Cash drawer", "−€30.00", "Cash drawer after", "€95.00")
 	h.lacks("(below zero: count the drawer first)")
 	h.press("y")
 	h.contains("Paid-out of €30.00 posted as operation #2.", "paid in +€25.00 · paid out −€30.00")

@@ -189,8 +189,10 @@ func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
 	h.press("enter", "enter")
 	h.typ("first visit")
 	h.press("enter")
-	h.contains("Top up Anna Kovalenko's deposit by €50.00 into Cash drawer?", "Cash drawer", "+€50.00",
-		"Deposit of Anna Kovalenko", "−€50.00", "Balance after: €50.00")
+	// The deposit's line has the sign of the client's history: + for a top-up.
+	h.contains("Top up Anna Kovalenko's deposit by €50.00 into Cash drawer?", "Into Cash drawer", "+€50.00",
+		"Into Anna Kovalenko's deposit", "Anna Kovalenko's balance after", "€50.00")
+	h.lacks("−€50.00")
 	h.press("enter") // Enter does not confirm a money action
 	h.press("y")
 	h.contains("Top-up of €50.00 posted as operation #1", "Balance €50.00")
@@ -213,7 +215,8 @@ func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
 		t.Fatalf("defaults are not 50 from balance and 25 cash:\n%s", v)
 	}
 	h.press("enter", "enter", "enter", "enter")
-	h.contains("Check out Anna Kovalenko for €75.00?", "Revenue", "−€75.00", "+€50.00", "+€25.00")
+	h.contains("Check out Anna Kovalenko for €75.00?", "Sale", "€75.00", "From Anna Kovalenko's deposit", "−€50.00",
+		"Into Cash drawer", "+€25.00", "Anna Kovalenko's balance after", "€0.00")
 	h.press("y")
 	h.contains("Receipt", "Checkout of €75.00 posted as operation #2")
 
@@ -236,7 +239,8 @@ func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
 	h.contains("a reversal needs a reason")
 	h.typ("wrong client")
 	h.press("enter")
-	h.contains("Reverse operation #2 (checkout)?", "This posts:")
+	h.contains("Reverse operation #2 (checkout)?", "Sale undone", "−€75.00", "Into Anna Kovalenko's deposit", "+€50.00",
+		"Out of Cash drawer", "−€25.00", "Reason: wrong client", "Anna Kovalenko's balance after")
 	h.press("y")
 	h.contains("Reversal of €75.00 posted as operation #", "REVERSED by #", "Balance €50.00")
 	op, _ := b.svc.Operation(ctx(), 2)
@@ -498,7 +502,7 @@ func TestBookingCancelAndRefundToDeposit(t *testing.T) {
 	h.press("enter", "enter")
 	h.typ("canceled")
 	h.press("enter")
-	h.contains("Refund €40.00 of booking bk_1 to the client's deposit?", "Prepaid bookings")
+	h.contains("Refund €40.00 of booking bk_1 to the client's deposit?", "From the online prepayment", "−€40.00", "'s deposit", "+€40.00")
 	h.press("y")
 	h.contains("Refunded €40.00 of booking bk_1 to the deposit.")
 	bk, err := b.svc.Booking(ctx(), "bk_1")

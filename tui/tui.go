@@ -686,7 +686,7 @@ func (m *Model) View() string {
 		} else {
 			content = page.View()
 		}
-		hk = components.KeyHelp{Short: append(page.ShortHelp(), m.frameKeys(page)...)}
+		hk = components.KeyHelp{Short: append(m.c.Offered(page.ShortHelp()), m.frameKeys(page)...)}
 	}
 	var b strings.Builder
 	b.WriteString(m.header() + "\n")

@@ -14,6 +14,15 @@ type Confirm struct {
 	Title string
 	Lines []string
 	Yes   string // "post", "reverse", "refund"...
+	// Postings, when set, are the ledger's postings, shown instead of
+	// Lines while ShowPostings is on (one key away: p).
+	Postings     []string
+	ShowPostings bool
+	// Twice, when set, is why this question is asked twice (an unusual
+	// amount): the first y shows it, the second runs. Asked says the first
+	// y was given.
+	Twice string
+	Asked bool
 }
 
 // View renders the dialog box, at most width cells wide.
@@ -21,13 +30,28 @@ func (c Confirm) View(s *styles.Styles, width int) string {
 	var b strings.Builder
 	b.WriteString(s.Dialog.Title.Render(c.Title))
 	b.WriteString("\n\n")
-	b.WriteString(strings.Join(c.Lines, "\n"))
+	lines := c.Lines
+	if c.ShowPostings && len(c.Postings) > 0 {
+		lines = append([]string{"  Postings (debit +, credit −):"}, c.Postings...)
+	}
+	b.WriteString(strings.Join(lines, "\n"))
 	yes := c.Yes
 	if yes == "" {
 		yes = "confirm"
 	}
+	if c.Asked {
+		b.WriteString("\n\n" + s.Status.Error.Render(c.Twice))
+		yes = "yes, " + yes
+	}
 	b.WriteString("\n\n" + s.Help.Key.Render("y") + " " + s.Help.Desc.Render(yes) + "   " +
 		s.Help.Key.Render("n/esc") + " " + s.Help.Desc.Render("cancel"))
+	if len(c.Postings) > 0 {
+		what := "postings"
+		if c.ShowPostings {
+			what = "in words"
+		}
+		b.WriteString("   " + s.Help.Key.Render("p") + " " + s.Help.Desc.Render(what))
+	}
 	box := s.Dialog.Box
 	if width > 4 {
 		inner := lipgloss.Width(b.String())

@@ -57,12 +57,28 @@ func (p *Pending) HandleKey(msg tea.KeyMsg, k *keymap.KeyMap) (cmd tea.Cmd, hand
 	}
 	switch {
 	case key.Matches(msg, k.Confirm):
+		if p.confirm.Twice != "" && !p.confirm.Asked {
+			// An unusual amount: the first yes only shows why it is asked again.
+			p.confirm.Asked = true
+			return nil, true
+		}
 		p.busy = true
 		return p.run(), true
 	case key.Matches(msg, k.Cancel):
 		p.Clear()
+	case key.Matches(msg, k.Postings):
+		p.confirm.ShowPostings = !p.confirm.ShowPostings
 	}
 	return nil, true
+}
+
+// Keys are the footer's keys while a question is open: p only when the
+// question has postings to show.
+func (p *Pending) Keys(k *keymap.KeyMap) []key.Binding {
+	if p.confirm != nil && len(p.confirm.Postings) > 0 {
+		return []key.Binding{k.Confirm, k.Cancel, k.Postings}
+	}
+	return []key.Binding{k.Confirm, k.Cancel}
 }
 
 // View renders the open question centred in a w×h area ("" if none).

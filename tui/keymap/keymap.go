@@ -30,6 +30,7 @@ type KeyMap struct {
 	Confirm  key.Binding
 	Cancel   key.Binding
 	Refresh  key.Binding
+	Postings key.Binding // in a confirmation: the ledger's postings / the words
 
 	// clients and money actions
 	New      key.Binding
@@ -101,6 +102,7 @@ func Default() *KeyMap {
 		Confirm:  b("y", "confirm", "y", "Y"),
 		Cancel:   b("n/esc", "cancel", "n", "N", "esc"),
 		Refresh:  b("ctrl+r", "refresh", "ctrl+r"),
+		Postings: b("p", "postings", "p"),
 
 		New:      b("n", "new client", "n"),
 		TopUp:    b("t", "top up", "t"),

@@ -82,7 +82,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.pend.Active():
-		return []key.Binding{k.Confirm, k.Cancel}
+		return m.pend.Keys(k)
 	case m.form != nil:
 		return []key.Binding{k.NextFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
 	}
@@ -300,9 +300,7 @@ func (m *Model) review() tea.Cmd {
 				where = fmt.Sprintf("the deposits of its %d payers", len(ps)-1)
 			}
 		}
-		lines := append([]string{"  Posts" + map[bool]string{true: ":", false: " when the provider confirms:"}[!pv.Pending]},
-			components.PostingLines(m.c, pv.Operation.Postings, nil)...)
-		return components.Confirm{Title: fmt.Sprintf("Refund %s of booking %s to %s?", m.c.Money.Format(amount), bk.ID, where), Lines: lines, Yes: "refund"}
+		return components.Reviewed(m.c, fmt.Sprintf("Refund %s of booking %s to %s?", m.c.Money.Format(amount), bk.ID, where), "refund", pv, nil)
 	}
 	refunder, money := m.c.Refunder, m.c.Money
 	return m.pend.Preview(m.c, req, confirm, func() tea.Cmd {

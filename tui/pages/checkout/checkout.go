@@ -161,7 +161,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	enter := func(h string) key.Binding { return key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", h)) }
 	switch {
 	case m.pend.Active():
-		return []key.Binding{k.Confirm, k.Cancel}
+		return m.pend.Keys(k)
 	case m.step == stepClient:
 		return []key.Binding{k.Up, k.Down, enter("pick"), k.WalkIn, k.Back}
 	case m.step == stepItems:
@@ -608,7 +608,7 @@ func (m *Model) review() tea.Cmd {
 	who := "walk-in"
 	if m.client != nil {
 		m.req.ClientID = m.client.ID
-		names[finance.ClientAccount(m.client.ID)] = "Deposit of " + m.client.Name
+		names[finance.ClientAccount(m.client.ID)] = m.client.Name
 		who = m.client.Name
 	}
 	if b := m.selectedBooking(); b != nil {
@@ -619,21 +619,14 @@ func (m *Model) review() tea.Cmd {
 		lines = append(lines, fmt.Sprintf("  %s  %s", components.Pad(fmt.Sprintf("%s × %d", l.Description, l.Quantity), 30, false),
 			components.Pad(m.c.Money.Format(l.UnitPrice*l.Quantity), 12, true)))
 	}
-	note := m.req.Note
+	if m.req.Note != "" {
+		// The note is stored with the operation for good: it is confirmed too.
+		lines = append(lines, "", "  Note: "+m.req.Note)
+	}
 	return m.pend.Preview(m.c, m.req, func(pv finance.Preview) components.Confirm {
 		// What posts is the service's preview: the prepayment applied first
 		// and whatever exceeds the total to the client's deposit included.
-		lines := append(lines, "", "  Posts:")
-		lines = append(lines, components.PostingLines(m.c, pv.Operation.Postings, names)...)
-		if note != "" {
-			// The note is stored with the operation for good: it is confirmed too.
-			lines = append(lines, "", "  Note: "+note)
-		}
-		return components.Confirm{
-			Title: fmt.Sprintf("Check out %s for %s?", who, m.c.Money.Format(total)),
-			Lines: lines,
-			Yes:   "post the checkout",
-		}
+		return components.Reviewed(m.c, fmt.Sprintf("Check out %s for %s?", who, m.c.Money.Format(total)), "post the checkout", pv, names, lines...)
 	}, m.post, func(err error) tea.Cmd {
 		return common.Status(common.StatusError, "Checkout refused: %s", common.ErrText(err))
 	})

@@ -141,7 +141,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.pend.Active():
-		return []key.Binding{k.Confirm, k.Cancel}
+		return m.pend.Keys(k)
 	case m.form != nil:
 		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
 	case m.filtering:
@@ -588,16 +588,12 @@ func (m *Model) review() tea.Cmd {
 			return nil
 		}
 		reg := m.regs[f[1].Choice]
-		acc := finance.ClientAccount(m.view.ID)
-		names := map[finance.AccountID]string{acc: "Deposit of " + m.view.Name}
+		who := map[finance.AccountID]string{finance.ClientAccount(m.view.ID): m.view.Name}
 		if m.formKind == formTopUp {
 			req := finance.TopUpRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value()}
 			return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
-				return components.Confirm{
-					Title: fmt.Sprintf("Top up %s's deposit by %s into %s?", m.view.Name, m.c.Money.Format(amount), reg.Name),
-					Lines: withNote(m.postsAndBalance(pv, acc, names), req.Note),
-					Yes:   "post the top-up",
-				}
+				return components.Reviewed(m.c, fmt.Sprintf("Top up %s's deposit by %s into %s?", m.view.Name, m.c.Money.Format(amount), reg.Name),
+					"post the top-up", pv, who, noteLine(req.Note)...)
 			}, func() tea.Cmd {
 				return tea.Batch(common.Busy("posting the top-up…"), func() tea.Msg {
 					ctx, cancel := c.Call()
@@ -609,11 +605,8 @@ func (m *Model) review() tea.Cmd {
 		}
 		req := finance.CashOutRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value()}
 		return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
-			return components.Confirm{
-				Title: fmt.Sprintf("Pay %s out of %s's deposit from %s?", m.c.Money.Format(amount), m.view.Name, reg.Name),
-				Lines: withNote(m.postsAndBalance(pv, acc, names), req.Note),
-				Yes:   "post the cash-out",
-			}
+			return components.Reviewed(m.c, fmt.Sprintf("Pay %s out of %s's deposit from %s?", m.c.Money.Format(amount), m.view.Name, reg.Name),
+				"post the cash-out", pv, who, noteLine(req.Note)...)
 		}, func() tea.Cmd {
 			return tea.Batch(common.Busy("posting the cash-out…"), func() tea.Msg {
 				ctx, cancel := c.Call()
@@ -628,11 +621,9 @@ func (m *Model) review() tea.Cmd {
 		op := m.revOp
 		req := finance.ReverseRequest{Key: m.formKey, OperationID: op.ID, Reason: f[0].Value()}
 		return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
-			return components.Confirm{
-				Title: fmt.Sprintf("Reverse operation #%d (%s)?", op.ID, common.KindName(op.Kind)),
-				Lines: append([]string{"  This posts:"}, components.PostingLines(m.c, pv.Operation.Postings, m.opNames)...),
-				Yes:   "post the reversal",
-			}
+			return components.Reviewed(m.c, fmt.Sprintf("Reverse operation #%d (%s)?", op.ID, common.KindName(op.Kind)),
+				"post the reversal", pv, map[finance.AccountID]string{finance.ClientAccount(m.view.ID): m.view.Name},
+				"  Reason: "+req.Reason)
 		}, func() tea.Cmd {
 			return tea.Batch(common.Busy("posting the reversal…"), func() tea.Msg {
 				ctx, cancel := c.Call()
@@ -645,16 +636,6 @@ func (m *Model) review() tea.Cmd {
 	return nil
 }
 
-// postsAndBalance is a deposit movement's confirmation: what posts, and the
-// client's balance after, both as the service previewed them.
-func (m *Model) postsAndBalance(pv finance.Preview, acc finance.AccountID, names map[finance.AccountID]string) []string {
-	lines := components.PostingLines(m.c, pv.Operation.Postings, names)
-	if after, ok := pv.Balance(acc); ok {
-		lines = append(lines, "", fmt.Sprintf("  Balance after: %s", m.c.Money.Format(after)))
-	}
-	return lines
-}
-
 // refused is what a preview's refusal says, as a refused post says it; the
 // form stays open with its key.
 func refused(what string) func(error) tea.Cmd {
@@ -663,13 +644,13 @@ func refused(what string) func(error) tea.Cmd {
 	}
 }
 
-// withNote adds the note to a confirmation: it is stored with the
-// operation for good, so it is confirmed with the postings.
-func withNote(lines []string, note string) []string {
+// noteLine is the note for a confirmation: it is stored with the operation
+// for good, so it is confirmed with the money.
+func noteLine(note string) []string {
 	if note == "" {
-		return lines
+		return nil
 	}
-	return append(lines, "  Note: "+note)
+	return []string{"  Note: " + note}
 }
 
 // ---- view

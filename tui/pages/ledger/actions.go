@@ -216,15 +216,11 @@ func (m *Model) review() tea.Cmd {
 			return b.MoveCash(ctx, a, mv)
 		}
 	}
+	if m.date != m.c.Today() {
+		extra = append(extra, fmt.Sprintf("  It posts on today, %s, not on the day shown.", m.c.Today()))
+	}
 	return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
-		lines := append([]string{"  This posts:"}, components.PostingLines(m.c, pv.Operation.Postings, nil)...)
-		lines = append(lines, "")
-		lines = append(lines, extra...)
-		lines = append(lines, m.afterLines(pv)...)
-		if m.date != m.c.Today() {
-			lines = append(lines, fmt.Sprintf("  It posts on today, %s, not on the day shown.", m.c.Today()))
-		}
-		return components.Confirm{Title: title, Lines: lines, Yes: yes}
+		return components.Reviewed(m.c, title, yes, pv, nil, extra...)
 	}, func() tea.Cmd {
 		return tea.Batch(common.Busy(busy), func() tea.Msg {
 			op, err := call()
@@ -259,38 +255,6 @@ func (m *Model) overflows(a action, amount int64) string {
 		return check(m.from, amount)
 	}
 	return check(m.from, -amount)
-}
-
-// afterLines say what each register will hold, as the service previewed it,
-// when today is on screen (the register's day is then in view to compare),
-// and warn before a cash drawer is booked below zero (the service allows it:
-// the drawer may really be short, but it is worth a second look).
-func (m *Model) afterLines(pv finance.Preview) []string {
-	var out []string
-	for _, b := range pv.After {
-		id, ok := finance.RegisterOf(b.Account)
-		if !ok {
-			continue
-		}
-		if _, ok := m.todayClosing(id); !ok {
-			continue
-		}
-		line := fmt.Sprintf("  %s after: %s", m.c.RegisterName(id), m.c.Money.Format(b.Balance))
-		if b.Balance < 0 && m.kindOf(id) == finance.RegisterCash {
-			line += " (below zero: count the drawer first)"
-		}
-		out = append(out, line)
-	}
-	return out
-}
-
-func (m *Model) kindOf(id string) finance.RegisterKind {
-	for _, r := range m.c.Settings.Registers {
-		if r.ID == id {
-			return r.Kind
-		}
-	}
-	return ""
 }
 
 func (m *Model) posted(msg postedMsg) tea.Cmd {

@@ -133,7 +133,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.pend.Active():
-		return []key.Binding{k.Confirm, k.Cancel}
+		return m.pend.Keys(k)
 	case m.closeActive():
 		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
 	case m.mode == modeZ:
