@@ -69,7 +69,7 @@ func (s *Service) TopUp(ctx context.Context, a Actor, r TopUpRequest) (Operation
 }
 
 func (r TopUpRequest) rule(s *Service) rule {
-	return rule{right: RightTopUp, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
+	return rule{right: RightTopUp, key: r.Key, req: r, approval: r.Approval, build: func(tx Tx, env postEnv) (*Operation, error) {
 		if err := positive("amount", r.Amount); err != nil {
 			return nil, err
 		}
@@ -99,7 +99,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, r CheckoutRequest) (Ope
 }
 
 func (r CheckoutRequest) rule(s *Service) rule {
-	return rule{right: RightCheckout, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
+	return rule{right: RightCheckout, key: r.Key, req: r, approval: r.Approval, build: func(tx Tx, env postEnv) (*Operation, error) {
 		lines, total, err := checkLines(r.Lines, r.Total)
 		if err != nil {
 			return nil, err
@@ -272,7 +272,7 @@ func (s *Service) CashOut(ctx context.Context, a Actor, r CashOutRequest) (Opera
 }
 
 func (r CashOutRequest) rule(s *Service) rule {
-	return rule{right: RightCashOut, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
+	return rule{right: RightCashOut, key: r.Key, req: r, approval: r.Approval, build: func(tx Tx, env postEnv) (*Operation, error) {
 		if err := positive("amount", r.Amount); err != nil {
 			return nil, err
 		}
@@ -307,7 +307,7 @@ func (s *Service) Transfer(ctx context.Context, a Actor, r TransferRequest) (Ope
 }
 
 func (r TransferRequest) rule(s *Service) rule {
-	return rule{right: RightTransfer, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
+	return rule{right: RightTransfer, key: r.Key, req: r, approval: r.Approval, build: func(tx Tx, env postEnv) (*Operation, error) {
 		if err := positive("amount", r.Amount); err != nil {
 			return nil, err
 		}
@@ -343,7 +343,7 @@ func (s *Service) MoveCash(ctx context.Context, a Actor, r CashMoveRequest) (Ope
 }
 
 func (r CashMoveRequest) rule(s *Service) rule {
-	return rule{right: RightPaidInOut, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
+	return rule{right: RightPaidInOut, key: r.Key, req: r, approval: r.Approval, build: func(tx Tx, env postEnv) (*Operation, error) {
 		if err := positive("amount", r.Amount); err != nil {
 			return nil, err
 		}
@@ -374,7 +374,7 @@ func (s *Service) Reverse(ctx context.Context, a Actor, r ReverseRequest) (Opera
 }
 
 func (r ReverseRequest) rule(s *Service) rule {
-	return rule{right: RightReverse, key: r.Key, req: r, build: func(tx Tx, env postEnv) (*Operation, error) {
+	return rule{right: RightReverse, key: r.Key, req: r, approval: r.Approval, build: func(tx Tx, env postEnv) (*Operation, error) {
 		reason, err := requiredText("reason", r.Reason, maxReasonLen)
 		if err != nil {
 			return nil, err

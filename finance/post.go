@@ -26,6 +26,11 @@ type postEnv struct {
 
 	closing bool // a close's own postings: dated on the day being closed
 
+	// approver lent the actor the right approved for this one operation
+	// (a manager's PIN on the spot); the audit names both.
+	approver string
+	approved Right
+
 	hooks *[]func(tx Tx, op Operation) error
 	plain *plainAmounts // the audit line's amount format, learnt on first use
 }
@@ -248,10 +253,11 @@ func checkKey(key string) (string, error) {
 // checks the rules and makes the operation. Each request type makes its own
 // (ledger.go), so posting and previewing it run the same builder.
 type rule struct {
-	right Right
-	key   string
-	req   any
-	build func(tx Tx, env postEnv) (*Operation, error)
+	right    Right
+	key      string
+	req      any
+	approval *Approval // a manager's PIN given for this one action (approval.go)
+	build    func(tx Tx, env postEnv) (*Operation, error)
 }
 
 // post is the one path every money movement takes:
@@ -269,18 +275,20 @@ type rule struct {
 // Staff defaults to the actor. Preview (preview.go) runs this same path and
 // rolls it back.
 func (s *Service) post(ctx context.Context, a Actor, ru rule) (Operation, error) {
-	if err := s.require(a, ru.right); err != nil {
+	approver, err := s.authorize(ctx, a, ru.right, ru.approval)
+	if err != nil {
 		return Operation{}, err
 	}
 	var (
 		out      Operation
 		replayed bool
 	)
-	err := s.update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		env, err := s.env(tx, a)
 		if err != nil {
 			return err
 		}
+		env.approver, env.approved = approver, ru.right
 		out, replayed, err = s.postIn(tx, env, deskKey(ru.key), ru.req, s.limited(ru.build))
 		return err
 	})
@@ -378,6 +386,9 @@ func (s *Service) postIn(tx Tx, env postEnv, key opKey, req any,
 		Reason:  o.Comment,
 		Detail:  postingsDetail(o.Postings, env.Fmt, env.plain),
 	}); err != nil {
+		return Operation{}, false, err
+	}
+	if err := auditApproval(tx, env, opSubject(o)); err != nil {
 		return Operation{}, false, err
 	}
 	return o, false, nil

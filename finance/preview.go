@@ -85,15 +85,17 @@ func (s *Service) dryRun(ctx context.Context, fn func(tx Tx) error) error {
 }
 
 func (s *Service) previewRule(ctx context.Context, a Actor, ru rule) (Preview, error) {
-	if err := s.require(a, ru.right); err != nil {
+	approver, err := s.authorize(ctx, a, ru.right, ru.approval)
+	if err != nil {
 		return Preview{}, err
 	}
 	var out Preview
-	err := s.dryRun(ctx, func(tx Tx) error {
+	err = s.dryRun(ctx, func(tx Tx) error {
 		env, err := s.env(tx, a)
 		if err != nil {
 			return err
 		}
+		env.approver, env.approved = approver, ru.right
 		// Before the dry run appends: the typical top-up is of what is stored.
 		typ, err := s.typicalTopUp(tx)
 		if err != nil {
@@ -183,13 +185,13 @@ func (r ReverseRequest) preview(ctx context.Context, s *Service, a Actor) (Previ
 // the deposit, the refund posts at once; to the card, the preview is the
 // operation the provider's success will post (Pending).
 func (r RefundRequest) preview(ctx context.Context, s *Service, a Actor) (Preview, error) {
-	r, err := s.checkRefundRequest(a, r)
+	r, approver, err := s.checkRefundRequest(ctx, a, r)
 	if err != nil {
 		return Preview{}, err
 	}
 	var out Preview
 	err = s.dryRun(ctx, func(tx Tx) error {
-		ref, op, _, err := s.startRefundIn(tx, a, r)
+		ref, op, _, err := s.startRefundIn(tx, a, approver, r)
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,8 @@ type RefundRequest struct {
 	Reason    string
 	// Split is the admin's own division of a refund to deposit among the
 	// payers; empty: in proportion to what each has left (RefundSplit).
-	Split []PayerShare
+	Split    []PayerShare
+	Approval *Approval `json:"-"` // a manager's PIN for a right the actor lacks
 }
 
 // StartRefund checks the refund and either posts it at once (ToDeposit) or
@@ -55,7 +56,7 @@ type RefundRequest struct {
 // the provider. A refund never exceeds paid minus already refunded (counting
 // requested and pending refunds). The same Key again returns the first Refund.
 func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Refund, error) {
-	r, err := s.checkRefundRequest(a, r)
+	r, approver, err := s.checkRefundRequest(ctx, a, r)
 	if err != nil {
 		return Refund{}, err
 	}
@@ -63,7 +64,7 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 	var changes []Change
 	err = s.update(ctx, func(tx Tx) error {
 		var err error
-		out, _, changes, err = s.startRefundIn(tx, a, r)
+		out, _, changes, err = s.startRefundIn(tx, a, approver, r)
 		return err
 	})
 	if err != nil {
@@ -77,22 +78,23 @@ func (s *Service) StartRefund(ctx context.Context, a Actor, r RefundRequest) (Re
 
 // checkRefundRequest is what a refund request is checked for before any
 // transaction: the right and the fields.
-func (s *Service) checkRefundRequest(a Actor, r RefundRequest) (RefundRequest, error) {
-	if err := s.require(a, RightRefund); err != nil {
-		return r, err
+func (s *Service) checkRefundRequest(ctx context.Context, a Actor, r RefundRequest) (RefundRequest, string, error) {
+	if err := s.require(a, RightRefund); err != nil && r.Approval == nil {
+		return r, "", err
 	}
 	r.Key, r.Reason = strings.TrimSpace(r.Key), strings.TrimSpace(r.Reason)
 	switch {
 	case r.Key == "":
-		return r, fmt.Errorf("%w: refund without an idempotency key", ErrInvalid)
+		return r, "", fmt.Errorf("%w: refund without an idempotency key", ErrInvalid)
 	case r.BookingID == "":
-		return r, fmt.Errorf("%w: which booking?", ErrInvalid)
+		return r, "", fmt.Errorf("%w: which booking?", ErrInvalid)
 	case r.Amount < 0:
-		return r, fmt.Errorf("%w: refund amount must be positive", ErrInvalid)
+		return r, "", fmt.Errorf("%w: refund amount must be positive", ErrInvalid)
 	case r.Reason == "":
-		return r, fmt.Errorf("%w: a refund needs a reason", ErrInvalid)
+		return r, "", fmt.Errorf("%w: a refund needs a reason", ErrInvalid)
 	}
-	return r, nil
+	approver, err := s.authorize(ctx, a, RightRefund, r.Approval)
+	return r, approver, err
 }
 
 // startRefundIn is StartRefund's transaction. op is the operation the refund
@@ -100,7 +102,7 @@ func (s *Service) checkRefundRequest(a Actor, r RefundRequest) (RefundRequest, e
 // provider's success will post (cardRefundOperation). On a replay of the
 // same key, the first Refund is returned and op says only replayed
 // (refundOpOf reads the rest).
-func (s *Service) startRefundIn(tx Tx, a Actor, r RefundRequest) (out Refund, op refundOp, changes []Change, err error) {
+func (s *Service) startRefundIn(tx Tx, a Actor, approver string, r RefundRequest) (out Refund, op refundOp, changes []Change, err error) {
 	if prev, err := tx.Refund(r.Key); err == nil {
 		prevToDeposit := prev.Status == RefundSucceeded && prev.ProviderRef == ""
 		if prev.BookingID != r.BookingID || (r.Amount != 0 && prev.Amount != r.Amount) || prevToDeposit != r.ToDeposit {
@@ -195,8 +197,11 @@ func (s *Service) startRefundIn(tx Tx, a Actor, r RefundRequest) (out Refund, op
 		return Refund{}, refundOp{}, nil, err
 	}
 	changes = append(changes, Change{What: "booking", ClientID: b.ClientID})
-	err = tx.AppendAudit(&AuditEntry{Time: now, Staff: a.Staff, Action: action,
-		Subject: "booking " + b.ID, Reason: r.Reason, Detail: detail})
+	if err = tx.AppendAudit(&AuditEntry{Time: now, Staff: a.Staff, Action: action,
+		Subject: "booking " + b.ID, Reason: r.Reason, Detail: detail}); err != nil {
+		return Refund{}, refundOp{}, nil, err
+	}
+	err = auditApproval(tx, postEnv{Now: now, Actor: a, approver: approver, approved: RightRefund}, "booking "+b.ID)
 	return out, op, changes, err
 }
 

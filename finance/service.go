@@ -114,6 +114,7 @@ type TopUpRequest struct {
 	Amount   int64
 	Register string
 	Note     string
+	Approval *Approval `json:"-"` // a manager's PIN for a right the actor lacks; not part of what posts
 }
 
 // Tender is one part of a payment, by register.
@@ -134,8 +135,9 @@ type CheckoutRequest struct {
 	// and Payments leave to pay ("" = Payments must cover it exactly). The
 	// empty field is left out of the request's hash, so keys stored before
 	// it existed still replay.
-	RestTo string `json:",omitempty"`
-	Note   string
+	RestTo   string `json:",omitempty"`
+	Note     string
+	Approval *Approval `json:"-"` // a manager's PIN for a right the actor lacks; not part of what posts
 }
 
 type CashOutRequest struct {
@@ -144,6 +146,7 @@ type CashOutRequest struct {
 	Amount   int64
 	Register string
 	Note     string
+	Approval *Approval `json:"-"` // a manager's PIN for a right the actor lacks; not part of what posts
 }
 
 type TransferRequest struct {
@@ -151,6 +154,7 @@ type TransferRequest struct {
 	From, To string
 	Amount   int64
 	Note     string
+	Approval *Approval `json:"-"` // a manager's PIN for a right the actor lacks; not part of what posts
 }
 
 // CashMoveRequest is a paid-in (In=true) or paid-out with a required reason.
@@ -160,12 +164,14 @@ type CashMoveRequest struct {
 	Amount   int64
 	In       bool
 	Reason   string
+	Approval *Approval `json:"-"` // a manager's PIN for a right the actor lacks; not part of what posts
 }
 
 type ReverseRequest struct {
 	Key         string
 	OperationID OperationID
 	Reason      string
+	Approval    *Approval `json:"-"` // a manager's PIN for a right the actor lacks; not part of what posts
 }
 
 // ---- reading the books

@@ -371,79 +371,18 @@ func (s *Service) StaffList(ctx context.Context) ([]Staff, error) {
 // must wait either way); plain ErrForbidden for a disabled person. All three
 // match ErrForbidden.
 func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
-	name = strings.TrimSpace(name)
 	var (
 		actor   Actor
 		refused error
 	)
 	err := s.update(ctx, func(tx Tx) error {
-		refused = nil
-		st, err := tx.Staff(name)
-		if errors.Is(err, ErrNotFound) {
-			// Answered as a wrong PIN, after as much work as one, so a
-			// guesser learns nothing of who works here.
-			_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(pin))
-			refused = errf(ErrWrongPIN, "wrong name or PIN")
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		audit := func(action, reason string) error {
-			return tx.AppendAudit(&AuditEntry{Time: now, Staff: st.Name, Action: action, Reason: reason})
-		}
-		if st.Disabled {
-			refused = errf(ErrForbidden, "%s is disabled", st.Name)
-			return audit("login_failed", "disabled")
-		}
-		if st.LockedUntilReset {
-			refused = errf(ErrLockedOut, "%s is locked out after too many wrong PINs until an admin resets the PIN", st.Name)
-			return audit("login_failed", "locked out until reset")
-		}
-		if now.Before(st.LockedUntil) {
-			loc := time.Local
-			if set, err := tx.Settings(); err == nil {
-				if l, err := s.location(set); err == nil {
-					loc = l
-				}
-			}
-			refused = errf(ErrLockedOut, "%s is locked out after too many wrong PINs; try again after %s", st.Name, st.LockedUntil.In(loc).Format("15:04"))
-			return audit("login_failed", "locked out")
-		}
-		if bcrypt.CompareHashAndPassword(st.PINHash, []byte(pin)) != nil {
-			st.FailedPINs++
-			if st.FailedPINs >= s.maxPINTries {
-				st.Lockouts++
-				st.FailedPINs = 0
-				if d, ok := s.lockoutFor(st.Lockouts); ok {
-					st.LockedUntil = now.Add(d)
-					refused = errf(ErrLockedOut, "wrong PIN; %s is locked out for %s", st.Name, d)
-				} else {
-					st.LockedUntilReset = true
-					refused = errf(ErrLockedOut, "wrong PIN; %s is locked out until an admin resets the PIN", st.Name)
-				}
-				if err := tx.PutStaff(st); err != nil {
-					return err
-				}
-				if err := audit("login_failed", "wrong PIN"); err != nil {
-					return err
-				}
-				return audit("lockout", fmt.Sprintf("%d wrong PINs", s.maxPINTries))
-			}
-			left := s.maxPINTries - st.FailedPINs
-			refused = errf(ErrWrongPIN, "wrong PIN (%d %s left)", left, plural(left, "try", "tries"))
-			if err := tx.PutStaff(st); err != nil {
-				return err
-			}
-			return audit("login_failed", "wrong PIN")
-		}
-		st.FailedPINs, st.LockedUntil, st.Lockouts = 0, time.Time{}, 0
-		if err := tx.PutStaff(st); err != nil {
+		st, why, err := s.checkPIN(tx, name, pin, "login_failed")
+		if err != nil || why != nil {
+			refused = why
 			return err
 		}
 		actor = Actor{Staff: st.Name, Role: st.Role}
-		return audit("login", "")
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: st.Name, Action: "login"})
 	})
 	if err != nil {
 		return Actor{}, err
@@ -453,6 +392,73 @@ func (s *Service) Login(ctx context.Context, name, pin string) (Actor, error) {
 	}
 	actor.Session = s.sessions.start(actor.Staff)
 	return actor, nil
+}
+
+// checkPIN is the one check of a person's PIN (a login, a manager's
+// approval): disabled and locked-out people are refused, a wrong PIN counts
+// towards a lockout, and each refusal is audited as failAction. refused is
+// the refusal in words; err is the store's. A good PIN clears the count.
+func (s *Service) checkPIN(tx Tx, name, pin, failAction string) (st Staff, refused, err error) {
+	name = strings.TrimSpace(name)
+	st, err = tx.Staff(name)
+	if errors.Is(err, ErrNotFound) {
+		// Answered as a wrong PIN, after as much work as one, so a
+		// guesser learns nothing of who works here.
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(pin))
+		return Staff{}, errf(ErrWrongPIN, "wrong name or PIN"), nil
+	}
+	if err != nil {
+		return Staff{}, nil, err
+	}
+	now := s.now()
+	audit := func(action, reason string) error {
+		return tx.AppendAudit(&AuditEntry{Time: now, Staff: st.Name, Action: action, Reason: reason})
+	}
+	if st.Disabled {
+		return st, errf(ErrForbidden, "%s is disabled", st.Name), audit(failAction, "disabled")
+	}
+	if st.LockedUntilReset {
+		return st, errf(ErrLockedOut, "%s is locked out after too many wrong PINs until an admin resets the PIN", st.Name),
+			audit(failAction, "locked out until reset")
+	}
+	if now.Before(st.LockedUntil) {
+		loc := time.Local
+		if set, err := tx.Settings(); err == nil {
+			if l, err := s.location(set); err == nil {
+				loc = l
+			}
+		}
+		return st, errf(ErrLockedOut, "%s is locked out after too many wrong PINs; try again after %s", st.Name, st.LockedUntil.In(loc).Format("15:04")),
+			audit(failAction, "locked out")
+	}
+	if bcrypt.CompareHashAndPassword(st.PINHash, []byte(pin)) != nil {
+		st.FailedPINs++
+		if st.FailedPINs >= s.maxPINTries {
+			st.Lockouts++
+			st.FailedPINs = 0
+			if d, ok := s.lockoutFor(st.Lockouts); ok {
+				st.LockedUntil = now.Add(d)
+				refused = errf(ErrLockedOut, "wrong PIN; %s is locked out for %s", st.Name, d)
+			} else {
+				st.LockedUntilReset = true
+				refused = errf(ErrLockedOut, "wrong PIN; %s is locked out until an admin resets the PIN", st.Name)
+			}
+			if err := tx.PutStaff(st); err != nil {
+				return st, nil, err
+			}
+			if err := audit(failAction, "wrong PIN"); err != nil {
+				return st, nil, err
+			}
+			return st, refused, audit("lockout", fmt.Sprintf("%d wrong PINs", s.maxPINTries))
+		}
+		left := s.maxPINTries - st.FailedPINs
+		if err := tx.PutStaff(st); err != nil {
+			return st, nil, err
+		}
+		return st, errf(ErrWrongPIN, "wrong PIN (%d %s left)", left, plural(left, "try", "tries")), audit(failAction, "wrong PIN")
+	}
+	st.FailedPINs, st.LockedUntil, st.Lockouts = 0, time.Time{}, 0
+	return st, nil, tx.PutStaff(st)
 }
 
 func plural(n int, one, many string) string {

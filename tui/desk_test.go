@@ -73,3 +73,53 @@ func TestFooterOffersOnlyWhatTheRoleMay(t *testing.T) {
 		t.Errorf("manager footer lacks reverse or cash-out: %s", mgr)
 	}
 }
+
+// A desk person refused a reversal is offered a manager's PIN: a wrong one
+// is said under the field, a good one opens the reversal, which posts as
+// the desk person's with the manager named in the audit.
+func TestManagerPINOnTheSpot(t *testing.T) {
+	t.Parallel()
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			t.Parallel()
+			b := goldenBooks(t)
+			h := newHarness(t, b, Deps{}, size[0], size[1])
+			olha, err := b.svc.Login(ctx(), "Olha", "5555")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.enter(olha)
+			h.press("/")
+			h.typ("anna")
+			h.press("enter", "enter")
+			h.press("down", "down", "down") // the checkout (newest first: prepayment, reversal, top-up, checkout)
+			h.press("r")
+			h.contains("Olha (desk) may not reverse operations.", "A manager's PIN allows it this once", "[Mila]")
+			h.sized(size[0], size[1])
+			h.golden(fmt.Sprintf("override_%dx%d", size[0], size[1]))
+			h.typ("9999")
+			h.press("enter")
+			h.contains("wrong PIN")
+			h.typ("1234")
+			h.press("enter")
+			h.contains("Mila approved this one action.", "Reverse operation #2 (checkout)")
+			h.typ("typed twice")
+			h.press("enter")
+			h.contains("Approved by Mila", "Reason: typed twice")
+			h.press("y")
+			h.contains("Reversal of €60.00 posted as operation #")
+			es, err := b.svc.RecentAudit(ctx(), finance.OwnerActor("t"), testNow.Add(-1e12), 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var desk, mgr bool
+			for _, e := range es {
+				desk = desk || (e.Staff == "Olha" && e.Action == string(finance.OpReversal))
+				mgr = mgr || (e.Staff == "Mila" && e.Action == "approval" && strings.Contains(e.Reason, "Olha (desk)"))
+			}
+			if !desk || !mgr {
+				t.Fatalf("audit lacks a name: %+v", es)
+			}
+		})
+	}
+}

@@ -153,7 +153,8 @@ func TestTUIEndToEnd(t *testing.T) {
 	m.waitFor("Due       €150.00", "Covered.")
 	m.keys("Enter", "Enter", "Enter", "Enter")
 	s := m.waitFor("Check out Anna Test for €150.00?")
-	for _, want := range []string{"Revenue", "−€150.00", "Deposit of Anna Test", "+€100.00", "Cash drawer", "+€50.00"} {
+	for _, want := range []string{"Sale", "€150.00", "From Anna Test's deposit", "−€100.00", "Into Cash drawer", "+€50.00",
+		"Anna Test's balance after"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("confirmation lacks %q:\n%s", want, s)
 		}

@@ -65,6 +65,8 @@ type Backend interface {
 	RecentAudit(ctx context.Context, a finance.Actor, since time.Time, limit int) ([]finance.AuditEntry, error)
 	RecordAudit(ctx context.Context, a finance.Actor, action, subject, reason string) error
 	Allowed(a finance.Actor, r finance.Right) bool
+	// Approve checks a manager's PIN lent for one action (finance/approval.go).
+	Approve(ctx context.Context, a finance.Actor, r finance.Right, ap finance.Approval) (string, error)
 	CanUseRegister(a finance.Actor, register string) bool
 	Subscribe() (<-chan finance.Change, func())
 

@@ -63,6 +63,10 @@ type Model struct {
 	formKey  string // idempotency key, made when the form opens
 	regs     []finance.Register
 	revOp    finance.Operation
+	// approval is a manager's PIN lent for the open form's one action
+	// (nil: the person's own right).
+	approval *finance.Approval
+	ovr      components.Override
 
 	pend components.Pending
 }
@@ -134,12 +138,14 @@ func (m *Model) SetSize(w, h int) {
 
 // Capturing is true while typing in the filter or a form, or in a dialog.
 func (m *Model) Capturing() bool {
-	return m.filtering || m.form != nil || m.pend.Active()
+	return m.filtering || m.form != nil || m.pend.Active() || m.ovr.Active()
 }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
+	case m.ovr.Active():
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve")), k.Back}
 	case m.pend.Active():
 		return m.pend.Keys(k)
 	case m.form != nil:
@@ -199,6 +205,9 @@ func (m *Model) loadOp(id finance.OperationID) tea.Cmd {
 // ---- update
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.ovr.Update(m.c, msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case common.ActivatedMsg, common.ChangedMsg:
 		cmds := []tea.Cmd{m.search()}
@@ -466,7 +475,7 @@ func opAmount(op finance.Operation) int64 {
 // ---- forms
 
 func (m *Model) closeForm() {
-	m.form, m.formKind, m.formKey = nil, formNone, ""
+	m.form, m.formKind, m.formKey, m.approval = nil, formNone, "", nil
 	m.pend.Clear()
 }
 
@@ -496,8 +505,11 @@ func (m *Model) openMoney(kind formKind) tea.Cmd {
 	if kind == formCashOut {
 		right = finance.RightCashOut
 	}
-	if !m.c.Allowed(right) {
-		return common.Status(common.StatusError, "%s", components.RightRefusal(m.c, right))
+	if !m.c.Allowed(right) && m.approval == nil {
+		return m.ovr.Open(m.c, right, func(ap *finance.Approval) tea.Cmd {
+			m.approval = ap
+			return m.openMoney(kind)
+		})
 	}
 	m.regs = m.desk()
 	if len(m.regs) == 0 {
@@ -525,6 +537,14 @@ func (m *Model) openMoney(kind formKind) tea.Cmd {
 	return nil
 }
 
+// lent says, in a confirmation, whose PIN allows the action.
+func (m *Model) lent() []string {
+	if m.approval == nil {
+		return nil
+	}
+	return []string{"  Approved by " + m.approval.Staff}
+}
+
 // desk is the registers a desk takes money into by hand: cash and card.
 func (m *Model) desk() []finance.Register {
 	var out []finance.Register
@@ -537,8 +557,11 @@ func (m *Model) desk() []finance.Register {
 }
 
 func (m *Model) openReverse(op finance.Operation) tea.Cmd {
-	if !m.c.Allowed(finance.RightReverse) {
-		return common.Status(common.StatusError, "%s", components.RightRefusal(m.c, finance.RightReverse))
+	if !m.c.Allowed(finance.RightReverse) && m.approval == nil {
+		return m.ovr.Open(m.c, finance.RightReverse, func(ap *finance.Approval) tea.Cmd {
+			m.approval = ap
+			return m.openReverse(op)
+		})
 	}
 	switch {
 	case op.ReversedBy != 0:
@@ -590,10 +613,11 @@ func (m *Model) review() tea.Cmd {
 		reg := m.regs[f[1].Choice]
 		who := map[finance.AccountID]string{finance.ClientAccount(m.view.ID): m.view.Name}
 		if m.formKind == formTopUp {
-			req := finance.TopUpRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value()}
+			req := finance.TopUpRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value(),
+				Approval: m.approval}
 			return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
 				return components.Reviewed(m.c, fmt.Sprintf("Top up %s's deposit by %s into %s?", m.view.Name, m.c.Money.Format(amount), reg.Name),
-					"post the top-up", pv, who, noteLine(req.Note)...)
+					"post the top-up", pv, who, append(noteLine(req.Note), m.lent()...)...)
 			}, func() tea.Cmd {
 				return tea.Batch(common.Busy("posting the top-up…"), func() tea.Msg {
 					ctx, cancel := c.Call()
@@ -603,10 +627,11 @@ func (m *Model) review() tea.Cmd {
 				})
 			}, refused("Top-up"))
 		}
-		req := finance.CashOutRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value()}
+		req := finance.CashOutRequest{Key: m.formKey, ClientID: m.view.ID, Amount: amount, Register: reg.ID, Note: f[2].Value(),
+			Approval: m.approval}
 		return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
 			return components.Reviewed(m.c, fmt.Sprintf("Pay %s out of %s's deposit from %s?", m.c.Money.Format(amount), m.view.Name, reg.Name),
-				"post the cash-out", pv, who, noteLine(req.Note)...)
+				"post the cash-out", pv, who, append(noteLine(req.Note), m.lent()...)...)
 		}, func() tea.Cmd {
 			return tea.Batch(common.Busy("posting the cash-out…"), func() tea.Msg {
 				ctx, cancel := c.Call()
@@ -619,11 +644,11 @@ func (m *Model) review() tea.Cmd {
 		return m.reviewEdit()
 	case formReverse:
 		op := m.revOp
-		req := finance.ReverseRequest{Key: m.formKey, OperationID: op.ID, Reason: f[0].Value()}
+		req := finance.ReverseRequest{Key: m.formKey, OperationID: op.ID, Reason: f[0].Value(), Approval: m.approval}
 		return m.pend.Preview(m.c, req, func(pv finance.Preview) components.Confirm {
 			return components.Reviewed(m.c, fmt.Sprintf("Reverse operation #%d (%s)?", op.ID, common.KindName(op.Kind)),
 				"post the reversal", pv, map[finance.AccountID]string{finance.ClientAccount(m.view.ID): m.view.Name},
-				"  Reason: "+req.Reason)
+				append([]string{"  Reason: " + req.Reason}, m.lent()...)...)
 		}, func() tea.Cmd {
 			return tea.Batch(common.Busy("posting the reversal…"), func() tea.Msg {
 				ctx, cancel := c.Call()
@@ -657,6 +682,9 @@ func noteLine(note string) []string {
 
 func (m *Model) View() string {
 	s := m.c.Styles
+	if m.ovr.Active() {
+		return m.ovr.View(m.c, m.c.Width, m.c.Height)
+	}
 	if m.pend.Active() {
 		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
