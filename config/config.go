@@ -55,6 +55,10 @@ type Config struct {
 	StripeWebhookSecret Secret
 	// StripeAccount is the desk's own acct_ id: events naming another are refused.
 	StripeAccount string
+	// StripeReconcileEvery is how often serve reconciles the Stripe register
+	// against Stripe's balance transactions (at start, then on this
+	// interval; 0 = never). It needs the secret key.
+	StripeReconcileEvery time.Duration
 
 	// LiqPay ([liqpay]): on when both keys are set. Sandbox takes its test
 	// payments as paid (a test desk only).
@@ -242,9 +246,10 @@ type fileConfig struct {
 		HideRoles          *bool          `toml:"hide_roles"`
 	} `toml:"ssh"`
 	Stripe struct {
-		SecretKey     *string `toml:"secret_key"`
-		WebhookSecret *string `toml:"webhook_secret"`
-		Account       *string `toml:"account"`
+		SecretKey      *string        `toml:"secret_key"`
+		WebhookSecret  *string        `toml:"webhook_secret"`
+		Account        *string        `toml:"account"`
+		ReconcileEvery *time.Duration `toml:"reconcile_every"`
 	} `toml:"stripe"`
 	LiqPay struct {
 		PublicKey  *string `toml:"public_key"`
@@ -325,18 +330,19 @@ func Load(o Options) (*Config, error) {
 
 func defaults(d dirs, getenv func(string) string) *Config {
 	return &Config{
-		DB:             filepath.Join(d.data, "paydesk", "paydesk.db"),
-		LogLevel:       "info",
-		LogFile:        filepath.Join(d.state, "paydesk", "paydesk.log"),
-		WebhookAddr:    "127.0.0.1:8085",
-		SSHAddr:        "127.0.0.1:2222",
-		AuthorizedKeys: filepath.Join(d.config, "paydesk", "authorized_keys"),
-		ExportDir:      filepath.Join(d.data, "paydesk", "exports"),
-		PollInterval:   30 * time.Second,
-		IdleLock:       5 * time.Minute,
-		LogMaxSizeMB:   10,
-		LogMaxFiles:    5,
-		SSHBindKeys:    true,
+		DB:                   filepath.Join(d.data, "paydesk", "paydesk.db"),
+		LogLevel:             "info",
+		LogFile:              filepath.Join(d.state, "paydesk", "paydesk.log"),
+		WebhookAddr:          "127.0.0.1:8085",
+		SSHAddr:              "127.0.0.1:2222",
+		AuthorizedKeys:       filepath.Join(d.config, "paydesk", "authorized_keys"),
+		ExportDir:            filepath.Join(d.data, "paydesk", "exports"),
+		PollInterval:         30 * time.Second,
+		StripeReconcileEvery: time.Hour,
+		IdleLock:             5 * time.Minute,
+		LogMaxSizeMB:         10,
+		LogMaxFiles:          5,
+		SSHBindKeys:          true,
 		// The deskserver defaults, here so `--help` and the README show them.
 		SSHHandshakeTimeout:   30 * time.Second,
 		SSHMaxUnauthenticated: 32,
@@ -478,6 +484,9 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	}
 	if f.Stripe.Account != nil {
 		c.StripeAccount = strings.TrimSpace(*f.Stripe.Account)
+	}
+	if f.Stripe.ReconcileEvery != nil {
+		c.StripeReconcileEvery = *f.Stripe.ReconcileEvery
 	}
 	if f.Stripe.WebhookSecret != nil {
 		c.StripeWebhookSecret = Secret(*f.Stripe.WebhookSecret)
@@ -648,6 +657,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PollInterval < time.Second {
 		bad("poll_interval %s is shorter than 1s", c.PollInterval)
+	}
+	if c.StripeReconcileEvery != 0 && c.StripeReconcileEvery < time.Minute {
+		bad("stripe reconcile_every %s is shorter than 1m (0 turns it off)", c.StripeReconcileEvery)
 	}
 	if c.IdleLock < 0 {
 		bad("idle lock %s is negative", c.IdleLock)

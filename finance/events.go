@@ -265,6 +265,16 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	if e.ObjectID == "" {
 		return flagged("not posted: payment event without a payment id"), nil
 	}
+	// The same payment through another event, the poller or reconcile
+	// (which posts a converted payment's settled amount): posted once, and
+	// looked up before the currency, so an event in the charge's currency
+	// says what happened rather than refusing money already in the books.
+	key := providerOpKey(e.Provider, OpOnlinePrepayment, e.ObjectID)
+	if prev, found, err := key.lookup(tx); err != nil {
+		return applyResult{}, err
+	} else if found {
+		return applyResult{status: InboxApplied, op: prev.ID, note: "payment already posted"}, nil
+	}
 	if e.Amount <= 0 {
 		return flagged(fmt.Sprintf("not posted: payment %s has amount %d", e.ObjectID, e.Amount)), nil
 	}
@@ -274,13 +284,6 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 	online, err := onlineRegister(env.Settings, e.Provider)
 	if err != nil {
 		return applyResult{}, err
-	}
-	key := providerOpKey(e.Provider, OpOnlinePrepayment, e.ObjectID)
-	if prev, found, err := key.lookup(tx); err != nil {
-		return applyResult{}, err
-	} else if found {
-		// The same payment through another event (or the poller): posted once.
-		return applyResult{status: InboxApplied, op: prev.ID, note: "payment already posted"}, nil
 	}
 
 	now := env.Now

@@ -593,6 +593,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if w != nil && ps.poll {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.RunPoller(workCtx) }()
+		ps.startReconcile(workCtx, &wg, svc, a.cfg.StripeReconcileEvery, a.log)
 	}
 	if a.repl != nil {
 		wait := runReplication(workCtx, a.repl, svc)

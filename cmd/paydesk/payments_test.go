@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/paydesk/paydesk/internal/stripefake"
 )
 
 // fakeStripeAPI is the little of Stripe's API the CLI uses: refunds
@@ -24,6 +26,9 @@ type fakeStripeAPI struct {
 	mu      sync.Mutex
 	refunds []map[string]any
 	byKey   map[string]map[string]any
+	// balance is Stripe's own ledger (balance transactions, and the payment
+	// intents behind its charges), for reconcile.
+	balance *stripefake.Balance
 }
 
 func (f *fakeStripeAPI) made() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.refunds) }
@@ -32,6 +37,9 @@ func (f *fakeStripeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	_ = r.ParseForm()
+	if f.balance.Serve(w, r) {
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	switch {
@@ -74,7 +82,7 @@ func (f *fakeStripeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func withStripe(t *testing.T, d *desk) *fakeStripeAPI {
 	t.Helper()
-	f := &fakeStripeAPI{byKey: map[string]map[string]any{}}
+	f := &fakeStripeAPI{byKey: map[string]map[string]any{}, balance: stripefake.New()}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	d.env = append(d.env, "STRIPE_WEBHOOK_SECRET=whsec_cli", "STRIPE_SECRET_KEY=sk_test_123",

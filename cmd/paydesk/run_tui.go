@@ -129,6 +129,7 @@ func (a *app) startTUISync(ctx context.Context, svc *finance.Service) (refunder 
 	if ps.poll {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.RunPoller(workCtx) }()
+		ps.startReconcile(workCtx, &wg, svc, a.cfg.StripeReconcileEvery, a.log)
 	}
 	if srv != nil {
 		wg.Add(1)

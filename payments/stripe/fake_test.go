@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/paydesk/paydesk/internal/stripefake"
 )
 
 // fakeStripe plays the sequences stripe-mock cannot (it is stateless):
@@ -26,6 +28,8 @@ type fakeStripe struct {
 	events      []json.RawMessage // oldest first
 	eventIDs    []string
 	eventAt     []int64
+	// balance is Stripe's own ledger, when a test reconciles against it.
+	balance *stripefake.Balance
 }
 
 func newFakeStripe(t *testing.T) (*fakeStripe, *httptest.Server) {
@@ -68,6 +72,9 @@ func (f *fakeStripe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	if err := r.ParseForm(); err != nil {
 		stripeError(w, 400, "invalid_request_error", "", err.Error())
+		return
+	}
+	if f.balance != nil && f.balance.Serve(w, r) {
 		return
 	}
 	switch {
