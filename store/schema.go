@@ -117,6 +117,10 @@ func (db *DB) migrate(migs []migration) error {
 	if have == latest {
 		return db.checkBuckets()
 	}
+	if db.readOnly {
+		return fmt.Errorf("%w: database %s has schema version %d and this paydesk reads %d; a read-only open does not upgrade it: "+
+			"run a paydesk command that writes on it (or on a copy) once", ErrNeedsUpgrade, db.path, have, latest)
+	}
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(bMeta)
 		if err != nil {

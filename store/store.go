@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -57,13 +58,33 @@ type Options struct {
 	// the ceiling for busy stretches is high (see .notes/performance.md).
 	MappedResidentCap int64
 	MappedResidentMax int64
+	// ReadOnly opens the file for reading only, under a shared lock, so a
+	// backup that may only be read (mode 0444, a read-only folder or disk)
+	// can be checked and reported on, by several readers at once. Nothing is
+	// written: no folder is made, no schema upgraded (a file that needs one
+	// is refused with ErrNeedsUpgrade), no damage marker left or removed;
+	// Update and Batch refuse with ErrReadOnly.
+	ReadOnly bool
 }
+
+// ErrReadOnly is a write asked of a database opened read-only, or one this
+// process may only read (file mode, folder, file system).
+var ErrReadOnly = errors.New("database is read-only")
+
+// ErrNeedsUpgrade is a read-only open of a file whose schema is older than
+// this paydesk's: reading it needs the upgrade, which is a write.
+var ErrNeedsUpgrade = errors.New("database needs a schema upgrade")
+
+// ErrDiskFull is a commit that the disk (or the file size limit) had no room
+// for; bbolt rolled it back, so nothing was written.
+var ErrDiskFull = errors.New("no space left for the database")
 
 // DB is an open paydesk database. It is safe for concurrent use: any number
 // of View calls run alongside at most one Update.
 type DB struct {
 	bolt     *bolt.DB
 	path     string
+	readOnly bool
 	settings *settingsCache
 	mapped   *mappedTrim
 	// damaged is set once a read found the file damaged (a recovered bbolt
@@ -93,7 +114,12 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 	if err == nil {
 		path = abs
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if opts.ReadOnly {
+		// bbolt would try to write the first pages of an empty file.
+		if !Exists(path) {
+			return nil, fmt.Errorf("%w: database %s is missing or empty (nothing to read)", finance.ErrNotInitialized, path)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the folder for database %s: %w", path, err)
 	}
 	if err := checkHeader(path); err != nil {
@@ -116,11 +142,12 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 		// almost every allocation here is one page. The file format is the
 		// same either way: only bbolt's in-memory index of free pages differs.
 		FreelistType: bolt.FreelistArrayType,
+		ReadOnly:     opts.ReadOnly,
 	})
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	db := &DB{bolt: bdb, path: path, settings: &settingsCache{}}
+	db := &DB{bolt: bdb, path: path, readOnly: opts.ReadOnly, settings: &settingsCache{}}
 	if err := db.migrate(migs); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -130,13 +157,17 @@ func open(ctx context.Context, path string, opts Options, migs []migration) (_ *
 	return db, nil
 }
 
-// LockedError says another process holds the database file.
-type LockedError struct{ Path string }
+// LockedError says another process holds the database file; Holder names
+// it where the system tells (Linux: /proc/locks), else it is empty.
+type LockedError struct{ Path, Holder string }
 
 func (e *LockedError) Error() string {
 	// Most often a desk left open on another terminal; paydesk serve answers
 	// the CLI itself, so it rarely gets here.
-	return fmt.Sprintf("database %s is in use by another paydesk process (a desk open on another terminal, or paydesk serve)", e.Path)
+	if e.Holder != "" {
+		return fmt.Sprintf("database %s is in use by another paydesk process: %s holds it (a desk open on another terminal, or paydesk serve); nothing was done", e.Path, e.Holder)
+	}
+	return fmt.Sprintf("database %s is in use by another paydesk process (a desk open on another terminal, or paydesk serve); nothing was done", e.Path)
 }
 
 func (e *LockedError) Unwrap() error { return finance.ErrLocked }
@@ -144,9 +175,12 @@ func (e *LockedError) Unwrap() error { return finance.ErrLocked }
 func openError(path string, err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return &LockedError{Path: path}
-	case errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("cannot open database %s: %w", path, err)
+		return &LockedError{Path: path, Holder: lockHolder(path)}
+	case errors.Is(err, os.ErrPermission), errors.Is(err, syscall.EROFS):
+		// The write open of a file that may only be read: a 0444 backup, a
+		// read-only folder or disk. The reports still read it read-only.
+		return fmt.Errorf("%w: database %s cannot be opened for writing (%s); nothing was written (check, totals and ops still read it)",
+			ErrReadOnly, path, errnoText(err))
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
 		errors.Is(err, berrors.ErrChecksum), isTooSmall(err):
 		return notDatabase(path, err)
@@ -208,7 +242,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := db.refuseDamaged(); err != nil {
+	if err := db.refuseWrite(); err != nil {
 		return err
 	}
 	defer db.noteDamage(&err)
@@ -231,9 +265,39 @@ func (db *DB) Update(ctx context.Context, fn func(tx finance.Tx) error) (err err
 	}
 	committed = true // Commit closes the tx whether or not it succeeds
 	if err := btx.Commit(); err != nil {
-		return fmt.Errorf("saving to database %s (nothing was written): %w", db.path, err)
+		return db.commitError(err)
 	}
 	return nil
+}
+
+// errnoText is the system's own words for err ("permission denied"), without
+// the path and call that the message says otherwise.
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return err.Error()
+}
+
+// isDiskFull is a write the file system had no room for: a full disk, a
+// quota, or the process's file size limit (RLIMIT_FSIZE).
+func isDiskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT)
+}
+
+// commitError is a failed commit in words: bbolt has rolled it back, and
+// the file still holds the last commit whole.
+func (db *DB) commitError(err error) error {
+	switch {
+	case errors.Is(err, syscall.EFBIG):
+		return fmt.Errorf("%w: database %s has reached the largest file this system lets paydesk write (%s): nothing was written; "+
+			"raise the file size limit (ulimit -f) or free space, and try again", ErrDiskFull, db.path, errnoText(err))
+	case isDiskFull(err):
+		return fmt.Errorf("%w: the disk holding database %s is full (%s): nothing was written; free some space and try again",
+			ErrDiskFull, db.path, errnoText(err))
+	}
+	return fmt.Errorf("saving to database %s (nothing was written): %w", db.path, err)
 }
 
 // Batch is Update for many small concurrent writers (the webhook inlet):
@@ -247,14 +311,18 @@ func (db *DB) Batch(ctx context.Context, fn func(tx finance.Tx) error) (err erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := db.refuseDamaged(); err != nil {
+	if err := db.refuseWrite(); err != nil {
 		return err
 	}
 	db.mapped.start()
 	defer db.mapped.finish()
-	return db.bolt.Batch(func(btx *bolt.Tx) error {
+	err = db.bolt.Batch(func(btx *bolt.Tx) error {
 		return fn(newTx(btx, db.settings))
 	})
+	if isDiskFull(err) {
+		return db.commitError(err)
+	}
+	return err
 }
 
 // DamagedError reports a panic raised while reading the file: bbolt panics
@@ -280,6 +348,18 @@ func (db *DB) noteDamage(err *error) {
 }
 
 func (db *DB) markDamaged(err error) { db.damaged.CompareAndSwap(nil, &err) }
+
+// refuseWrite is the answer to a write on a file opened read-only or found
+// damaged.
+func (db *DB) refuseWrite() error {
+	if db.readOnly {
+		return fmt.Errorf("%w: database %s is open read-only: nothing was written", ErrReadOnly, db.path)
+	}
+	return db.refuseDamaged()
+}
+
+// ReadOnly reports whether the file was opened read-only.
+func (db *DB) ReadOnly() bool { return db.readOnly }
 
 // refuseDamaged is the answer to a write on a file found damaged.
 func (db *DB) refuseDamaged() error {

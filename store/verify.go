@@ -62,14 +62,32 @@ func (db *DB) Verify(ctx context.Context) error {
 	if len(problems) > 0 {
 		err := fmt.Errorf("database %s is damaged: %w", db.path, errors.Join(problems...))
 		db.markDamaged(err)
-		writeMarker(db.path, err)
-		return err
+		if !db.readOnly {
+			_ = WriteDamageMarker(db.path, err)
+		}
+		return &VerifyError{err: err}
 	}
-	if errors.Is(db.markerErr(), os.ErrExist) {
-		// A file that passes every check again (restored in place by hand).
-		_ = os.Remove(DamageMarker(db.path))
+	if !db.readOnly {
+		_ = RemoveDamageMarker(db.path)
 	}
 	return nil
+}
+
+// VerifyError is a file Verify found damaged (as opposed to one it could
+// not finish reading): the caller of a read-only open may leave the marker.
+type VerifyError struct{ err error }
+
+func (e *VerifyError) Error() string { return e.err.Error() }
+func (e *VerifyError) Unwrap() error { return e.err }
+
+// RemoveDamageMarker removes the marker of a file that passes every check
+// again (restored in place by hand). No marker is no error.
+func RemoveDamageMarker(dbPath string) error {
+	err := os.Remove(DamageMarker(dbPath))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // walkPages visits every bucket, key and value, touching the last byte of
@@ -111,18 +129,13 @@ func walkPages(tx *bolt.Tx) (err error) {
 	return err
 }
 
-func writeMarker(dbPath string, cause error) {
+// WriteDamageMarker leaves the marker beside a file a check found damaged.
+// It is a file of its own, never a write into the database, so `paydesk
+// check` leaves it after a read-only open too, where the folder allows.
+func WriteDamageMarker(dbPath string, cause error) error {
 	text := fmt.Sprintf("%s paydesk check found this database damaged; no writes are accepted until it is restored (paydesk restore BACKUP).\n%v\n",
 		time.Now().UTC().Format(time.RFC3339), cause)
-	_ = os.WriteFile(DamageMarker(dbPath), []byte(text), 0o600)
-}
-
-// markerErr is os.ErrExist when the damage marker is there.
-func (db *DB) markerErr() error {
-	if _, err := os.Stat(DamageMarker(db.path)); err == nil {
-		return os.ErrExist
-	}
-	return nil
+	return os.WriteFile(DamageMarker(dbPath), []byte(text), 0o600)
 }
 
 // loadMarker refuses writes to a file an earlier check found damaged.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/store"
 )
 
 func cmdOps(ctx context.Context, a *app, args []string) error {
@@ -30,7 +31,7 @@ func cmdOps(ctx context.Context, a *app, args []string) error {
 		}
 		day = d
 	}
-	svc, st, err := a.books(ctx)
+	svc, st, err := a.reportBooks(ctx)
 	if err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func cmdTotals(ctx context.Context, a *app, args []string) error {
 	if err := days.check(fs); err != nil {
 		return err
 	}
-	svc, st, err := a.books(ctx)
+	svc, st, err := a.reportBooks(ctx)
 	if err != nil {
 		return err
 	}
@@ -287,13 +288,15 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	svc, _, err := a.books(ctx)
+	// Read-only, so a backup that may only be read can be checked, and a
+	// check never writes into the file it checks.
+	svc, _, err := a.readBooks(ctx)
 	if err != nil {
 		return err
 	}
 	// bbolt's own page-level check first: ledger sums mean little on a
 	// damaged file.
-	if err := a.db.Verify(ctx); err != nil {
+	if err := a.verify(ctx); err != nil {
 		return fmt.Errorf("database file check failed: %w", err)
 	}
 	rep, err := svc.Check(ctx)
@@ -347,5 +350,28 @@ func cmdBackup(ctx context.Context, a *app, args []string) error {
 		size = fmt.Sprintf(" (%d bytes)", fi.Size())
 	}
 	_, err = fmt.Fprintf(a.stdout, "backup written to %s%s\n", pos[0], size)
+	return err
+}
+
+// verify runs the file check. A read-only open leaves the damage marker to
+// its caller: it is a file beside the database, never a write into it, so
+// check still leaves it (or removes it once the file passes) where the folder
+// allows, and says so when it cannot.
+func (a *app) verify(ctx context.Context) error {
+	err := a.db.Verify(ctx)
+	if !a.db.ReadOnly() {
+		return err
+	}
+	var ve *store.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		if merr := store.WriteDamageMarker(a.db.Path(), err); merr != nil {
+			return fmt.Errorf("%w (and the marker that stops writes could not be left beside it: %v)", err, merr)
+		}
+	case err == nil:
+		if merr := store.RemoveDamageMarker(a.db.Path()); merr != nil {
+			fmt.Fprintf(a.stderr, "paydesk: warning: the file passes, but its damage marker stays: %v\n", merr)
+		}
+	}
 	return err
 }

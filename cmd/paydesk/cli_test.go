@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +22,11 @@ var binary string
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "paydesk-cli-test-")
 	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Other users may run it: a test drops to one who cannot write a file.
+	if err := os.Chmod(dir, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -45,6 +51,10 @@ type desk struct {
 	db     string
 	config string
 	env    []string
+	// prefix runs the binary through a command (a shell that sets a limit
+	// first); sys sets how the process starts (another user, for one).
+	prefix []string
+	sys    *syscall.SysProcAttr
 }
 
 const testConfig = `
@@ -58,7 +68,12 @@ phone_region = "UA"
 
 func newDesk(t *testing.T) *desk {
 	t.Helper()
-	home := t.TempDir()
+	return newDeskAt(t, t.TempDir())
+}
+
+// newDeskAt is newDesk in a home of the caller's.
+func newDeskAt(t *testing.T, home string) *desk {
+	t.Helper()
 	d := &desk{t: t, home: home, db: filepath.Join(home, "books", "paydesk.db"), config: filepath.Join(home, "paydesk.toml")}
 	if err := os.WriteFile(d.config, []byte(testConfig), 0o600); err != nil {
 		t.Fatal(err)
@@ -88,8 +103,10 @@ func (d *desk) runRaw(args ...string) result {
 	d.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	line := append(append(append([]string{}, d.prefix...), binary), args...)
+	cmd := exec.CommandContext(ctx, line[0], line[1:]...)
 	cmd.Env = d.env
+	cmd.SysProcAttr = d.sys
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -363,6 +363,13 @@ func (a *app) errNotSetUp() error {
 // open opens the database file. Unless create is set, a missing file is
 // "not set up" and no file is made.
 func (a *app) open(ctx context.Context, create bool) (*finance.Service, error) {
+	return a.openMode(ctx, create, false)
+}
+
+// openMode opens the file for writing, or for reading only: check and the
+// reports (totals, ops) read a backup that may only be read (mode 0444, a
+// read-only folder or disk), beside other readers, and write nothing.
+func (a *app) openMode(ctx context.Context, create, readOnly bool) (*finance.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
 	}
@@ -374,7 +381,7 @@ func (a *app) open(ctx context.Context, create bool) (*finance.Service, error) {
 	if !create && !store.Exists(a.cfg.DB) {
 		return nil, a.errNotSetUp()
 	}
-	db, err := store.Open(ctx, a.cfg.DB, store.Options{})
+	db, err := store.Open(ctx, a.cfg.DB, store.Options{ReadOnly: readOnly})
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +393,27 @@ func (a *app) open(ctx context.Context, create bool) (*finance.Service, error) {
 
 // books opens a set-up database and reads its settings.
 func (a *app) books(ctx context.Context) (*finance.Service, finance.Settings, error) {
-	svc, err := a.open(ctx, false)
+	return a.booksMode(ctx, false)
+}
+
+// readBooks is books opened read-only (see openMode); a file that needs a
+// schema upgrade is refused.
+func (a *app) readBooks(ctx context.Context) (*finance.Service, finance.Settings, error) {
+	return a.booksMode(ctx, true)
+}
+
+// reportBooks is readBooks for the reports, which upgrade an old file as
+// they did before read-only opens.
+func (a *app) reportBooks(ctx context.Context) (*finance.Service, finance.Settings, error) {
+	svc, st, err := a.readBooks(ctx)
+	if errors.Is(err, store.ErrNeedsUpgrade) {
+		return a.books(ctx)
+	}
+	return svc, st, err
+}
+
+func (a *app) booksMode(ctx context.Context, readOnly bool) (*finance.Service, finance.Settings, error) {
+	svc, err := a.openMode(ctx, false, readOnly)
 	if err != nil {
 		return nil, finance.Settings{}, err
 	}
