@@ -40,6 +40,14 @@ type Refunder interface {
 	Refund(ctx context.Context, key string) error
 }
 
+// Chain and its results are what the Finance tab's chain view reads from the
+// chain's central database (common.Chain, implemented by the wiring).
+type (
+	Chain         = common.Chain
+	ChainDay      = common.ChainDay
+	ChainLocation = common.ChainLocation
+)
+
 // Deps is what one TUI session needs. Only Service is required.
 type Deps struct {
 	Service        *finance.Service
@@ -79,6 +87,9 @@ type Deps struct {
 	// Replication, when set, is the header's chain badge: how far behind
 	// the chain's central database this location is. nil = replication off.
 	Replication func() (badge string, bad bool)
+	// Chain reads the chain's central database for the Finance tab's chain
+	// view (admins with the chain right); nil = replication not configured.
+	Chain Chain
 }
 
 // New builds the root model for one terminal.
@@ -191,7 +202,7 @@ func newModel(d Deps, b common.Backend, static bool) *Model {
 	base := common.Common{
 		Ctx: d.Ctx, Styles: st, Keys: keymap.Default(), Backend: b, Now: d.Now, Loc: time.UTC,
 		Money: common.NewMoney("USD", "en"), ExportDir: d.ExportDir, SyncConfigured: d.SyncConfigured, LastBackup: d.LastBackup,
-		Refunder: refunder, Static: static,
+		Refunder: refunder, Chain: d.Chain, Static: static,
 	}
 	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.Status.Busy))
 	m := &Model{deps: d, base: base, c: base, help: components.NewHelp(st), spinner: sp,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"reflect"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/internal/pgtest"
+	"github.com/paydesk/paydesk/replicate"
 )
 
 // The package's private PostgreSQL, started by the first test that needs
@@ -104,7 +107,36 @@ func TestChainOfTwoLocations(t *testing.T) {
 		if len(chain.Locations) != 2 {
 			t.Fatalf("%s: chain totals for %d locations", day, len(chain.Locations))
 		}
+		// The Finance tab's chain view reads the same figures.
+		tab, err := (&centralChain{url: url, location: "kyiv-podil"}).ChainDay(context.Background(), finance.Date(day))
+		if err != nil {
+			t.Fatalf("%s: chain view: %v", day, err)
+		}
+		if len(tab.Locations) != 2 || tab.Local != "kyiv-podil" || tab.BehindKnown {
+			t.Fatalf("%s: chain view: %+v", day, tab)
+		}
 		for j, d := range []*desk{a, b} {
+			var regs []registerTotalsJSON
+			_ = json.Unmarshal(chain.Locations[j].Registers, &regs)
+			l := tab.Locations[j]
+			if l.ID != chain.Locations[j].Location || len(l.Totals) != len(regs) || l.ShippedAt.IsZero() {
+				t.Fatalf("%s: chain view location %+v, chain totals %s", day, l, chain.Locations[j].Registers)
+			}
+			for k, r := range regs {
+				v := l.Totals[k]
+				kinds := map[string]int64{}
+				for kind, n := range v.ByKind {
+					kinds[string(kind)] = n
+				}
+				want := map[string]int64{}
+				for kind, m := range r.ByKind {
+					want[kind] = m.Amount
+				}
+				if v.Register != r.Register || v.Opening != r.Opening || v.In != r.In || v.Out != r.Out ||
+					v.Closing != r.Closing || v.Count != r.Count || !reflect.DeepEqual(kinds, want) {
+					t.Errorf("%s %s %s: chain view %+v, chain totals %+v", day, l.ID, r.Register, v, r)
+				}
+			}
 			var own struct {
 				Registers json.RawMessage `json:"registers"`
 			}
@@ -150,5 +182,15 @@ func TestReplicationOffUntilConfigured(t *testing.T) {
 	r = d.run("chain", "totals")
 	if r.code != 1 || !strings.Contains(r.err, "[replicate] url") {
 		t.Errorf("chain totals without config: %d %q", r.code, r.err)
+	}
+}
+
+// The chain view's source says plainly when the central database is not
+// there, and names it without its password.
+func TestChainViewUnreachable(t *testing.T) {
+	src := &centralChain{url: "postgres://paydesk:secret@127.0.0.1:1/chain?connect_timeout=2", location: "kyiv-podil"}
+	_, err := src.ChainDay(context.Background(), "2025-03-14")
+	if !errors.Is(err, replicate.ErrCentral) || !strings.Contains(err.Error(), "unreachable") || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("unreachable central database: %v", err)
 	}
 }

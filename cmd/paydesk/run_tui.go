@@ -64,6 +64,7 @@ func runTUI(ctx context.Context, a *app) error {
 		SyncConfigured: a.syncOn(),
 		Version:        a.version,
 		Refunder:       refunder,
+		Chain:          a.chainView(),
 		Ctx:            ctx,
 		SetupDefaults:  setupDefaults,
 		Demo: func(ctx context.Context) ([]string, error) {

@@ -306,6 +306,7 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 	if a.repl != nil {
 		badge = chainBadge(a.repl)
 	}
+	chain := a.chainView()
 	return func(s deskserver.Session) (tea.Model, error) {
 		return tui.New(tui.Deps{
 			Service:        svc,
@@ -323,6 +324,7 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 			HideRoles:      a.cfg.SSHHideRoles,
 			Detachable:     true,
 			Replication:    badge,
+			Chain:          chain,
 		}), nil
 	}
 }

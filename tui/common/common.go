@@ -105,6 +105,7 @@ type Common struct {
 	SyncConfigured bool
 	LastBackup     func() time.Time // nil: no scheduled backup
 	Refunder       Refunder
+	Chain          Chain // the chain's central database; nil = replication off
 	// Static turns off timers (clock, spinner, idle lock) and the change
 	// subscription, so tests can run every command synchronously.
 	Static bool

@@ -63,6 +63,7 @@ type KeyMap struct {
 	PaidOut    key.Binding
 	CloseDay   key.Binding
 	ZReport    key.Binding
+	Chain      key.Binding // the chain view: every location's day
 
 	// bookings, sync, staff
 	CancelBooking key.Binding
@@ -132,6 +133,7 @@ func Default() *KeyMap {
 		PaidOut:    b("o", "paid out", "o"),
 		CloseDay:   b("C", "close day", "C"),
 		ZReport:    b("z", "Z-report", "z"),
+		Chain:      b("v", "chain view", "v"),
 
 		CancelBooking: b("x", "cancel booking", "x"),
 		Refund:        b("R", "refund", "R"),

@@ -23,7 +23,8 @@ const (
 	modeDay mode = iota
 	modeOps
 	modeOp
-	modeZ // a register's Z-report (close.go)
+	modeZ     // a register's Z-report (close.go)
+	modeChain // every location's day (chain.go)
 )
 
 // chartDays is how many days the bar chart covers.
@@ -59,6 +60,7 @@ type Model struct {
 	pend components.Pending
 
 	cl closing // closing the day and the Z-report (close.go)
+	ch chainState
 }
 
 const (
@@ -146,9 +148,16 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "postings")), k.Back}
 	case m.mode == modeOp:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "reversal link")), k.Back}
+	case m.mode == modeChain:
+		return m.chainHelp()
 	}
-	// The register actions come early so a narrow footer still shows them.
-	out := append([]key.Binding{k.DayBack, k.DayFwd}, m.actionKeys()...)
+	// The register actions come early so a narrow footer still shows them;
+	// the chain view too once replication is configured.
+	out := []key.Binding{k.DayBack, k.DayFwd}
+	if m.c.Chain != nil && m.chainAllowed() {
+		out = append(out, k.Chain)
+	}
+	out = append(out, m.actionKeys()...)
 	out = append(out, m.closeKeys()...)
 	return append(out, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "day's ops")),
 		k.WeekBack, k.MonthBack, k.Today, k.GoTo, k.Export)
@@ -156,11 +165,18 @@ func (m *Model) ShortHelp() []key.Binding {
 
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
+	if m.mode == modeChain {
+		return [][]key.Binding{m.chainHelp()}
+	}
+	var chain []key.Binding
+	if m.chainAllowed() {
+		chain = []key.Binding{k.Chain}
+	}
 	return [][]key.Binding{
 		{k.DayBack, k.DayFwd, k.WeekBack, k.WeekFwd},
 		{k.MonthBack, k.MonthFwd, k.Today, k.GoTo},
 		{k.Up, k.Down, k.Enter, k.Back},
-		append(append([]key.Binding{k.Export, k.ExportSpan}, m.actionKeys()...), m.closeKeys()...),
+		append(append(append([]key.Binding{k.Export, k.ExportSpan}, m.actionKeys()...), m.closeKeys()...), chain...),
 	}
 }
 
@@ -227,8 +243,20 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	switch msg := msg.(type) {
-	case common.ActivatedMsg, common.ChangedMsg:
+	case common.ActivatedMsg:
+		if m.mode == modeChain {
+			return m.loadChain()
+		}
 		return m.reload()
+	case common.ChangedMsg:
+		// The chain view reads another database: a desk write here does not
+		// send it there again (ctrl+r does).
+		if m.mode == modeChain {
+			return nil
+		}
+		return m.reload()
+	case chainMsg:
+		return m.chainArrived(msg)
 	case dayMsg:
 		if msg.date != m.date {
 			return nil // an answer for a day already stepped past
@@ -302,6 +330,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			if key.Matches(msg, m.c.Keys.Back) {
 				m.mode = modeDay
 			}
+		case modeChain:
+			return m.updateChain(msg)
 		}
 	}
 	return nil
@@ -376,26 +406,42 @@ func (m *Model) setOps() {
 
 func (m *Model) step(to finance.Date) tea.Cmd {
 	m.date = to
+	if m.mode == modeChain {
+		return m.loadChain()
+	}
 	return m.reload()
 }
 
-func (m *Model) updateDay(msg tea.KeyMsg) tea.Cmd {
+// dayKey is the day a stepping key leads to (the day and chain views share them).
+func (m *Model) dayKey(msg tea.KeyMsg) (finance.Date, bool) {
 	k := m.c.Keys
 	switch {
 	case key.Matches(msg, k.WeekBack):
-		return m.step(m.date.AddDays(-7))
+		return m.date.AddDays(-7), true
 	case key.Matches(msg, k.WeekFwd):
-		return m.step(m.date.AddDays(7))
+		return m.date.AddDays(7), true
 	case key.Matches(msg, k.DayBack):
-		return m.step(m.date.AddDays(-1))
+		return m.date.AddDays(-1), true
 	case key.Matches(msg, k.DayFwd):
-		return m.step(m.date.AddDays(1))
+		return m.date.AddDays(1), true
 	case key.Matches(msg, k.MonthBack):
-		return m.step(m.date.AddMonths(-1))
+		return m.date.AddMonths(-1), true
 	case key.Matches(msg, k.MonthFwd):
-		return m.step(m.date.AddMonths(1))
+		return m.date.AddMonths(1), true
 	case key.Matches(msg, k.Today):
-		return m.step(m.c.Today())
+		return m.c.Today(), true
+	}
+	return "", false
+}
+
+func (m *Model) updateDay(msg tea.KeyMsg) tea.Cmd {
+	if to, ok := m.dayKey(msg); ok {
+		return m.step(to)
+	}
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Chain) && m.chainAllowed():
+		return m.openChain()
 	case key.Matches(msg, k.Up):
 		m.regTbl.Move(-1)
 	case key.Matches(msg, k.Down):
@@ -530,6 +576,8 @@ func (m *Model) View() string {
 		return b.String()
 	case modeZ:
 		return m.zView()
+	case modeChain:
+		return m.chainView()
 	case modeOp:
 		link := ""
 		if m.op.ReversedBy != 0 || m.op.Reverses != 0 {
@@ -593,27 +641,32 @@ func (m *Model) kindsLine(t finance.DayTotals) string {
 	if len(t.ByKind) == 0 {
 		return head + s.Muted.Render("no operations") + tail
 	}
-	kinds := make([]string, 0, len(t.ByKind))
-	for k := range t.ByKind {
+	return head + kindsText(m.c.Money, t.ByKind, m.c.Width, m.c.Width-lipgloss.Width(head)-lipgloss.Width(tail)) + tail
+}
+
+// kindsText is a split by kind in room cells (on a screen width wide, 0 =
+// unknown): kinds that do not fit give way whole to "…".
+func kindsText(money *common.Money, byKind map[finance.OpKind]int64, width, room int) string {
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
 		kinds = append(kinds, string(k))
 	}
 	sort.Strings(kinds)
 	parts := make([]string, 0, len(kinds))
 	for _, k := range kinds {
-		parts = append(parts, common.KindName(finance.OpKind(k))+" "+m.c.Money.Signed(t.ByKind[finance.OpKind(k)]))
+		parts = append(parts, common.KindName(finance.OpKind(k))+" "+money.Signed(byKind[finance.OpKind(k)]))
 	}
-	kindsText := strings.Join(parts, " · ")
-	room := m.c.Width - lipgloss.Width(head) - lipgloss.Width(tail)
-	if m.c.Width > 0 && lipgloss.Width(kindsText) > room {
-		kindsText = "…"
+	text := strings.Join(parts, " · ")
+	if width > 0 && lipgloss.Width(text) > room {
+		text = "…"
 		for n := len(parts) - 1; n > 0; n-- {
 			if cut := strings.Join(parts[:n], " · ") + " · …"; lipgloss.Width(cut) <= room {
-				kindsText = cut
+				text = cut
 				break
 			}
 		}
 	}
-	return head + kindsText + tail
+	return text
 }
 
 func (m *Model) chartView(register string, height int) string {
