@@ -10,16 +10,7 @@ import (
 
 // Booking reads one booking.
 func (s *Service) Booking(ctx context.Context, id string) (Booking, error) {
-	var b Booking
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		b, err = tx.Booking(id)
-		if err != nil {
-			return err
-		}
-		return nil
-	})
-	return b, err
+	return read(ctx, s, func(tx ReadTx) (Booking, error) { return tx.Booking(id) })
 }
 
 // Bookings lists bookings matching f.

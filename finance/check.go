@@ -31,28 +31,26 @@ const maxProblems = 200
 //  7. no stored balance is near int64's limit (beyond ±BalanceCeiling);
 //  8. no cash drawer is below its floor of zero (unless Limits lets it).
 func (s *Service) Check(ctx context.Context) (CheckReport, error) {
-	var rep CheckReport
-	err := s.view(ctx, func(tx ReadTx) error {
-		rep = CheckReport{}
+	return read(ctx, s, func(tx ReadTx) (CheckReport, error) {
+		var rep CheckReport
 		// 6. The seal chain (seal.go), fed by the one scan of the operations.
 		seals, err := newSealScan(tx)
 		if err != nil {
-			return err
+			return CheckReport{}, err
 		}
 		if err := checkLedger(ctx, tx, &rep, seals.add, s.hasFloor); err != nil {
-			return err
+			return CheckReport{}, err
 		}
 		v, err := seals.finish(ctx, tx)
 		if err != nil {
-			return err
+			return CheckReport{}, err
 		}
 		rep.SealedDays = v.Days
 		if !v.OK() {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("sealed day %s does not match its seal: %s", v.Broken, v.Why))
 		}
-		return nil
+		return rep, nil
 	})
-	return rep, err
 }
 
 type dayAgg struct {

@@ -86,23 +86,21 @@ func (s *Service) SearchClients(ctx context.Context, q string, limit int) ([]Cli
 		limit = defaultSearchLimit
 	}
 	limit = min(limit, maxSearchLimit)
-	var out []ClientSummary
-	err := s.view(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) ([]ClientSummary, error) {
 		cs, err := tx.SearchClients(searchQuery(tx, q), limit)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = make([]ClientSummary, 0, len(cs))
+		out := make([]ClientSummary, 0, len(cs))
 		for _, c := range cs {
 			bal, err := tx.Balance(ClientAccount(c.ID))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, ClientSummary{Client: c, Balance: -bal})
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // searchQuery turns a whole phone number typed the local way ("07911 123456")
@@ -143,20 +141,20 @@ func (s *Service) ClientView(ctx context.Context, id ClientID, p Page) (ClientVi
 		p.Limit = defaultHistoryPage
 	}
 	p.Limit = min(p.Limit, maxHistoryPage)
-	var v ClientView
-	err := s.view(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) (ClientView, error) {
+		var v ClientView
 		c, err := tx.Client(id)
 		if err != nil {
-			return err
+			return ClientView{}, err
 		}
 		bal, err := tx.Balance(ClientAccount(id))
 		if err != nil {
-			return err
+			return ClientView{}, err
 		}
 		// One extra row tells whether another page exists without counting.
 		ops, err := tx.ClientOperations(id, Page{Before: p.Before, Limit: p.Limit + 1})
 		if err != nil {
-			return err
+			return ClientView{}, err
 		}
 		v.Client, v.Balance = c, -bal
 		v.Available = -bal + c.CreditLimit
@@ -164,9 +162,8 @@ func (s *Service) ClientView(ctx context.Context, id ClientID, p Page) (ClientVi
 			ops, v.More = ops[:p.Limit], true
 		}
 		v.History = ops
-		return nil
+		return v, nil
 	})
-	return v, err
 }
 
 // clientFunds is what a client's deposit holds, for the floor rules.

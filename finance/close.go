@@ -616,12 +616,11 @@ func (s *Service) DayStatus(ctx context.Context, d Date) (DayStatus, error) {
 	if err != nil {
 		return DayStatus{}, err
 	}
-	out := DayStatus{Date: d, Closes: map[string]DayClose{}}
-	err = s.view(ctx, func(tx ReadTx) error {
-		out.Closes = map[string]DayClose{}
+	return read(ctx, s, func(tx ReadTx) (DayStatus, error) {
+		out := DayStatus{Date: d, Closes: map[string]DayClose{}}
 		closes, err := tx.DayCloses(d)
 		if err != nil {
-			return err
+			return DayStatus{}, err
 		}
 		for _, c := range closes {
 			out.Closes[c.Register] = c
@@ -631,11 +630,10 @@ func (s *Service) DayStatus(ctx context.Context, d Date) (DayStatus, error) {
 		case err == nil:
 			out.Sealed, out.Seal = true, seal.Seal
 		case !errors.Is(err, ErrNotFound):
-			return err
+			return DayStatus{}, err
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // ClosedDays lists which days from..to are sealed (for the chart): one
@@ -644,46 +642,41 @@ func (s *Service) ClosedDays(ctx context.Context, from, to Date) (map[Date]bool,
 	if to < from || from.AddDays(maxRangeDays) < to {
 		return nil, errf(ErrInvalid, "bad range %s..%s", from, to)
 	}
-	out := map[Date]bool{}
-	err := s.view(ctx, func(tx ReadTx) error {
-		clear(out)
+	return read(ctx, s, func(tx ReadTx) (map[Date]bool, error) {
+		out := map[Date]bool{}
 		for d := from; d <= to; d = d.AddDays(1) {
 			_, err := tx.DaySeal(d)
 			switch {
 			case err == nil:
 				out[d] = true
 			case !errors.Is(err, ErrNotFound):
-				return err
+				return nil, err
 			}
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // OpenPastDay is the latest day before today that has operations and is not
 // sealed, when it comes after the last sealed day: a day left open past its
 // end. "" when there is none.
 func (s *Service) OpenPastDay(ctx context.Context) (Date, error) {
-	var out Date
-	err := s.view(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) (Date, error) {
 		env, err := s.env(tx, Actor{})
 		if err != nil {
-			return err
+			return "", err
 		}
 		prev, err := tx.OperationDayBefore(env.Today)
 		if err != nil || prev == "" {
-			return err
+			return "", err
 		}
 		last, has, err := lastSeal(tx)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if has && prev <= last.Date {
-			return nil
+			return "", nil
 		}
-		out = prev
-		return nil
+		return prev, nil
 	})
-	return out, err
 }

@@ -154,14 +154,13 @@ func TypedKey(stored string) string { return strings.TrimPrefix(stored, deskKeyP
 
 // DeskOperation finds the operation a key typed at the desk posted, if any.
 func (s *Service) DeskOperation(ctx context.Context, typed string) (Operation, bool, error) {
-	var (
+	type hit struct {
 		op    Operation
 		found bool
-	)
-	err := s.view(ctx, func(tx ReadTx) error {
-		var err error
-		op, found, err = deskKey(typed).lookup(tx)
-		return err
+	}
+	h, err := read(ctx, s, func(tx ReadTx) (hit, error) {
+		op, found, err := deskKey(typed).lookup(tx)
+		return hit{op, found}, err
 	})
-	return op, found, err
+	return h.op, h.found, err
 }

@@ -53,26 +53,25 @@ func (s *Service) DayOperations(ctx context.Context, a Actor, d Date, register s
 	if err != nil {
 		return nil, err
 	}
-	var out []Operation
-	err = s.view(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) ([]Operation, error) {
+		var out []Operation
 		if err := s.pastAllowed(tx, a, d); err != nil {
-			return err
+			return nil, err
 		}
 		ops, err := tx.DayOperations(d)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if register == "" {
-			out = ops
-			return nil
+			return ops, nil
 		}
 		env, err := s.env(tx, a)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		reg, err := s.register(env, register)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		acc := RegisterAccount(reg.ID)
 		for _, op := range ops {
@@ -83,9 +82,8 @@ func (s *Service) DayOperations(ctx context.Context, a Actor, d Date, register s
 				}
 			}
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // DayTotals is every register's totals for a day (RightPastTotals for days
@@ -96,14 +94,14 @@ func (s *Service) DayTotals(ctx context.Context, a Actor, d Date) ([]DayTotals, 
 	if err != nil {
 		return nil, err
 	}
-	var out []DayTotals
-	err = s.view(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) ([]DayTotals, error) {
+		var out []DayTotals
 		if err := s.pastAllowed(tx, a, d); err != nil {
-			return err
+			return nil, err
 		}
 		st, err := tx.Settings()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, r := range st.Registers {
 			if !s.rights.allowsRegister(a.Role, r.ID) {
@@ -111,13 +109,12 @@ func (s *Service) DayTotals(ctx context.Context, a Actor, d Date) ([]DayTotals, 
 			}
 			t, err := tx.RegisterDay(r.ID, d)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, t)
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // RangeTotals is every register's totals per day from..to inclusive, keyed by register id.
@@ -135,14 +132,14 @@ func (s *Service) RangeTotals(ctx context.Context, a Actor, from, to Date) (map[
 	if from.AddDays(maxRangeDays) < to {
 		return nil, errf(ErrInvalid, "a range may span at most %d days", maxRangeDays)
 	}
-	out := map[string][]DayTotals{}
-	err = s.view(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) (map[string][]DayTotals, error) {
+		out := map[string][]DayTotals{}
 		if err := s.pastAllowed(tx, a, from); err != nil {
-			return err
+			return nil, err
 		}
 		st, err := tx.Settings()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, r := range st.Registers {
 			if !s.rights.allowsRegister(a.Role, r.ID) {
@@ -150,13 +147,12 @@ func (s *Service) RangeTotals(ctx context.Context, a Actor, from, to Date) (map[
 			}
 			days, err := tx.RegisterDays(r.ID, from, to)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out[r.ID] = days
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // read runs one read transaction that yields one value: the shape of most

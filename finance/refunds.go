@@ -14,16 +14,13 @@ import (
 
 // Refund reads one refund by its key.
 func (s *Service) Refund(ctx context.Context, key string) (Refund, error) {
-	var r Refund
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		r, err = tx.Refund(key)
+	return read(ctx, s, func(tx ReadTx) (Refund, error) {
+		r, err := tx.Refund(key)
 		if err != nil {
-			return fmt.Errorf("refund %s: %w", key, err)
+			return Refund{}, fmt.Errorf("refund %s: %w", key, err)
 		}
-		return nil
+		return r, nil
 	})
-	return r, err
 }
 
 // RefundLeft is what may still be refunded on a booking: paid minus refunded
@@ -320,16 +317,16 @@ func (s *Service) CompleteRefund(ctx context.Context, key, providerRef, status, 
 // They only exist on canceled bookings: a refund is started only on one, and
 // the booking leaves that state only once everything is refunded.
 func (s *Service) PendingRefunds(ctx context.Context) ([]Refund, error) {
-	var out []Refund
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) ([]Refund, error) {
 		bs, err := tx.Bookings(BookingFilter{Status: BookingCanceled})
 		if err != nil {
-			return err
+			return nil, err
 		}
+		var out []Refund
 		for _, b := range bs {
 			rs, err := tx.BookingRefunds(b.ID)
 			if err != nil && !errors.Is(err, ErrNotFound) {
-				return err
+				return nil, err
 			}
 			for _, r := range rs {
 				if r.Status == RefundRequested || r.Status == RefundPending {
@@ -337,9 +334,8 @@ func (s *Service) PendingRefunds(ctx context.Context) ([]Refund, error) {
 				}
 			}
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 type refundResult struct {

@@ -176,13 +176,7 @@ func (r VerifyReport) OK() bool { return r.Broken == "" }
 // Each sealed day's operations are read through the day index, so it costs
 // one read of every operation of a sealed day.
 func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
-	var rep VerifyReport
-	err := s.view(ctx, func(tx ReadTx) error {
-		var err error
-		rep, err = verifyChain(ctx, tx)
-		return err
-	})
-	return rep, err
+	return read(ctx, s, func(tx ReadTx) (VerifyReport, error) { return verifyChain(ctx, tx) })
 }
 
 func verifyChain(ctx context.Context, tx ReadTx) (VerifyReport, error) {

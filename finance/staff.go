@@ -347,20 +347,18 @@ func (s *Service) ResetPIN(ctx context.Context, a Actor, name, pin string) error
 
 // StaffList lists everyone, without PIN hashes (no screen needs them).
 func (s *Service) StaffList(ctx context.Context) ([]Staff, error) {
-	var out []Staff
-	err := s.view(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) ([]Staff, error) {
 		all, err := tx.StaffList()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = make([]Staff, len(all))
+		out := make([]Staff, len(all))
 		for i, x := range all {
 			x.PINHash = nil
 			out[i] = x
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // Login checks a PIN; too many wrong ones lock the person out for a while.
@@ -487,13 +485,7 @@ func (s *Service) Audit(ctx context.Context, a Actor, since time.Time, limit int
 	if err != nil {
 		return nil, err
 	}
-	var out []AuditEntry
-	err = s.view(ctx, func(tx ReadTx) error {
-		var err error
-		out, err = tx.Audit(since, limit)
-		return err
-	})
-	return out, err
+	return read(ctx, s, func(tx ReadTx) ([]AuditEntry, error) { return tx.Audit(since, limit) })
 }
 
 // RecentAudit reads the newest entries at or after since, newest first, with
@@ -504,23 +496,20 @@ func (s *Service) RecentAudit(ctx context.Context, a Actor, since time.Time, lim
 	if err != nil {
 		return nil, err
 	}
-	var out []AuditEntry
-	err = s.view(ctx, func(tx ReadTx) error {
+	return read(ctx, s, func(tx ReadTx) ([]AuditEntry, error) {
 		if t, ok := tx.(AuditTailReader); ok {
-			var err error
-			out, err = t.AuditNewest(since, limit)
-			return err
+			return t.AuditNewest(since, limit)
 		}
 		all, err := tx.Audit(since, 0)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		var out []AuditEntry
 		for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
 			out = append(out, all[i])
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 // RecordAudit appends an audit line for an action that is not an operation

@@ -41,21 +41,20 @@ func (s *Service) ZReport(ctx context.Context, a Actor, d Date, register string)
 	if err != nil {
 		return nil, err
 	}
-	var out []ZReport
-	err = s.view(ctx, func(tx ReadTx) error {
-		out = nil
+	return read(ctx, s, func(tx ReadTx) ([]ZReport, error) {
+		var out []ZReport
 		if err := s.pastAllowed(tx, a, d); err != nil {
-			return err
+			return nil, err
 		}
 		env, err := s.env(tx, a)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var regs []Register
 		if strings.TrimSpace(register) != "" {
 			reg, err := s.register(env, register)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			regs = []Register{reg}
 		} else {
@@ -67,26 +66,25 @@ func (s *Service) ZReport(ctx context.Context, a Actor, d Date, register string)
 		}
 		ops, err := tx.DayOperations(d)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var seal *DaySeal
 		if sl, err := tx.DaySeal(d); err == nil {
 			sl.OpIDs, sl.OpDigests = nil, nil
 			seal = &sl
 		} else if !errors.Is(err, ErrNotFound) {
-			return err
+			return nil, err
 		}
 		for _, reg := range regs {
 			z, err := zReport(tx, d, reg, ops)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			z.Seal = seal
 			out = append(out, z)
 		}
-		return nil
+		return out, nil
 	})
-	return out, err
 }
 
 func zReport(tx ReadTx, d Date, reg Register, ops []Operation) (ZReport, error) {
