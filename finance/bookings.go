@@ -23,6 +23,11 @@ func (s *Service) BookingRefunds(ctx context.Context, bookingID string) ([]Refun
 	return read(ctx, s, func(tx ReadTx) ([]Refund, error) { return tx.BookingRefunds(bookingID) })
 }
 
+// BookingOperations lists the operations that name a booking, oldest first.
+func (s *Service) BookingOperations(ctx context.Context, bookingID string) ([]Operation, error) {
+	return read(ctx, s, func(tx ReadTx) ([]Operation, error) { return tx.BookingOperations(bookingID) })
+}
+
 // CancelBooking marks a booking canceled; money left on it becomes refund due.
 // Nothing is refunded automatically. Canceling a canceled booking is a no-op.
 func (s *Service) CancelBooking(ctx context.Context, a Actor, id, reason string) (Booking, error) {

@@ -31,6 +31,19 @@ func (s *Service) Operation(ctx context.Context, id OperationID) (Operation, err
 	return read(ctx, s, func(tx ReadTx) (Operation, error) { return tx.Operation(id) })
 }
 
+// Heads are the newest operation id, audit and change-log numbers: how far
+// the books go, for replication's "behind". ErrInvalid from a store that
+// keeps no change log.
+func (s *Service) Heads(ctx context.Context) (Heads, error) {
+	return read(ctx, s, func(tx ReadTx) (Heads, error) {
+		cl, ok := tx.(ChangeLog)
+		if !ok {
+			return Heads{}, errf(ErrInvalid, "this store keeps no change log")
+		}
+		return cl.Heads()
+	})
+}
+
 // pastAllowed checks the right to look at days before today: a shift sees
 // its own day, a manager any day.
 func (s *Service) pastAllowed(tx ReadTx, a Actor, d Date) error {

@@ -71,9 +71,6 @@ func NewService(st Store, opts ...Option) *Service {
 	return s
 }
 
-// Store exposes the store for read-only views that need no rights check.
-func (s *Service) Store() Store { return s.store }
-
 // Now is the service clock.
 func (s *Service) Now() time.Time { return s.now() }
 

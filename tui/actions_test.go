@@ -18,8 +18,8 @@ const maxAmount = "92233720368547758.07"
 // withRights is the same books seen through a service with another rights
 // table (the store is shared, as two processes would share the file).
 func withRights(b *books, r finance.Rights) *books {
-	return &books{svc: finance.NewService(b.svc.Store(), finance.WithClock(b.clock.now), finance.WithRights(r)),
-		clock: b.clock, dir: b.dir}
+	return &books{svc: finance.NewService(b.db, finance.WithClock(b.clock.now), finance.WithRights(r)),
+		db: b.db, clock: b.clock, dir: b.dir}
 }
 
 func dayTotals(t *testing.T, b *books) map[string]finance.DayTotals {

@@ -260,7 +260,7 @@ func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
 
 func lastOp(b *books) (finance.OperationID, error) {
 	var id finance.OperationID
-	err := b.svc.Store().View(ctx(), func(tx finance.ReadTx) error {
+	err := b.db.View(ctx(), func(tx finance.ReadTx) error {
 		var err error
 		id, err = tx.LastOperationID()
 		return err

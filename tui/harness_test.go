@@ -33,6 +33,7 @@ func (c *clock) now() time.Time { return c.t }
 // books is a real store and service in a temp dir, with a fixed clock.
 type books struct {
 	svc   *finance.Service
+	db    *store.DB
 	clock *clock
 	dir   string
 }
@@ -46,7 +47,7 @@ func newBooks(t testing.TB, setUp bool) *books {
 	}
 	t.Cleanup(func() { db.Close() })
 	c := &clock{t: testNow}
-	b := &books{svc: finance.NewService(db, finance.WithClock(c.now)), clock: c, dir: dir}
+	b := &books{svc: finance.NewService(db, finance.WithClock(c.now)), db: db, clock: c, dir: dir}
 	if setUp {
 		// No owner here: hashing a PIN costs real time under -race, so
 		// only the tests about PINs add staff (withStaff).

@@ -108,7 +108,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	var sum demo.Summary
 	err := a.newDatabase(ctx, func(svc *finance.Service) error {
 		var err error
-		sum, err = demo.Fill(ctx, svc.Store(), demo.Options{Settings: st, Days: *days, Clients: *clients,
+		sum, err = demo.Fill(ctx, a.db, demo.Options{Settings: st, Days: *days, Clients: *clients,
 			Seed: *seed, Staff: a.actor.Staff, Rights: a.cfg.RightsTable()})
 		return err
 	})

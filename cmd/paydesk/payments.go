@@ -205,12 +205,8 @@ func cmdBookingShow(ctx context.Context, a *app, args []string) error {
 	if err != nil && !errors.Is(err, finance.ErrNotFound) {
 		return err
 	}
-	var ops []finance.Operation
-	if err := svc.Store().View(ctx, func(tx finance.ReadTx) error {
-		var err error
-		ops, err = tx.BookingOperations(b.ID)
-		return err
-	}); err != nil {
+	ops, err := svc.BookingOperations(ctx, b.ID)
+	if err != nil {
 		return err
 	}
 	v, err := newView(st)
@@ -563,7 +559,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	}
 	// Replication (off until configured) ships in the background; the
 	// desks and the socket see its status.
-	if a.repl, err = a.replicator(svc); err != nil {
+	if a.repl, err = a.replicator(); err != nil {
 		return err
 	}
 	deskCtx, stopDesks := context.WithCancel(ctx)

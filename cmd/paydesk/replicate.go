@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -29,13 +28,14 @@ func replicateCommands() []command {
 }
 
 // replicator builds this location's replicator from the config, or nil when
-// replication is not configured.
-func (a *app) replicator(svc *finance.Service) (*replicate.Replicator, error) {
+// replication is not configured. It ships the file's records, not the
+// service's operations, so it is given the store this process opened.
+func (a *app) replicator() (*replicate.Replicator, error) {
 	if !a.cfg.ReplicateURL.IsSet() {
 		return nil, nil
 	}
 	return replicate.New(replicate.Options{URL: a.cfg.ReplicateURL.Reveal(), Location: a.cfg.ReplicateLocation,
-		Store: svc.Store(), Log: a.log.With("part", "replicate")})
+		Store: a.db, Log: a.log.With("part", "replicate")})
 }
 
 // runReplication ships in the background until ctx ends, and looks at once
@@ -120,12 +120,12 @@ func cmdReplicateStatus(ctx context.Context, a *app, args []string) error {
 	} else {
 		// No serve running: what the file says, and the central cursor if it answers.
 		out.Status = replicate.Status{Location: a.cfg.ReplicateLocation, Central: replicate.Redact(a.cfg.ReplicateURL.Reveal())}
-		lc, err := replicate.ReadLocalCursor(ctx, svc.Store())
+		lc, err := replicate.ReadLocalCursor(ctx, a.db)
 		if err != nil {
 			return err
 		}
 		out.Shipped, out.ShippedAt = lc.Shipped, lc.At
-		if out.Local, err = heads(ctx, svc); err != nil {
+		if out.Local, err = svc.Heads(ctx); err != nil {
 			return err
 		}
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -183,20 +183,6 @@ func behindOf(local, shipped replicate.Cursor) replicate.Behind {
 		Audit: sub(local.Audit, shipped.Audit), Changes: sub(local.Change, shipped.Change)}
 }
 
-func heads(ctx context.Context, svc *finance.Service) (finance.Heads, error) {
-	var h finance.Heads
-	err := svc.Store().View(ctx, func(tx finance.ReadTx) error {
-		cl, ok := tx.(finance.ChangeLog)
-		if !ok {
-			return errors.New("this store keeps no change log")
-		}
-		var err error
-		h, err = cl.Heads()
-		return err
-	})
-	return h, err
-}
-
 func centralCursor(ctx context.Context, url, location string) (replicate.Cursor, error) {
 	conn, err := replicate.Connect(ctx, url)
 	if err != nil {
@@ -230,7 +216,7 @@ func cmdReplicateSync(ctx context.Context, a *app, args []string) error {
 		for {
 			a.repl.Poke()
 			st := a.repl.Status()
-			local, err := heads(ctx, svc)
+			local, err := svc.Heads(ctx)
 			if err != nil {
 				return err
 			}
@@ -248,7 +234,7 @@ func cmdReplicateSync(ctx context.Context, a *app, args []string) error {
 			}
 		}
 	}
-	r, err := a.replicator(svc)
+	r, err := a.replicator()
 	if err != nil {
 		return err
 	}
@@ -269,8 +255,7 @@ func cmdReplicateVerify(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	svc, _, err := a.books(ctx)
-	if err != nil {
+	if _, _, err := a.books(ctx); err != nil {
 		return err
 	}
 	conn, err := a.central(ctx)
@@ -278,7 +263,7 @@ func cmdReplicateVerify(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	rep, err := replicate.Verify(ctx, svc.Store(), conn, a.cfg.ReplicateLocation)
+	rep, err := replicate.Verify(ctx, a.db, conn, a.cfg.ReplicateLocation)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func runTUI(ctx context.Context, a *app) error {
 		Ctx:            ctx,
 		SetupDefaults:  setupDefaults,
 		Demo: func(ctx context.Context) ([]string, error) {
-			sum, err := demo.Fill(ctx, svc.Store(), demo.Options{Settings: setupDefaults, Staff: "demo", Rights: rights})
+			sum, err := demo.Fill(ctx, a.db, demo.Options{Settings: setupDefaults, Staff: "demo", Rights: rights})
 			if err == nil {
 				a.log.Info("demo data loaded", "clients", sum.Clients, "operations", sum.Operations)
 			}

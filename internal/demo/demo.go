@@ -53,8 +53,9 @@ type Env struct {
 	Now      time.Time      // the end of the history: never post after it
 	Clients  []finance.Client
 	Summary  *Summary
-	Want     int   // clients to create
-	scale    int64 // minor units per demo price unit
+	Want     int           // clients to create
+	store    finance.Store // the books Service writes, for a service of another kind (staff.go)
+	scale    int64         // minor units per demo price unit
 	keys     int
 }
 
@@ -133,6 +134,7 @@ func Fill(ctx context.Context, st finance.Store, o Options) (Summary, error) {
 		Now:      o.Now,
 		Summary:  &Summary{Location: settings.Location, ByKind: map[finance.OpKind]int{}},
 		Want:     o.Clients,
+		store:    st,
 		scale:    priceScale(settings.Currency),
 	}
 	if f, err := finance.NewFormatter(settings.Currency, settings.Locale); err == nil {

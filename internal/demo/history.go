@@ -154,6 +154,25 @@ func (e *Env) available(ctx context.Context, id finance.ClientID) (int64, error)
 	return max(0, v.Available), nil
 }
 
+// drawer is what a register holds now: today's closing, as the desk reads
+// it (nothing is ever posted to a day after today).
+func (e *Env) drawer(ctx context.Context, register string) (int64, error) {
+	today, err := e.Service.Today(ctx)
+	if err != nil {
+		return 0, err
+	}
+	days, err := e.Service.DayTotals(ctx, e.Actor, today)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range days {
+		if t.Register == register {
+			return t.Closing, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: no register %q", finance.ErrNotFound, register)
+}
+
 func (e *Env) checkout(ctx context.Context, at time.Time, desk []string) error {
 	all := services()
 	var lines []finance.LineItem
@@ -247,12 +266,7 @@ func (e *Env) cashOut(ctx context.Context, cash string) error {
 
 // bankCash takes the week's cash to the bank, leaving a float in the drawer.
 func (e *Env) bankCash(ctx context.Context, cash, bank string) error {
-	var inDrawer int64
-	err := e.Service.Store().View(ctx, func(tx finance.ReadTx) error {
-		var err error
-		inDrawer, err = tx.Balance(finance.RegisterAccount(cash))
-		return err
-	})
+	inDrawer, err := e.drawer(ctx, cash)
 	if err != nil {
 		return err
 	}

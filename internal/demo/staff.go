@@ -29,7 +29,7 @@ func addStaff(ctx context.Context, e *Env) error {
 	// A 4-digit PIN has 10,000 values: no bcrypt cost protects it from
 	// someone holding the file, only the lockout protects it at the desk.
 	// So the demo hashes at the lowest cost and stays quick to fill.
-	svc := finance.NewService(e.Service.Store(), finance.WithClock(e.Clock.Now), finance.WithPINCost(bcrypt.MinCost))
+	svc := finance.NewService(e.store, finance.WithClock(e.Clock.Now), finance.WithPINCost(bcrypt.MinCost))
 	team, err := AddStaff(ctx, svc, e.Actor, e.Settings.PhoneRegion, e.Rand.Perm)
 	for _, m := range team {
 		e.Summary.Notes = append(e.Summary.Notes, fmt.Sprintf("staff %-12s %-8s PIN %s", m.Name, m.Role, m.PIN))
