@@ -27,6 +27,7 @@ var ErrInvalid = errors.New("invalid configuration")
 // Config is everything paydesk needs to start.
 type Config struct {
 	File string // the config file read ("" when none exists)
+	path string // the file Load looked for: where a saved setting goes when File is ""
 
 	DB             string        // bbolt database file
 	LogLevel       string        // debug, info, warn, error
@@ -315,6 +316,7 @@ func Load(o Options) (*Config, error) {
 	if path == "" {
 		path, explicit = filepath.Join(dirs.config, "paydesk", "config.toml"), false
 	}
+	c.path = path
 	if err := c.readFile(path, explicit, dirs.home); err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ package main
 // list|show|cancel, refund, stripe setup, and serve (headless sync).
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,14 +12,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
+	"github.com/paydesk/paydesk/config"
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/payments"
 	pstripe "github.com/paydesk/paydesk/payments/stripe"
@@ -443,7 +440,7 @@ func cmdStripeSetup(ctx context.Context, a *app, args []string) error {
 	if !a.cfg.StripeSecretKey.IsSet() {
 		return fmt.Errorf("%w: stripe setup needs STRIPE_SECRET_KEY", finance.ErrInvalid)
 	}
-	path, err := a.configPath()
+	path, err := a.cfg.Path()
 	if err != nil {
 		return err
 	}
@@ -458,76 +455,13 @@ func cmdStripeSetup(ctx context.Context, a *app, args []string) error {
 	if ep.Secret == "" {
 		return fmt.Errorf("Stripe created endpoint %s but sent no signing secret; copy it from the dashboard into %s", ep.ID, path)
 	}
-	if err := saveWebhookSecret(path, ep.Secret); err != nil {
+	if err := config.SaveWebhookSecret(path, ep.Secret); err != nil {
 		return fmt.Errorf("endpoint %s created, but saving its secret: %w", ep.ID, err)
 	}
 	a.log.Info("stripe webhook endpoint created", "endpoint", ep.ID, "url", ep.URL, "config", path)
 	_, err = fmt.Fprintf(a.stdout, "webhook endpoint %s for %s (API version %s); its signing secret is saved in %s\n",
 		ep.ID, *url, pstripe.APIVersion, path)
 	return err
-}
-
-// configPath is the file the config came from, else where it would be.
-func (a *app) configPath() (string, error) {
-	if a.cfg.File != "" {
-		return a.cfg.File, nil
-	}
-	if p := os.Getenv("PAYDESK_CONFIG"); p != "" {
-		return p, nil
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("no config file and no config folder: %w", err)
-	}
-	return filepath.Join(dir, "paydesk", "config.toml"), nil
-}
-
-// saveWebhookSecret sets stripe.webhook_secret in the TOML config file,
-// written private to its owner (0600) through a temp file and a rename, so
-// a crash never leaves half a config.
-func saveWebhookSecret(path, secret string) error {
-	doc := map[string]any{}
-	if raw, err := os.ReadFile(path); err == nil {
-		if _, err := toml.Decode(string(raw), &doc); err != nil {
-			return fmt.Errorf("%w: config file %s: %v", finance.ErrInvalid, path, err)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	section, _ := doc["stripe"].(map[string]any)
-	if section == nil {
-		section = map[string]any{}
-	}
-	section["webhook_secret"] = secret
-	doc["stripe"] = section
-	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.toml")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // ---- serve
