@@ -277,6 +277,9 @@ func claim(ctx context.Context, conn *pgx.Conn, location, fileID string) (Cursor
 		return Cursor{}, fmt.Errorf("%w: location %q is already shipped to the central database from another paydesk file; give this one its own [replicate] location",
 			finance.ErrConflict, location)
 	}
+	if err := createStages(ctx, conn); err != nil {
+		return Cursor{}, fmt.Errorf("%w: %w", ErrCentral, err)
+	}
 	return Cursor{Operation: finance.OperationID(op), Audit: uint64(audit), Change: uint64(change)}, nil
 }
 
@@ -287,22 +290,48 @@ func newFileID() string {
 }
 
 // shipAll ships batches until nothing is left, and returns how many
-// operations went.
+// operations went. Reading runs one batch ahead in a goroutine of its own:
+// while PostgreSQL takes one batch, the next is read from the file and
+// encoded, so a backfill keeps both busy. Only this goroutine writes to the
+// central database, in order, so the cursor logic is as if sequential; a
+// failed write stops the reader, and the next session starts again from the
+// central cursor.
 func (r *Replicator) shipAll(ctx context.Context, conn *pgx.Conn, pos *Cursor, lastSettings *[]byte) (int, error) {
+	type read struct {
+		b        *batch
+		settings []byte
+		err      error
+	}
+	rctx, stop := context.WithCancel(ctx)
+	next := make(chan read, 1)
+	done := make(chan struct{})
+	defer func() { stop(); <-done }()
+	go func() {
+		defer close(done)
+		defer close(next)
+		from, last := *pos, *lastSettings
+		for {
+			b, settingsJSON, err := readBatch(rctx, r.o.Store, from, r.o.limits, last)
+			if err == nil && !b.empty() {
+				b.encode(r.o.Location)
+			}
+			select {
+			case next <- read{b, settingsJSON, err}:
+			case <-rctx.Done():
+				return
+			}
+			if err != nil || b.empty() {
+				return
+			}
+			from, last = b.to, settingsJSON
+		}
+	}()
 	total := 0
-	var local Cursor
-	for {
-		b, settingsJSON, err := readBatch(ctx, r.o.Store, *pos, r.o.limits, *lastSettings)
-		if err != nil {
-			return total, err
+	for rd := range next {
+		if rd.err != nil {
+			return total, rd.err
 		}
-		if err := r.o.Store.View(ctx, func(tx finance.ReadTx) error {
-			var err error
-			local, err = tx.(finance.ChangeLog).Heads()
-			return err
-		}); err != nil {
-			return total, err
-		}
+		b, local := rd.b, rd.b.local
 		if local.Operation < pos.Operation || local.Audit < pos.Audit || local.Change < pos.Change {
 			return total, fmt.Errorf("%w: the central database has more of location %q (%v) than this file (%v): was the file restored from an older backup?",
 				finance.ErrConflict, r.o.Location, *pos, local)
@@ -315,7 +344,7 @@ func (r *Replicator) shipAll(ctx context.Context, conn *pgx.Conn, pos *Cursor, l
 		if err := r.write(ctx, conn, b); err != nil {
 			return total, err
 		}
-		*pos, *lastSettings = b.to, settingsJSON
+		*pos, *lastSettings = b.to, rd.settings
 		total += len(b.ops)
 		now := time.Now()
 		r.setStatus(func(s *Status) { s.Shipped, s.ShippedAt = b.to, now })
@@ -325,6 +354,7 @@ func (r *Replicator) shipAll(ctx context.Context, conn *pgx.Conn, pos *Cursor, l
 			}
 		}
 	}
+	return total, ctx.Err()
 }
 
 func (r *Replicator) saveLocal(ctx context.Context, c Cursor, at time.Time) error {

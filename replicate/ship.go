@@ -32,6 +32,33 @@ type batch struct {
 	staff    []finance.Staff
 	closes   []finance.DayClose
 	seals    []finance.DaySeal
+	local    Cursor // the newest in the local file, read with the batch
+
+	// rows is the batch in COPY form (encode), built by the reading
+	// goroutine so that the writing one only streams it.
+	rows []tableRows
+}
+
+// tableRows is one table's share of a batch.
+type tableRows struct {
+	table  table
+	data   *copyData
+	upsert bool // records that change in place: the newest version wins
+}
+
+// encode builds the batch's COPY streams, in the order they are written.
+func (b *batch) encode(location string) {
+	b.rows = []tableRows{
+		{tableOperations, opRows(location, b.ops), false},
+		{tablePostings, postingRows(location, b.ops), false},
+		{tableClients, clientRows(location, b.clients), true},
+		{tableBookings, bookingRows(location, b.bookings), true},
+		{tableRefunds, refundRows(location, b.refunds), true},
+		{tableStaff, staffRows(location, b.staff), true},
+		{tableCloses, closeRows(location, b.closes), true},
+		{tableSeals, sealRows(location, b.seals), true},
+		{tableAudit, auditRows(location, b.audit), false},
+	}
 }
 
 func (b *batch) empty() bool {
@@ -85,6 +112,9 @@ func readBatch(ctx context.Context, st finance.Store, from Cursor, lim limits, l
 		}
 		if n := len(changes); n > 0 {
 			b.to.Change = changes[n-1].Seq
+		}
+		if b.local, err = cl.Heads(); err != nil {
+			return err
 		}
 		return b.resolve(rtx, changes)
 	})
@@ -165,29 +195,19 @@ func writeBatch(ctx context.Context, conn *pgx.Conn, location string, b *batch, 
 			return err
 		}
 	}
-	if err := insertRows(ctx, tx, tableOperations, opRows(location, b.ops), safe); err != nil {
-		return err
+	if b.rows == nil {
+		b.encode(location)
 	}
-	if err := insertRows(ctx, tx, tablePostings, postingRows(location, b.ops), safe); err != nil {
-		return err
-	}
-	for _, t := range []struct {
-		table table
-		rows  [][]any
-	}{
-		{tableClients, clientRows(location, b.clients)},
-		{tableBookings, bookingRows(location, b.bookings)},
-		{tableRefunds, refundRows(location, b.refunds)},
-		{tableStaff, staffRows(location, b.staff)},
-		{tableCloses, closeRows(location, b.closes)},
-		{tableSeals, sealRows(location, b.seals)},
-	} {
-		if err := upsertRows(ctx, tx, t.table, t.rows); err != nil {
+	for _, t := range b.rows {
+		var err error
+		if t.upsert {
+			err = upsertRows(ctx, tx, t.table, t.data)
+		} else {
+			err = insertRows(ctx, tx, t.table, t.data, safe)
+		}
+		if err != nil {
 			return err
 		}
-	}
-	if err := insertRows(ctx, tx, tableAudit, auditRows(location, b.audit), safe); err != nil {
-		return err
 	}
 	tag, err := tx.Exec(ctx, `UPDATE locations SET op_id = $2, audit_seq = $3, change_seq = $4, shipped_at = now()
 		WHERE location = $1 AND op_id = $5 AND audit_seq = $6 AND change_seq = $7`,
@@ -212,9 +232,15 @@ func writeSettings(ctx context.Context, tx pgx.Tx, location string, s *finance.S
 		location, txt(s.Location), txt(s.Currency), txt(s.Locale), txt(s.TimeZone)); err != nil {
 		return err
 	}
-	rows := make([][]any, len(s.Registers))
+	rows := newCopyData(64 * len(s.Registers))
 	for i, r := range s.Registers {
-		rows[i] = []any{location, txt(r.ID), txt(r.Name), txt(string(r.Kind)), r.StartBalance, int32(i)}
+		rows.row(6)
+		rows.text(location)
+		rows.text(r.ID)
+		rows.text(r.Name)
+		rows.text(string(r.Kind))
+		rows.int64(r.StartBalance)
+		rows.int32(int32(i))
 	}
 	return upsertRows(ctx, tx, tableRegisters, rows)
 }
@@ -246,20 +272,19 @@ var (
 
 // insertRows adds append-only rows: COPY straight in, or, when safe, COPY
 // into a staging table and insert only what is not there yet.
-func insertRows(ctx context.Context, tx pgx.Tx, t table, rows [][]any, safe bool) error {
-	if len(rows) == 0 {
+func insertRows(ctx context.Context, tx pgx.Tx, t table, rows *copyData, safe bool) error {
+	if rows.rows == 0 {
 		return nil
 	}
 	if !safe {
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(rows))
-		return err
+		return copyIn(ctx, tx, t.name, t.cols, rows)
 	}
 	return viaStage(ctx, tx, t, rows, "DO NOTHING")
 }
 
 // upsertRows writes records that change in place: the newest version wins.
-func upsertRows(ctx context.Context, tx pgx.Tx, t table, rows [][]any) error {
-	if len(rows) == 0 {
+func upsertRows(ctx context.Context, tx pgx.Tx, t table, rows *copyData) error {
+	if rows.rows == 0 {
 		return nil
 	}
 	set := make([]string, 0, len(t.cols)-t.key)
@@ -269,13 +294,27 @@ func upsertRows(ctx context.Context, tx pgx.Tx, t table, rows [][]any) error {
 	return viaStage(ctx, tx, t, rows, "DO UPDATE SET "+strings.Join(set, ", "))
 }
 
-func viaStage(ctx context.Context, tx pgx.Tx, t table, rows [][]any, onConflict string) error {
+// stagedTables are those a batch may write through a staging table: every
+// one (a retry stages the append-only ones too).
+var stagedTables = []table{tableOperations, tablePostings, tableClients, tableBookings, tableRefunds, tableStaff,
+	tableAudit, tableCloses, tableSeals, tableRegisters}
+
+// createStages makes the session's staging tables, once per connection
+// rather than a round trip per table in every batch. They are temporary
+// (the connection's own) and emptied by every commit.
+func createStages(ctx context.Context, conn *pgx.Conn) error {
+	for _, t := range stagedTables {
+		if _, err := conn.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS stage_"+t.name+" (LIKE "+t.name+") ON COMMIT DELETE ROWS"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func viaStage(ctx context.Context, tx pgx.Tx, t table, rows *copyData, onConflict string) error {
 	stage := "stage_" + t.name
 	cols := strings.Join(t.cols, ", ")
-	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+stage+" (LIKE "+t.name+") ON COMMIT DELETE ROWS"); err != nil {
-		return err
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{stage}, t.cols, pgx.CopyFromRows(rows)); err != nil {
+	if err := copyIn(ctx, tx, stage, t.cols, rows); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, "INSERT INTO "+t.name+" ("+cols+") SELECT "+cols+" FROM "+stage+
@@ -301,102 +340,174 @@ func day(d finance.Date) time.Time {
 	return t
 }
 
-// ts is a timestamp column's value: NULL for an unset time.
-func ts(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t
-}
-
-func opRows(location string, ops []finance.Operation) [][]any {
-	rows := make([][]any, len(ops))
-	for i, op := range ops {
-		var lines any
+func opRows(location string, ops []finance.Operation) *copyData {
+	c := newCopyData(160 * len(ops))
+	for _, op := range ops {
+		var lines []byte
 		if len(op.Lines) > 0 {
-			if b, err := json.Marshal(op.Lines); err == nil {
-				lines = string(b)
-			}
+			lines, _ = json.Marshal(op.Lines) // a line item always marshals; nil (NULL) if not
 		}
-		rows[i] = []any{location, int64(op.ID), txt(op.Key), string(op.Kind), day(op.BusinessDate), op.Time,
-			txt(op.Staff), int64(op.ClientID), txt(op.BookingID), txt(op.Comment), lines, int64(op.Reverses), txt(op.ProviderRef)}
+		c.row(len(tableOperations.cols))
+		c.text(location)
+		c.int64(int64(op.ID))
+		c.text(op.Key)
+		c.text(string(op.Kind))
+		c.date(op.BusinessDate)
+		c.timestamp(op.Time)
+		c.text(op.Staff)
+		c.int64(int64(op.ClientID))
+		c.text(op.BookingID)
+		c.text(op.Comment)
+		c.jsonb(lines)
+		c.int64(int64(op.Reverses))
+		c.text(op.ProviderRef)
 	}
-	return rows
+	return c
 }
 
-func postingRows(location string, ops []finance.Operation) [][]any {
+func postingRows(location string, ops []finance.Operation) *copyData {
 	n := 0
 	for _, op := range ops {
 		n += len(op.Postings)
 	}
-	rows := make([][]any, 0, n)
+	c := newCopyData(96 * n)
 	for _, op := range ops {
-		d := day(op.BusinessDate)
 		for j, p := range op.Postings {
-			rows = append(rows, []any{location, int64(op.ID), int16(j), txt(string(p.Account)), p.Amount, d, string(op.Kind)})
+			c.row(len(tablePostings.cols))
+			c.text(location)
+			c.int64(int64(op.ID))
+			c.int16(int16(j))
+			c.text(string(p.Account))
+			c.int64(p.Amount)
+			c.date(op.BusinessDate)
+			c.text(string(op.Kind))
 		}
 	}
-	return rows
+	return c
 }
 
-func clientRows(location string, cs []finance.Client) [][]any {
-	rows := make([][]any, len(cs))
-	for i, c := range cs {
-		rows[i] = []any{location, int64(c.ID), txt(c.Name), txt(c.Phone), txt(c.Email), txt(c.Note), c.CreditLimit, c.Created}
+func clientRows(location string, cs []finance.Client) *copyData {
+	c := newCopyData(128 * len(cs))
+	for _, cl := range cs {
+		c.row(len(tableClients.cols))
+		c.text(location)
+		c.int64(int64(cl.ID))
+		c.text(cl.Name)
+		c.text(cl.Phone)
+		c.text(cl.Email)
+		c.text(cl.Note)
+		c.int64(cl.CreditLimit)
+		c.timestamp(cl.Created)
 	}
-	return rows
+	return c
 }
 
-func bookingRows(location string, bs []finance.Booking) [][]any {
-	rows := make([][]any, len(bs))
-	for i, b := range bs {
-		rows[i] = []any{location, txt(b.ID), int64(b.ClientID), txt(b.Service), ts(b.StartsAt), b.GroupEvent,
-			b.Total, b.Paid, b.Refunded, string(b.Status), txt(b.Flag), txt(b.PaymentIntent), ts(b.Created), ts(b.Updated)}
+func bookingRows(location string, bs []finance.Booking) *copyData {
+	c := newCopyData(192 * len(bs))
+	for _, b := range bs {
+		c.row(len(tableBookings.cols))
+		c.text(location)
+		c.text(b.ID)
+		c.int64(int64(b.ClientID))
+		c.text(b.Service)
+		c.timeOrNull(b.StartsAt)
+		c.bool(b.GroupEvent)
+		c.int64(b.Total)
+		c.int64(b.Paid)
+		c.int64(b.Refunded)
+		c.text(string(b.Status))
+		c.text(b.Flag)
+		c.text(b.PaymentIntent)
+		c.timeOrNull(b.Created)
+		c.timeOrNull(b.Updated)
 	}
-	return rows
+	return c
 }
 
-func refundRows(location string, rs []finance.Refund) [][]any {
-	rows := make([][]any, len(rs))
-	for i, r := range rs {
-		rows[i] = []any{location, txt(r.Key), txt(r.BookingID), r.Amount, txt(r.Reason), txt(r.Staff), string(r.Status),
-			txt(r.ProviderRef), txt(r.Error), int64(r.OperationID), ts(r.Created), ts(r.Updated)}
+func refundRows(location string, rs []finance.Refund) *copyData {
+	c := newCopyData(192 * len(rs))
+	for _, r := range rs {
+		c.row(len(tableRefunds.cols))
+		c.text(location)
+		c.text(r.Key)
+		c.text(r.BookingID)
+		c.int64(r.Amount)
+		c.text(r.Reason)
+		c.text(r.Staff)
+		c.text(string(r.Status))
+		c.text(r.ProviderRef)
+		c.text(r.Error)
+		c.int64(int64(r.OperationID))
+		c.timeOrNull(r.Created)
+		c.timeOrNull(r.Updated)
 	}
-	return rows
+	return c
 }
 
 // staffRows carry names, roles and whether disabled: never a PIN.
-func staffRows(location string, ss []finance.Staff) [][]any {
-	rows := make([][]any, len(ss))
-	for i, s := range ss {
-		rows[i] = []any{location, txt(s.Name), string(s.Role), s.Disabled, ts(s.Created)}
+func staffRows(location string, ss []finance.Staff) *copyData {
+	c := newCopyData(64 * len(ss))
+	for _, s := range ss {
+		c.row(len(tableStaff.cols))
+		c.text(location)
+		c.text(s.Name)
+		c.text(string(s.Role))
+		c.bool(s.Disabled)
+		c.timeOrNull(s.Created)
 	}
-	return rows
+	return c
 }
 
-func auditRows(location string, es []finance.AuditEntry) [][]any {
-	rows := make([][]any, len(es))
-	for i, e := range es {
-		rows[i] = []any{location, int64(e.Seq), e.Time, txt(e.Staff), txt(e.Action), txt(e.Subject), txt(e.Reason), txt(e.Detail)}
+func auditRows(location string, es []finance.AuditEntry) *copyData {
+	c := newCopyData(160 * len(es))
+	for _, e := range es {
+		c.row(len(tableAudit.cols))
+		c.text(location)
+		c.int64(int64(e.Seq))
+		c.timestamp(e.Time)
+		c.text(e.Staff)
+		c.text(e.Action)
+		c.text(e.Subject)
+		c.text(e.Reason)
+		c.text(e.Detail)
 	}
-	return rows
+	return c
 }
 
-func closeRows(location string, cs []finance.DayClose) [][]any {
-	rows := make([][]any, len(cs))
-	for i, c := range cs {
-		rows[i] = []any{location, day(c.Date), txt(c.Register), string(c.Kind), c.Expected, c.Counted, c.OverShort,
-			txt(c.Reason), c.Float, c.ToBank, txt(c.Staff), ts(c.Time)}
+func closeRows(location string, cs []finance.DayClose) *copyData {
+	c := newCopyData(128 * len(cs))
+	for _, d := range cs {
+		c.row(len(tableCloses.cols))
+		c.text(location)
+		c.date(d.Date)
+		c.text(d.Register)
+		c.text(string(d.Kind))
+		c.int64(d.Expected)
+		c.int64(d.Counted)
+		c.int64(d.OverShort)
+		c.text(d.Reason)
+		c.int64(d.Float)
+		c.int64(d.ToBank)
+		c.text(d.Staff)
+		c.timeOrNull(d.Time)
 	}
-	return rows
+	return c
 }
 
-func sealRows(location string, ss []finance.DaySeal) [][]any {
-	rows := make([][]any, len(ss))
-	for i, s := range ss {
-		rows[i] = []any{location, day(s.Date), string(s.Prev), s.PrevSeal, s.Seal, int32(len(s.OpIDs)), txt(s.Staff), ts(s.Time)}
+func sealRows(location string, ss []finance.DaySeal) *copyData {
+	c := newCopyData(256 * len(ss))
+	for _, s := range ss {
+		c.row(len(tableSeals.cols))
+		c.text(location)
+		c.date(s.Date)
+		c.text(string(s.Prev))
+		c.text(s.PrevSeal)
+		c.text(s.Seal)
+		c.int32(int32(len(s.OpIDs)))
+		c.text(s.Staff)
+		c.timeOrNull(s.Time)
 	}
-	return rows
+	return c
 }
 
 // CopyRows COPYs operations with their postings, audit entries and clients

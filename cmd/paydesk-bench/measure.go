@@ -219,7 +219,7 @@ func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, erro
 	rows = append(rows, single(fmt.Sprintf("poll backlog of %d events: pulled, recorded, applied", n.backlog), "s",
 		bl.Seconds(), under(60, "< 60 s")))
 
-	cr, err := measureChain(ctx, db, logf)
+	cr, err := measureChain(ctx, db, logf, "")
 	if err != nil {
 		return nil, fmt.Errorf("chain backfill: %w", err)
 	}
