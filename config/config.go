@@ -125,15 +125,8 @@ func (s Setup) Settings() finance.Settings {
 	}
 }
 
-// DefaultRegisters are the four registers a new location starts with.
-func DefaultRegisters() []finance.Register {
-	return []finance.Register{
-		{ID: "cash", Name: "Cash drawer", Kind: finance.RegisterCash},
-		{ID: "card", Name: "Card terminal", Kind: finance.RegisterCard},
-		{ID: "stripe", Name: "Stripe", Kind: finance.RegisterOnline},
-		{ID: "bank", Name: "Bank", Kind: finance.RegisterBank},
-	}
-}
+// DefaultRegisters are finance's four registers a new location starts with.
+func DefaultRegisters() []finance.Register { return finance.DefaultRegisters() }
 
 // RightsTable is the config's rights merged over finance.DefaultRights: a
 // role the file names replaces that role's defaults whole, so removing a

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/bojanz/currency"
+
+	"github.com/paydesk/paydesk/finance"
 )
 
 // dirs are the XDG base directories paydesk keeps its files under.
@@ -64,15 +66,16 @@ func MachineSetup(getenv func(string) string) Setup {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	d := finance.SetupDefaults(finance.Settings{Location: "My salon", TimeZone: machineZone(getenv)})
 	s := Setup{
-		Location:       "My salon",
-		Currency:       "USD",
-		Locale:         "en",
-		TimeZone:       machineZone(getenv),
-		PhoneRegion:    "US",
-		Registers:      DefaultRegisters(),
-		OnlineRegister: "stripe",
-		BankRegister:   "bank",
+		Location:       d.Location,
+		Currency:       d.Currency,
+		Locale:         d.Locale,
+		TimeZone:       d.TimeZone,
+		PhoneRegion:    d.PhoneRegion,
+		Registers:      d.Registers,
+		OnlineRegister: d.OnlineRegID,
+		BankRegister:   d.BankRegID,
 	}
 	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 		lang, region, ok := parsePOSIXLocale(getenv(name))

@@ -362,7 +362,7 @@ func (s *Service) countedCash(env postEnv, r CloseRequest) (*int64, []DenomCount
 			return nil, nil, errf(ErrInvalid, "the count of %s is too large", env.Money(c.Value))
 		}
 		var ok bool
-		if sum, ok = addInt64(sum, c.Value*c.Count); !ok {
+		if sum, ok = AddInt64(sum, c.Value*c.Count); !ok {
 			return nil, nil, errf(ErrInvalid, "the count adds up to too much")
 		}
 		counts = append(counts, c)

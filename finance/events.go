@@ -339,7 +339,7 @@ func (s *Service) applyPayment(tx Tx, env postEnv, e ProviderEvent) (applyResult
 			b.Total = t
 		}
 	}
-	paid, ok := addInt64(b.Paid, e.Amount)
+	paid, ok := AddInt64(b.Paid, e.Amount)
 	if !ok {
 		return flagged(fmt.Sprintf("not posted: booking %s's paid total would overflow", b.ID)), nil
 	}
@@ -661,7 +661,7 @@ func (s *Service) applyDisputeWithdrawn(tx Tx, env postEnv, e ProviderEvent) (ap
 	if err != nil {
 		return applyResult{}, err
 	}
-	out, ok := addInt64(e.Amount, e.Fee)
+	out, ok := AddInt64(e.Amount, e.Fee)
 	if !ok {
 		return flagged("not posted: dispute " + e.ObjectID + " amount and fee overflow"), nil
 	}
@@ -808,7 +808,7 @@ func (s *Service) applyDisputeClosed(tx Tx, env postEnv, e ProviderEvent) (apply
 }
 
 func addChecked(a, b int64) (int64, error) {
-	c, ok := addInt64(a, b)
+	c, ok := AddInt64(a, b)
 	if !ok {
 		return 0, errf(ErrInvalid, "amount overflows")
 	}

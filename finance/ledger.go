@@ -186,7 +186,7 @@ func (r CheckoutRequest) rule(s *Service) rule {
 			var sum int64
 			for _, t := range r.Payments {
 				var ok bool
-				if sum, ok = addInt64(sum, max(t.Amount, 0)); !ok {
+				if sum, ok = AddInt64(sum, max(t.Amount, 0)); !ok {
 					return nil, errf(ErrInvalid, "payments are too large")
 				}
 			}
@@ -206,7 +206,7 @@ func (r CheckoutRequest) rule(s *Service) rule {
 				return nil, err
 			}
 			var ok bool
-			if paid, ok = addInt64(paid, t.Amount); !ok {
+			if paid, ok = AddInt64(paid, t.Amount); !ok {
 				return nil, errf(ErrInvalid, "payments are too large")
 			}
 			postings = append(postings, Posting{Account: RegisterAccount(reg.ID), Amount: t.Amount})
@@ -247,7 +247,7 @@ func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
 			return nil, 0, errf(ErrInvalid, "line %d is too large", i+1)
 		}
 		var ok bool
-		if sum, ok = addInt64(sum, l.UnitPrice*l.Quantity); !ok {
+		if sum, ok = AddInt64(sum, l.UnitPrice*l.Quantity); !ok {
 			return nil, 0, errf(ErrInvalid, "the lines add up to too much")
 		}
 		lines = append(lines, LineItem{Description: desc, UnitPrice: l.UnitPrice, Quantity: l.Quantity})

@@ -80,7 +80,7 @@ func (s *Service) checkMaxAmount(env postEnv, op Operation) error {
 	var moved int64
 	for _, p := range op.Postings {
 		if p.Amount > 0 {
-			moved, _ = addInt64(moved, p.Amount)
+			moved, _ = AddInt64(moved, p.Amount)
 		}
 	}
 	if limit := s.maxMinor(env); moved > limit {
@@ -104,7 +104,7 @@ func (s *Service) checkFloor(tx ReadTx, env postEnv, reg Register, out int64) er
 	if err != nil {
 		return err
 	}
-	if after, ok := addInt64(bal, -out); !ok || after < 0 {
+	if after, ok := AddInt64(bal, -out); !ok || after < 0 {
 		return errf(ErrInsufficientFunds, "%s holds %s; taking %s out would leave it below zero", reg.Name,
 			env.Money(bal), env.Money(out))
 	}

@@ -371,6 +371,10 @@ func RegisterOf(acc AccountID) (string, bool) {
 	return strings.CutPrefix(string(acc), registerPrefix)
 }
 
+// IsClientAccount reports whether acc names a client deposit, well formed
+// or not (ClientOf tells which client).
+func IsClientAccount(acc AccountID) bool { return strings.HasPrefix(string(acc), clientPrefix) }
+
 // ClientOf is the client of a client deposit account (ClientAccount's
 // inverse); ok is false for any other account.
 func ClientOf(acc AccountID) (ClientID, bool) {

@@ -159,7 +159,7 @@ func checkSplit(b Booking, amount int64, split []PayerShare, env postEnv) ([]Pay
 		}
 		left[s.ClientID] -= s.Amount
 		var ok2 bool
-		if sum, ok2 = addInt64(sum, s.Amount); !ok2 {
+		if sum, ok2 = AddInt64(sum, s.Amount); !ok2 {
 			return nil, errf(ErrInvalid, "the shares overflow")
 		}
 		merged = append(merged, s)

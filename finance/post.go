@@ -432,7 +432,7 @@ func checkPostings(ps []Posting) error {
 			return errf(ErrInvalid, "a posting has no account")
 		}
 		var ok bool
-		if sum, ok = addInt64(sum, p.Amount); !ok {
+		if sum, ok = AddInt64(sum, p.Amount); !ok {
 			return errf(ErrInvalid, "postings overflow")
 		}
 	}
@@ -536,8 +536,10 @@ func plainDigits(amt int64, sep string, digits int) string {
 	return s[:len(s)-digits] + sep + s[len(s)-digits:]
 }
 
-// addInt64 adds without wrapping; ok is false on overflow.
-func addInt64(a, b int64) (int64, bool) {
+// AddInt64 adds without wrapping: money that overflows is refused, never
+// silently turned negative; ok is false on overflow. The one such add
+// (store and tui use it too).
+func AddInt64(a, b int64) (int64, bool) {
 	c := a + b
 	if (b > 0 && c < a) || (b < 0 && c > a) {
 		return 0, false

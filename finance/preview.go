@@ -145,7 +145,7 @@ func balancesAfter(tx ReadTx, ps []Posting, unposted bool) ([]BalanceAfter, erro
 		}
 		if unposted {
 			var ok bool
-			if b, ok = addInt64(b, p.Amount); !ok {
+			if b, ok = AddInt64(b, p.Amount); !ok {
 				return nil, errf(ErrInvalid, "balance of %s would overflow", p.Account)
 			}
 		}

@@ -12,7 +12,7 @@ const (
 	RightReverse     Right = "reverse"
 	RightRefund      Right = "refund"
 	RightCloseDay    Right = "close_day"
-	RightPastTotals  Right = "past_totals" // see totals of days before today
+	RightPastTotals  Right = "past_totals" // see totals of days before today, and the audit log (the Audit tab)
 	RightExport      Right = "export"
 	RightManageStaff Right = "manage_staff"
 	RightSettings    Right = "settings"

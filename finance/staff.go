@@ -20,14 +20,43 @@ const (
 
 var registerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
-// defaultRegisters are used when setup names none (config normally does).
-func defaultRegisters() []Register {
+// DefaultRegisters are the four registers a new location starts with: the
+// one list (config's defaults and first-run setup take it from here).
+func DefaultRegisters() []Register {
 	return []Register{
 		{ID: "cash", Name: "Cash drawer", Kind: RegisterCash},
 		{ID: "card", Name: "Card terminal", Kind: RegisterCard},
 		{ID: "stripe", Name: "Stripe", Kind: RegisterOnline},
 		{ID: "bank", Name: "Bank", Kind: RegisterBank},
 	}
+}
+
+// SetupDefaults fills what a new location's settings leave empty: the one
+// place for setup defaults (config's guess from the machine starts from it,
+// first-run setup fills from it).
+func SetupDefaults(st Settings) Settings {
+	if st.Currency == "" {
+		st.Currency = "USD"
+	}
+	if st.Locale == "" {
+		st.Locale = "en"
+	}
+	if st.TimeZone == "" {
+		st.TimeZone = "UTC"
+	}
+	if st.PhoneRegion == "" {
+		st.PhoneRegion = "US"
+	}
+	if len(st.Registers) == 0 {
+		st.Registers = DefaultRegisters()
+	}
+	if st.OnlineRegID == "" {
+		st.OnlineRegID = "stripe"
+	}
+	if st.BankRegID == "" {
+		st.BankRegID = "bank"
+	}
+	return st
 }
 
 // checkSettings validates settings for setup and fills the defaults.
@@ -58,7 +87,7 @@ func (s *Service) checkSettings(st Settings) (Settings, error) {
 		return Settings{}, errf(ErrInvalid, "the credit limit cannot be negative")
 	}
 	if len(st.Registers) == 0 {
-		st.Registers = defaultRegisters()
+		st.Registers = DefaultRegisters()
 	}
 	regs := make([]Register, 0, len(st.Registers))
 	seen := map[string]bool{}

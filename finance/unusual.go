@@ -78,7 +78,7 @@ func opMoved(op Operation) int64 {
 	var n int64
 	for _, p := range op.Postings {
 		if p.Amount > 0 {
-			n, _ = addInt64(n, p.Amount)
+			n, _ = AddInt64(n, p.Amount)
 		}
 	}
 	return n

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -103,13 +102,4 @@ func getJSON(b []byte, v any) error {
 		return fmt.Errorf("decoding stored %T (damaged record?): %w", v, err)
 	}
 	return nil
-}
-
-// addInt64 adds without wrapping around: money that overflows is refused,
-// never silently turned negative.
-func addInt64(a, b int64) (int64, bool) {
-	if (b > 0 && a > math.MaxInt64-b) || (b < 0 && a < math.MinInt64-b) {
-		return 0, false
-	}
-	return a + b, true
 }

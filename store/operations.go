@@ -7,16 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/paydesk/paydesk/finance"
 )
-
-const registerPrefix = "register/"
-const clientPrefix = "client/"
 
 func (t *tx) Operation(id finance.OperationID) (finance.Operation, error) {
 	v := t.b(bOps).Get(u64(uint64(id)))
@@ -147,9 +142,9 @@ func (t *tx) opsUnder(bucket, prefix []byte) ([]finance.Operation, error) {
 // balance. An account nothing was ever posted to has balance 0 (plus start).
 func (t *tx) Balance(acc finance.AccountID) (int64, error) {
 	bal := getI64(t.b(bBalances).Get([]byte(acc)))
-	if reg, ok := strings.CutPrefix(string(acc), registerPrefix); ok {
+	if reg, ok := finance.RegisterOf(acc); ok {
 		start, _ := t.startBalance(reg)
-		sum, ok := addInt64(bal, start)
+		sum, ok := finance.AddInt64(bal, start)
 		if !ok {
 			return 0, fmt.Errorf("%w: balance of %s overflows", finance.ErrInvalid, acc)
 		}
@@ -180,13 +175,13 @@ func (t *tx) AppendOperation(op *finance.Operation) error {
 		if !ok {
 			cur = getI64(bal.Get([]byte(p.Account)))
 		}
-		sum, ok := addInt64(cur, p.Amount)
+		sum, ok := finance.AddInt64(cur, p.Amount)
 		if ok {
 			// Reads add a register's start balance, so the stored sum must
 			// leave room for it or the register's balance wraps around.
-			if reg, isReg := strings.CutPrefix(string(p.Account), registerPrefix); isReg {
+			if reg, isReg := finance.RegisterOf(p.Account); isReg {
 				start, _ := t.startBalance(reg)
-				_, ok = addInt64(sum, start)
+				_, ok = finance.AddInt64(sum, start)
 			}
 		}
 		if !ok {
@@ -360,7 +355,7 @@ func validateOp(op *finance.Operation) error {
 			return fmt.Errorf("%w: a posting has no account", finance.ErrInvalid)
 		}
 		var ok bool
-		if sum, ok = addInt64(sum, p.Amount); !ok {
+		if sum, ok = finance.AddInt64(sum, p.Amount); !ok {
 			return fmt.Errorf("%w: postings overflow", finance.ErrInvalid)
 		}
 	}
@@ -392,15 +387,14 @@ func (t *tx) opClients(op *finance.Operation) ([]finance.ClientID, error) {
 		}
 	}
 	for _, p := range op.Postings {
-		s, ok := strings.CutPrefix(string(p.Account), clientPrefix)
-		if !ok {
+		if !finance.IsClientAccount(p.Account) {
 			continue
 		}
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || n == 0 {
+		n, ok := finance.ClientOf(p.Account)
+		if !ok || n == 0 {
 			return nil, fmt.Errorf("%w: %q is not a client account", finance.ErrInvalid, p.Account)
 		}
-		if err := add(finance.ClientID(n)); err != nil {
+		if err := add(n); err != nil {
 			return nil, err
 		}
 	}
@@ -496,7 +490,7 @@ func (t *tx) addToDays(op *finance.Operation) error {
 	var regs []string
 	deltas := map[string]*delta{}
 	for _, p := range op.Postings {
-		reg, ok := strings.CutPrefix(string(p.Account), registerPrefix)
+		reg, ok := finance.RegisterOf(p.Account)
 		if !ok {
 			continue
 		}

@@ -451,23 +451,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) setupDefaults() finance.Settings {
-	d := m.deps.SetupDefaults
-	if d.Currency == "" {
-		d.Currency = "USD"
-	}
-	if d.Locale == "" {
-		d.Locale = "en"
-	}
-	if d.TimeZone == "" {
-		d.TimeZone = "UTC"
-	}
-	if d.PhoneRegion == "" {
-		d.PhoneRegion = "US"
-	}
-	if len(d.Registers) == 0 {
-		d.Registers = setup.DefaultRegisters()
-	}
-	return d
+	return finance.SetupDefaults(m.deps.SetupDefaults)
 }
 
 func (m *Model) applySettings(st finance.Settings, loc *time.Location) {
@@ -520,7 +504,7 @@ func (m *Model) enter(a finance.Actor) tea.Cmd {
 	if m.base.Backend.Allowed(a, finance.RightManageStaff) {
 		m.tabs = append(m.tabs, tabPage{common.TabStaff, "Staff", staff.New(c)})
 	}
-	if a.Role == finance.RoleManager || a.Role == finance.RoleAdmin {
+	if m.base.Backend.Allowed(a, finance.RightPastTotals) { // what Service.Audit asks
 		m.tabs = append(m.tabs, tabPage{common.TabAudit, "Audit", audit.New(c)})
 	}
 	m.resizePages()

@@ -163,12 +163,11 @@ func (c Common) RegisterName(id string) string {
 
 // AccountName is an account in words.
 func (c Common) AccountName(acc finance.AccountID) string {
-	s := string(acc)
-	switch {
-	case strings.HasPrefix(s, "register/"):
-		return c.RegisterName(strings.TrimPrefix(s, "register/"))
-	case strings.HasPrefix(s, "client/"):
-		return "Deposit of client #" + strings.TrimPrefix(s, "client/")
+	if id, ok := finance.RegisterOf(acc); ok {
+		return c.RegisterName(id)
+	}
+	if id, ok := finance.ClientOf(acc); ok {
+		return "Deposit of client #" + strconv.FormatUint(uint64(id), 10)
 	}
 	switch acc {
 	case finance.AccountPrepaid:
@@ -180,7 +179,7 @@ func (c Common) AccountName(acc finance.AccountID) string {
 	case finance.AccountPaidInOut:
 		return "Paid in/out"
 	}
-	return s
+	return string(acc)
 }
 
 // KindName is an operation kind in words.
@@ -314,16 +313,6 @@ func (m *Money) Parse(s string) (int64, error) {
 // ParseAllowZero reads an amount that may be zero.
 func (m *Money) ParseAllowZero(s string) (int64, error) {
 	return finance.ParseAmountAllowZero(strings.TrimSpace(s), m.currency, m.locale)
-}
-
-// Add adds amounts for a preview; ok is false when the sum would not fit
-// (a typed amount may be as large as int64 allows, and the service refuses it).
-func Add(a, b int64) (sum int64, ok bool) {
-	sum = a + b
-	if (b > 0 && sum < a) || (b < 0 && sum > a) {
-		return 0, false
-	}
-	return sum, true
 }
 
 // Currency is the ISO code.

@@ -123,7 +123,7 @@ func opMoved(op finance.Operation) int64 {
 	var n int64
 	for _, p := range op.Postings {
 		if p.Amount > 0 {
-			n, _ = common.Add(n, p.Amount)
+			n, _ = finance.AddInt64(n, p.Amount)
 		}
 	}
 	return n

@@ -175,7 +175,7 @@ func (m *Model) reviewEdit() tea.Cmd {
 			if limit != v.CreditLimit {
 				u.CreditLimit = &limit
 				change(f.Label, m.c.Money.Format(v.CreditLimit), m.c.Money.Format(limit))
-				if after, ok := common.Add(v.Balance, limit); ok {
+				if after, ok := finance.AddInt64(v.Balance, limit); ok {
 					lines = append(lines, "", "  Available after: "+m.c.Money.Format(after))
 				}
 			}

@@ -240,7 +240,7 @@ func (m *Model) overflows(a action, amount int64) string {
 		if !ok {
 			return ""
 		}
-		if _, ok := common.Add(held, delta); !ok {
+		if _, ok := finance.AddInt64(held, delta); !ok {
 			return "too large: " + r.Name + " holds " + m.c.Money.Format(held) + " and could not book it"
 		}
 		return ""

@@ -246,7 +246,7 @@ func (m *Model) chainLocation(l common.ChainLocation, here bool) []string {
 	ok, n := true, 0
 	add := func(sum *int64, v int64) {
 		var fits bool
-		if *sum, fits = common.Add(*sum, v); !fits {
+		if *sum, fits = finance.AddInt64(*sum, v); !fits {
 			ok = false
 		}
 	}

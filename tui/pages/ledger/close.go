@@ -397,7 +397,7 @@ func (d *drawerCount) total() (int64, error) {
 	if d.byDenomination() {
 		var sum int64
 		for _, n := range d.counts() {
-			v, ok := common.Add(sum, n.Value*n.Count)
+			v, ok := finance.AddInt64(sum, n.Value*n.Count)
 			if !ok || n.Count > (1<<62)/n.Value {
 				return 0, fmt.Errorf("the count is too large")
 			}

@@ -236,15 +236,7 @@ func (m *Model) submit() tea.Cmd {
 	st.Locale = f[fLocale].Value()
 	st.TimeZone = f[fZone].Value()
 	st.PhoneRegion = strings.ToUpper(f[fRegion].Value())
-	if len(st.Registers) == 0 {
-		st.Registers = DefaultRegisters()
-	}
-	if st.OnlineRegID == "" {
-		st.OnlineRegID = "stripe"
-	}
-	if st.BankRegID == "" {
-		st.BankRegID = "bank"
-	}
+	st = finance.SetupDefaults(st)
 	owner, pin := f[fOwner].Value(), f[fPIN].Value()
 	wantDemo := m.demo != nil && len(f) > fDemo && f[fDemo].Value() == "yes"
 	m.busy = true
@@ -275,16 +267,6 @@ func (m *Model) submit() tea.Cmd {
 	})
 }
 
-// DefaultRegisters are the registers a location gets when the defaults name none.
-func DefaultRegisters() []finance.Register {
-	return []finance.Register{
-		{ID: "cash", Name: "Cash drawer", Kind: finance.RegisterCash},
-		{ID: "card", Name: "Card terminal", Kind: finance.RegisterCard},
-		{ID: "stripe", Name: "Stripe", Kind: finance.RegisterOnline},
-		{ID: "bank", Name: "Bank", Kind: finance.RegisterBank},
-	}
-}
-
 func (m *Model) View() string {
 	s := m.c.Styles
 	if m.done != nil {
@@ -299,7 +281,7 @@ func (m *Model) View() string {
 		regs = append(regs, r.Name)
 	}
 	if len(regs) == 0 {
-		for _, r := range DefaultRegisters() {
+		for _, r := range finance.DefaultRegisters() {
 			regs = append(regs, r.Name)
 		}
 	}
