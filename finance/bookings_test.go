@@ -198,13 +198,14 @@ func TestPrepaymentFlagsAndRefusals(t *testing.T) {
 				if len(due) != 0 {
 					t.Fatalf("a failed event is due before its backoff: %v", due)
 				}
-				must(t, f.svc.RetryEvent(f.ctx, f.mgr, e.ID))
+				must(t, f.svc.RetryEvent(f.ctx, f.admin, e.ID))
 				due, err = f.svc.DueEvents(f.ctx, 10)
 				must(t, err)
 				if len(due) != 1 {
 					t.Fatalf("retry did not make it due: %v", due)
 				}
 				wantErr(t, f.svc.RetryEvent(f.ctx, f.desk, e.ID), finance.ErrForbidden)
+				wantErr(t, f.svc.RetryEvent(f.ctx, f.mgr, e.ID), finance.ErrForbidden) // an admin's right by default
 			}
 			f.mustCheck()
 		})

@@ -117,19 +117,30 @@ func (c *ledgerCheck) checkHeadroom() {
 }
 
 // checkFlaggedReasons: every flagged provider event says why, in words, so
-// an admin can act on it.
+// an admin can act on it; every resolved one keeps that reason and says how
+// an admin closed it.
 func (c *ledgerCheck) checkFlaggedReasons() error {
 	st, err := c.tx.InboxStats()
-	if err != nil || st.Flagged == 0 {
+	if err != nil || st.Total == 0 {
 		return err
 	}
-	evs, err := c.tx.Inbox(st.Total)
+	need := func(e ProviderEvent) bool { return e.Status == InboxFlagged || e.Status == InboxResolved }
+	var evs []ProviderEvent
+	if r, ok := c.tx.(InboxFilterReader); ok {
+		evs, err = r.InboxWhere(need, 0)
+	} else if st.Flagged > 0 {
+		evs, err = c.tx.Inbox(st.Total)
+	}
 	if err != nil {
 		return err
 	}
 	for _, e := range evs {
-		if e.Status == InboxFlagged && strings.TrimSpace(e.Error) == "" {
-			c.problem("provider event %s (%s) is flagged without a reason", e.ID, e.RawType)
+		switch {
+		case !need(e):
+		case strings.TrimSpace(e.Error) == "":
+			c.problem("provider event %s (%s) is %s without a reason", e.ID, e.RawType, e.Status)
+		case e.Status == InboxResolved && strings.TrimSpace(e.Resolution) == "":
+			c.problem("provider event %s (%s) is resolved without saying how", e.ID, e.RawType)
 		}
 	}
 	return nil

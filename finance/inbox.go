@@ -293,7 +293,7 @@ func (s *Service) applyInboxEvent(tx Tx, envc *envOnce, id string) (changes []Ch
 		return nil, errors.Is(err, ErrNotFound), err
 	}
 	switch e.Status {
-	case InboxApplied, InboxIgnored, InboxFlagged:
+	case InboxApplied, InboxIgnored, InboxFlagged, InboxResolved:
 		return nil, false, nil
 	}
 	env, err := s.envFor(tx, envc)
@@ -339,9 +339,14 @@ func (s *Service) DeferEvent(ctx context.Context, id string, cause error) error 
 	return s.markFailed(ctx, id, cause)
 }
 
-// RetryEvent makes a failed event due now.
+// RetryEvent makes an event due now: a failed or pending one, or a flagged
+// one that posted nothing (its cause may be gone: the booking arrived, the
+// settings changed). The sync worker then applies it as any other, so a
+// retry posts at most once whatever happens meanwhile. A flagged event that
+// did post is refused: applying it again would post nothing new and only
+// hide its flag, which an admin closes with ResolveEvent instead.
 func (s *Service) RetryEvent(ctx context.Context, a Actor, id string) error {
-	if err := s.require(a, RightBookings); err != nil {
+	if err := s.require(a, RightSyncAdmin); err != nil {
 		return err
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -349,7 +354,14 @@ func (s *Service) RetryEvent(ctx context.Context, a Actor, id string) error {
 		if err != nil {
 			return fmt.Errorf("event %s: %w", id, err)
 		}
-		if e.Status != InboxFailed && e.Status != InboxPending {
+		switch {
+		case e.Status == InboxFlagged && e.Operation != 0:
+			return fmt.Errorf("%w: event %s posted operation %d and is flagged for an admin (%s): "+
+				"retrying would post nothing new; resolve it with a reason once it is dealt with",
+				ErrConflict, id, e.Operation, e.Error)
+		case e.Status == InboxFlagged:
+			e.Status = InboxPending // its flag's reason stays in Error until it is applied again
+		case e.Status != InboxFailed && e.Status != InboxPending:
 			return fmt.Errorf("%w: event %s is %s, nothing to retry", ErrConflict, id, e.Status)
 		}
 		e.NextTry = time.Time{}
@@ -362,6 +374,119 @@ func (s *Service) RetryEvent(ctx context.Context, a Actor, id string) error {
 		s.publish(Change{What: "inbox"})
 	}
 	return err
+}
+
+// ResolveEvent closes a flagged event: an admin has dealt with what its flag
+// says (answered the dispute, attached the client, settled it by hand) and
+// says how, in reason. The event keeps its flag's reason and anything it
+// posted; it stops counting as flagged. Audited.
+func (s *Service) ResolveEvent(ctx context.Context, a Actor, id, reason string) (ProviderEvent, error) {
+	if err := s.require(a, RightSyncAdmin); err != nil {
+		return ProviderEvent{}, err
+	}
+	reason, err := requiredText("reason", reason, maxReasonLen)
+	if err != nil {
+		return ProviderEvent{}, err
+	}
+	var out ProviderEvent
+	err = s.store.Update(ctx, func(tx Tx) error {
+		e, err := tx.InboxEvent(id)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", id, err)
+		}
+		switch e.Status {
+		case InboxFlagged:
+		case InboxResolved:
+			return fmt.Errorf("%w: event %s is resolved already: %s", ErrConflict, id, e.Resolution)
+		default:
+			return fmt.Errorf("%w: event %s is %s, not flagged: nothing to resolve", ErrConflict, id, e.Status)
+		}
+		e.Status, e.Resolution = InboxResolved, reason
+		if err := tx.PutInboxEvent(e); err != nil {
+			return err
+		}
+		out = e
+		return tx.AppendAudit(&AuditEntry{Time: s.now(), Staff: a.Staff, Action: "event_resolve",
+			Subject: "event " + id, Reason: reason, Detail: e.Error})
+	})
+	if err != nil {
+		return ProviderEvent{}, err
+	}
+	s.publish(Change{What: "inbox"})
+	return out, nil
+}
+
+// InboxList lists recent events newest first, only those of status when it
+// is not "", at most limit (<= 0: all).
+func (s *Service) InboxList(ctx context.Context, status InboxStatus, limit int) ([]ProviderEvent, error) {
+	if status != "" && !slices.Contains(InboxStatuses(), status) {
+		return nil, fmt.Errorf("%w: no event status %q (one of %s)", ErrInvalid, status, joinStatuses())
+	}
+	keep := func(e ProviderEvent) bool { return status == "" || e.Status == status }
+	return read(ctx, s, func(tx ReadTx) ([]ProviderEvent, error) {
+		if r, ok := tx.(InboxFilterReader); ok {
+			return r.InboxWhere(keep, limit)
+		}
+		all, err := tx.Inbox(0)
+		if err != nil {
+			return nil, err
+		}
+		var out []ProviderEvent
+		for _, e := range all {
+			if keep(e) && (limit <= 0 || len(out) < limit) {
+				e.Raw = nil
+				out = append(out, e)
+			}
+		}
+		return out, nil
+	})
+}
+
+func joinStatuses() string {
+	ss := InboxStatuses()
+	parts := make([]string, len(ss))
+	for i, st := range ss {
+		parts[i] = string(st)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// EventOperations lists the operations an event posted: the one it names,
+// and for a refund event each refund's own (one event can carry several).
+func (s *Service) EventOperations(ctx context.Context, id string) ([]Operation, error) {
+	return read(ctx, s, func(tx ReadTx) ([]Operation, error) {
+		e, err := tx.InboxEvent(id)
+		if err != nil {
+			return nil, err
+		}
+		var out []Operation
+		seen := map[OperationID]bool{}
+		add := func(op Operation) {
+			if op.ID != 0 && !seen[op.ID] {
+				seen[op.ID] = true
+				out = append(out, op)
+			}
+		}
+		if e.Operation != 0 {
+			op, err := tx.Operation(e.Operation)
+			if err != nil {
+				return nil, fmt.Errorf("event %s's operation %d: %w", id, e.Operation, err)
+			}
+			add(op)
+		}
+		if e.Type == EventRefundUpdated {
+			for _, r := range e.Refunds {
+				op, found, err := providerOpKey(e.Provider, OpRefund, r.ID).lookup(tx)
+				if err != nil {
+					return nil, err
+				}
+				if found {
+					add(op)
+				}
+			}
+		}
+		return out, nil
+	})
 }
 
 // Inbox lists recent provider events, newest first.

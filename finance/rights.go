@@ -27,6 +27,9 @@ const (
 	// RightChain sees the chain's reports: every location's books, from the
 	// central database.
 	RightChain Right = "chain"
+	// RightSyncAdmin re-applies and resolves payment provider events: a
+	// retry can post money, and a resolve closes a flag for good.
+	RightSyncAdmin Right = "sync_admin"
 )
 
 // Description is the right in words, for "may not <description>".
@@ -66,6 +69,8 @@ func (r Right) Description() string {
 		return "quit the desk (ctrl+l locks it)"
 	case RightChain:
 		return "see the chain's reports"
+	case RightSyncAdmin:
+		return "retry or resolve payment sync events"
 	}
 	return string(r)
 }
@@ -74,7 +79,7 @@ func (r Right) Description() string {
 func AllRights() []Right {
 	return []Right{RightTopUp, RightCheckout, RightCashOut, RightTransfer, RightPaidInOut, RightReverse,
 		RightRefund, RightCloseDay, RightPastTotals, RightExport, RightManageStaff, RightSettings,
-		RightClients, RightBookings, RightCredit, RightQuit, RightChain}
+		RightClients, RightBookings, RightCredit, RightQuit, RightChain, RightSyncAdmin}
 }
 
 // RoleRights is what one role may do, and which registers it may use

@@ -152,6 +152,13 @@ type InboxStats struct {
 	LastError    string    `json:"last_error,omitempty"`
 }
 
+// InboxFilterReader is a ReadTx that lists inbox events by a test, newest
+// first, without their raw bodies (store.DB's does); a ReadTx without it
+// is read through Inbox.
+type InboxFilterReader interface {
+	InboxWhere(keep func(ProviderEvent) bool, limit int) ([]ProviderEvent, error)
+}
+
 // ChangeLog is a ReadTx that lists what was written after a point, so a
 // replica can ship everything after its cursor without scanning. Operations
 // and audit entries are numbered in the order they were written already;

@@ -248,7 +248,15 @@ const (
 	InboxIgnored InboxStatus = "ignored" // a type paydesk does not act on
 	InboxFailed  InboxStatus = "failed"  // apply failed; retried with backoff
 	InboxFlagged InboxStatus = "flagged" // applied, but needs an admin (e.g. partial group prepayment)
+	// InboxResolved is a flagged event an admin has closed, with the reason
+	// in Resolution; the flag's reason stays in Error.
+	InboxResolved InboxStatus = "resolved"
 )
+
+// InboxStatuses lists every inbox status, in the order the sync views name them.
+func InboxStatuses() []InboxStatus {
+	return []InboxStatus{InboxPending, InboxApplied, InboxIgnored, InboxFailed, InboxFlagged, InboxResolved}
+}
 
 // ProviderEvent is a payment provider's event, decoded into provider-neutral
 // terms and kept durably in the inbox, keyed by the provider's event id.

@@ -171,6 +171,24 @@ func (w *Worker) Drain(ctx context.Context) {
 	}
 }
 
+// ApplyNow takes one event through what Drain does to each (the provider
+// asked for what the event left out, the payment's fee recorded, then the
+// apply) at once, instead of at the worker's next round: `paydesk sync
+// retry`. An event that is not due (applied, ignored, flagged) is left as it
+// is. It returns the event as it stands afterwards; a failed try is recorded
+// on it (with its next try), as Drain records it.
+func (w *Worker) ApplyNow(ctx context.Context, id string) (finance.ProviderEvent, error) {
+	e, err := w.books.Event(ctx, id)
+	if err != nil {
+		return e, err
+	}
+	if e.Status == finance.InboxPending || e.Status == finance.InboxFailed {
+		ready, _ := w.prepareAll(ctx, []finance.ProviderEvent{e})
+		w.apply(ctx, ready)
+	}
+	return w.books.Event(ctx, id)
+}
+
 // prepareConcurrency bounds the provider calls one batch makes at once: a
 // backlog of payments needs a fee lookup each, and one at a time a month
 // offline took minutes to catch up (about 50 events a second over loopback).

@@ -61,6 +61,9 @@ func statusSlot(s finance.InboxStatus) int {
 	case finance.InboxFlagged:
 		return slotFlagged
 	}
+	// Resolved events (flags an admin closed) need nothing more, so they
+	// count with the other settled ones: the counts' layout stays as files
+	// have it.
 	return slotOther
 }
 
@@ -301,6 +304,33 @@ func (t *tx) Inbox(limit int) ([]finance.ProviderEvent, error) {
 			return nil, fmt.Errorf("inbox index: %w", err)
 		}
 		out = append(out, e)
+	}
+	return out, nil
+}
+
+// InboxWhere lists events newest first (by received time) that keep says
+// yes to, at most limit (<= 0: all), without their raw bodies: the CLI's
+// filtered list reads a large inbox without copying every webhook body.
+func (t *tx) InboxWhere(keep func(finance.ProviderEvent) bool, limit int) ([]finance.ProviderEvent, error) {
+	c := t.b(bInboxRecv).Cursor()
+	var out []finance.ProviderEvent
+	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		if len(k) < 9 {
+			continue
+		}
+		e, ok, err := t.inboxEvent(k[9:], false)
+		if err != nil {
+			return nil, fmt.Errorf("inbox index: %w", err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("inbox index: event %s %w", k[9:], finance.ErrNotFound)
+		}
+		if keep(e) {
+			out = append(out, e)
+		}
 	}
 	return out, nil
 }
