@@ -28,11 +28,66 @@ func (s *Service) Refund(ctx context.Context, key string) (Refund, error) {
 func RefundLeft(b Booking, refunds []Refund) int64 {
 	left := b.Paid - b.Refunded
 	for _, r := range refunds {
-		if r.Status == RefundRequested || r.Status == RefundPending {
-			left -= r.Amount
+		for _, n := range inFlight(b, r) {
+			left -= n
 		}
 	}
 	return left
+}
+
+// inFlight is what a refund still has out at the provider, by payment: the
+// parts not final (the parts that succeeded are in the booking's refunded
+// already), or the whole of a refund of one payment, the latest.
+func inFlight(b Booking, r Refund) map[string]int64 {
+	if r.Status != RefundRequested && r.Status != RefundPending {
+		return nil
+	}
+	if len(r.Parts) == 0 {
+		return map[string]int64{b.PaymentIntent: r.Amount}
+	}
+	out := map[string]int64{}
+	for _, p := range r.Parts {
+		if p.Status == RefundRequested || p.Status == RefundPending {
+			out[p.PaymentRef] += p.Amount
+		}
+	}
+	return out
+}
+
+// cardRefundParts spreads a card refund of amount over the booking's card
+// payments, latest first (the one a refund of one payment takes), asking
+// none for more than it has left: what it brought, less what was refunded
+// from it and what other refunds have in flight on it.
+func cardRefundParts(b Booking, refunds []Refund, key string, amount int64) ([]RefundPart, error) {
+	busy := map[string]int64{}
+	for _, r := range refunds {
+		for ref, n := range inFlight(b, r) {
+			busy[ref] += n
+		}
+	}
+	payers := b.PayerList()
+	var parts []RefundPart
+	rest := amount
+	for i := len(payers) - 1; i >= 0 && rest > 0; i-- {
+		p := payers[i]
+		if p.PaymentRef == "" {
+			continue // not a card payment
+		}
+		n := min(rest, p.Amount-p.Refunded-busy[p.PaymentRef])
+		if n <= 0 {
+			continue
+		}
+		parts = append(parts, RefundPart{PaymentRef: p.PaymentRef, Amount: n, Key: key + "/" + p.PaymentRef, Status: RefundRequested})
+		busy[p.PaymentRef] += n
+		rest -= n
+	}
+	if rest > 0 {
+		return nil, errf(ErrRefundExceeds, "booking %s's card payments have %d left to refund; %d is more", b.ID, amount-rest, amount)
+	}
+	if len(parts) == 1 && parts[0].PaymentRef == b.PaymentIntent {
+		return nil, nil // one refund of the latest payment, keyed by the refund's own key
+	}
+	return parts, nil
 }
 
 // RefundRequest is an admin's decision to refund a canceled booking.
@@ -188,6 +243,12 @@ func (s *Service) startRefundIn(tx Tx, a Actor, approver string, r RefundRequest
 		if err != nil {
 			return Refund{}, refundOp{}, nil, err
 		}
+		if out.Parts, err = cardRefundParts(b, refunds, r.Key, amount); err != nil {
+			return Refund{}, refundOp{}, nil, err
+		}
+		for _, p := range out.Parts {
+			detail += fmt.Sprintf("; %d from %s", p.Amount, p.PaymentRef)
+		}
 		op = refundOp{op: cardRefundOperation(online, b, amount, firstNonEmpty(r.Reason, "card refund"))}
 	}
 	if err := tx.PutRefund(out); err != nil {
@@ -311,6 +372,115 @@ func (s *Service) CompleteRefund(ctx context.Context, key, providerRef, status, 
 		s.publish(c)
 	}
 	return out, nil
+}
+
+// CompleteRefundPart records what the provider said about one part of a
+// refund spread over several payments (Refund.Parts), as CompleteRefund does
+// for a whole one: a part that succeeded posts once, against its payment. The
+// refund is final when every part is: succeeded if all did; failed, saying
+// which part and how much went back, if any did not (what did go back stays
+// posted, and the rest is refund due again).
+func (s *Service) CompleteRefundPart(ctx context.Context, key, paymentRef, providerRef, status, errText string) (Refund, error) {
+	var out Refund
+	var changes []Change
+	err := s.store.Update(ctx, func(tx Tx) error {
+		changes = changes[:0]
+		r, err := tx.Refund(key)
+		if err != nil {
+			return fmt.Errorf("refund %s: %w", key, err)
+		}
+		out = r
+		i := slices.IndexFunc(r.Parts, func(p RefundPart) bool { return p.PaymentRef == paymentRef })
+		if i < 0 {
+			return fmt.Errorf("%w: refund %s has no part on payment %s", ErrInvalid, key, paymentRef)
+		}
+		part := &r.Parts[i]
+		if part.Status == RefundSucceeded || part.Status == RefundFailed && status != "succeeded" {
+			return nil // final already; the provider repeats itself
+		}
+		now := s.now()
+		switch status {
+		case "succeeded":
+			if providerRef == "" {
+				return fmt.Errorf("%w: a succeeded refund needs the provider's refund id", ErrInvalid)
+			}
+			env, err := s.env(tx, SystemActor())
+			if err != nil {
+				return err
+			}
+			b, err := tx.Booking(r.BookingID)
+			if err != nil {
+				return err
+			}
+			op, _, err := s.postCardRefund(tx, env, b.ProviderOf(part.PaymentRef), r.BookingID, part.PaymentRef, providerRef, part.Amount,
+				firstNonEmpty(r.Reason, "card refund"))
+			if err != nil {
+				return err
+			}
+			part.Status, part.OperationID, part.Error = RefundSucceeded, op.ID, ""
+			changes = append(changes, Change{What: "operation", Operation: op.ID, ClientID: op.ClientID})
+		case "pending", "requires_action":
+			part.Status = RefundPending
+		case "failed", "canceled":
+			part.Status, part.Error = RefundFailed, firstNonEmpty(errText, "provider: "+status)
+		default:
+			return fmt.Errorf("%w: unknown refund status %q", ErrInvalid, status)
+		}
+		if providerRef != "" {
+			part.ProviderRef = providerRef
+		}
+		r.Status, r.OperationID, r.ProviderRef, r.Error = partsOutcome(r.Parts)
+		r.Updated = now
+		if err := tx.PutRefund(r); err != nil {
+			return err
+		}
+		out = r
+		changes = append(changes, Change{What: "booking"})
+		return tx.AppendAudit(&AuditEntry{Time: now, Staff: providerStaff, Action: "refund_part_" + string(part.Status),
+			Subject: "booking " + r.BookingID, Detail: fmt.Sprintf("key %s payment %s ref %s %s", key, paymentRef, providerRef, errText)})
+	})
+	if err != nil {
+		return Refund{}, err
+	}
+	for _, c := range changes {
+		s.publish(c)
+	}
+	return out, nil
+}
+
+// partsOutcome is a spread refund's state from its parts': in flight while
+// any part is, then succeeded or failed; the provider refs of the parts that
+// went through, and the last one's operation.
+func partsOutcome(parts []RefundPart) (st RefundStatus, op OperationID, refs, errText string) {
+	var ids, failed []string
+	var back, asked int64
+	st = RefundSucceeded
+	sent := false
+	for _, p := range parts {
+		asked += p.Amount
+		switch p.Status {
+		case RefundSucceeded:
+			ids, back, op, sent = append(ids, p.ProviderRef), back+p.Amount, p.OperationID, true
+		case RefundFailed:
+			failed = append(failed, fmt.Sprintf("%s: %s", p.PaymentRef, p.Error))
+			sent = true
+		case RefundPending:
+			st, sent = RefundPending, true
+		case RefundRequested:
+			if st != RefundPending {
+				st = RefundRequested
+			}
+		}
+	}
+	if st == RefundRequested && sent {
+		st = RefundPending // some parts answered: the refund is under way
+	}
+	refs = strings.Join(ids, ",")
+	if st == RefundSucceeded && len(failed) > 0 {
+		st = RefundFailed
+		errText = fmt.Sprintf("%d of %d went back to the card; refused for %s", back, asked, strings.Join(failed, "; "))
+	}
+	return st, op, refs, errText
 }
 
 // PendingRefunds lists refunds sent but not final (to look up after a crash).

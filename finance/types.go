@@ -237,6 +237,23 @@ type Refund struct {
 	// payment it refunds. "" on refunds saved before there were several
 	// providers: the booking's payment says (ProviderName).
 	Provider string `json:"provider,omitempty"`
+	// Parts, when set, spread a card refund over the booking's payments
+	// (a group event paid in parts): one provider refund per payment, each
+	// with its own key. Empty: one refund of the booking's latest payment,
+	// keyed by Key.
+	Parts []RefundPart `json:"parts,omitempty"`
+}
+
+// RefundPart is the share of a card refund asked of one payment: never more
+// than that payment has left, saved with its key before the provider call.
+type RefundPart struct {
+	PaymentRef  string       `json:"payment_ref"` // pi_...
+	Amount      int64        `json:"amount"`
+	Key         string       `json:"key"` // the provider's idempotency key for this part
+	Status      RefundStatus `json:"status"`
+	ProviderRef string       `json:"provider_ref,omitempty"` // re_...
+	Error       string       `json:"error,omitempty"`
+	OperationID OperationID  `json:"operation_id,omitempty"`
 }
 
 // InboxStatus is where a provider event stands.

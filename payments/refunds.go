@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/paydesk/paydesk/finance"
 )
@@ -20,6 +21,9 @@ func (w *Worker) ExecuteRefund(ctx context.Context, key string) (finance.Refund,
 	}
 	if r.Status != finance.RefundRequested && r.Status != finance.RefundPending {
 		return r, nil
+	}
+	if len(r.Parts) > 0 {
+		return w.executeParts(ctx, r)
 	}
 	b, err := w.books.Booking(ctx, r.BookingID)
 	if err != nil {
@@ -68,6 +72,67 @@ func (w *Worker) ExecuteRefund(ctx context.Context, key string) (finance.Refund,
 		return r, fmt.Errorf("refunding %s: %w", b.PaymentIntent, err)
 	}
 	return w.books.CompleteRefund(ctx, key, pr.ID, pr.Status, "")
+}
+
+// executeParts sends a refund spread over the booking's payments: each part
+// is its own provider refund of its own payment, under its own key, looked
+// up first as a whole refund is, so a crash between parts sends each once.
+// A part whose outcome is unknown stops the round; the parts after it are
+// sent when the refund is resumed.
+func (w *Worker) executeParts(ctx context.Context, r finance.Refund) (finance.Refund, error) {
+	st, err := w.books.Settings(ctx)
+	if err != nil {
+		return r, err
+	}
+	b, err := w.books.Booking(ctx, r.BookingID)
+	if err != nil {
+		return r, err
+	}
+	for _, part := range r.Parts {
+		if part.Status != finance.RefundRequested && part.Status != finance.RefundPending {
+			continue
+		}
+		// Each part back through the provider that took that payment.
+		prov, err := w.ProviderNamed(b.ProviderOf(part.PaymentRef))
+		if err != nil {
+			return r, fmt.Errorf("refund %s: %w", r.Key, err)
+		}
+		found, err := prov.FindRefunds(ctx, part.PaymentRef)
+		if err != nil {
+			return r, fmt.Errorf("looking up refunds of %s before refunding: %w", part.PaymentRef, err)
+		}
+		i := slices.IndexFunc(found, func(f finance.ProviderRefund) bool {
+			return f.Key == part.Key || (part.ProviderRef != "" && f.ID == part.ProviderRef)
+		})
+		switch {
+		case i >= 0:
+			r, err = w.books.CompleteRefundPart(ctx, r.Key, part.PaymentRef, found[i].ID, found[i].Status, "")
+		case part.Status == finance.RefundPending:
+			continue // accepted earlier yet not listed now: wait for the provider's event
+		default:
+			var before int64 // as for a whole refund: what went back on this payment, matched by id
+			for _, p := range b.PayerList() {
+				if p.PaymentRef == part.PaymentRef {
+					before = p.CardRefunded - p.Unmatched
+				}
+			}
+			var pr finance.ProviderRefund
+			pr, err = prov.Refund(ctx, RefundOrder{Key: part.Key, PaymentRef: part.PaymentRef, Amount: part.Amount,
+				Currency: st.Currency, BookingID: r.BookingID, Reason: r.Reason, RefundedBefore: before})
+			switch {
+			case errors.Is(err, ErrRejected):
+				r, err = w.books.CompleteRefundPart(ctx, r.Key, part.PaymentRef, "", "failed", err.Error())
+			case err != nil:
+				return r, fmt.Errorf("refunding %s: %w", part.PaymentRef, err)
+			default:
+				r, err = w.books.CompleteRefundPart(ctx, r.Key, part.PaymentRef, pr.ID, pr.Status, "")
+			}
+		}
+		if err != nil {
+			return r, err
+		}
+	}
+	return r, nil
 }
 
 // resumeRefunds finishes refunds left requested or pending (a crash, a

@@ -23,6 +23,11 @@ type fakeStripe struct {
 	created    int                         // refunds really made
 	refundMode string                      // "", "decline", "lose-answer"
 	fee        int64
+	// captured, when it names a payment intent, is what it took: a refund
+	// asking more than is left of it is refused as Stripe refuses it, and
+	// counted in tooLarge.
+	captured map[string]int64
+	tooLarge int
 	// noBalanceTx: payments have no balance transaction yet (it follows).
 	noBalanceTx bool
 	events      []json.RawMessage // oldest first
@@ -90,6 +95,18 @@ func (f *fakeStripe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		pi := r.PostForm.Get("payment_intent")
 		amount, _ := strconv.ParseInt(r.PostForm.Get("amount"), 10, 64)
+		if c, ok := f.captured[pi]; ok {
+			left := c
+			for _, re := range f.refunds[pi] {
+				left -= re["amount"].(int64)
+			}
+			if amount > left {
+				f.tooLarge++
+				stripeError(w, 400, "invalid_request_error", "amount_too_large",
+					fmt.Sprintf("Refund amount (%d) is greater than unrefunded amount on charge (%d)", amount, left))
+				return
+			}
+		}
 		f.created++
 		re := map[string]any{"id": fmt.Sprintf("re_fake%d", f.created), "object": "refund", "amount": amount,
 			"currency": "eur", "status": "succeeded", "payment_intent": pi,

@@ -2,6 +2,7 @@ package stripe_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"testing"
@@ -303,6 +304,104 @@ func TestPollerCursor(t *testing.T) {
 	if s := d.state(); s.stripe != -200 {
 		// Payouts out of a register with no prepayments: the books still balance.
 		t.Fatalf("stripe register = %d", s.stripe)
+	}
+	d.check()
+}
+
+// A group event paid in two parts is refunded across both payment intents:
+// a refund larger than the last payment takes the rest from the first, never
+// asking one intent for more than it has left, one key per intent, so a
+// crash between the parts sends each once.
+func TestCardRefundSpreadOverPaymentIntents(t *testing.T) {
+	fake, api := newFakeStripe(t)
+	fake.captured = map[string]int64{"pi_a": 1500, "pi_b": 1000}
+	d := newDesk(t, api.URL)
+	group := func(id string, amount int64) map[string]any {
+		o := piObject(id, "bk_g", amount)
+		md := o["metadata"].(map[string]string)
+		md["group_event"], md["booking_total"] = "true", "2500"
+		return o
+	}
+	at := time.Now().Unix()
+	for i, p := range []struct {
+		evt, pi string
+		amount  int64
+	}{{"evt_a", "pi_a", 1500}, {"evt_b", "pi_b", 1000}} {
+		if code := d.send(eventJSON(p.evt, "payment_intent.succeeded", at+int64(i), "2023-10-16", group(p.pi, p.amount)), whsec); code != http.StatusOK {
+			t.Fatalf("%s: HTTP %d", p.evt, code)
+		}
+		d.worker.Drain(d.ctx)
+	}
+	_, err := d.books.CancelBooking(d.ctx, d.admin, "bk_g", "the event is off")
+	must(t, err)
+	before := d.state()
+
+	r, err := d.books.StartRefund(d.ctx, d.admin, finance.RefundRequest{Key: "rk-g", BookingID: "bk_g", Amount: 2000, Reason: "event off"})
+	must(t, err)
+	if len(r.Parts) != 2 || r.Parts[0].PaymentRef != "pi_b" || r.Parts[0].Amount != 1000 ||
+		r.Parts[1].PaymentRef != "pi_a" || r.Parts[1].Amount != 1000 || r.Parts[0].Key == r.Parts[1].Key {
+		t.Fatalf("parts = %+v, want 1000 from pi_b (the latest) and 1000 from pi_a, each keyed apart", r.Parts)
+	}
+
+	// The first part is made at Stripe but its answer is lost: nothing posts,
+	// the second part waits.
+	fake.refundMode = "lose-answer"
+	if _, err := d.worker.ExecuteRefund(d.ctx, r.Key); err == nil {
+		t.Fatal("a lost answer reported success")
+	}
+	if got := d.state(); got != before {
+		t.Fatalf("a lost answer posted: %+v -> %+v", before, got)
+	}
+	fake.refundMode = ""
+	for range 2 { // resumed, then asked again: the parts go once each
+		done, err := d.worker.ExecuteRefund(d.ctx, r.Key)
+		must(t, err)
+		if done.Status != finance.RefundSucceeded || done.Parts[0].Status != finance.RefundSucceeded ||
+			done.Parts[1].Status != finance.RefundSucceeded || done.ProviderRef == "" {
+			t.Fatalf("refund = %+v", done)
+		}
+	}
+	if n := fake.madeRefunds(); n != 2 || fake.tooLarge != 0 {
+		t.Fatalf("Stripe made %d refunds (%d too large), want 2 and none too large", n, fake.tooLarge)
+	}
+	if ops := d.opsOf("bk_g"); ops[finance.OpRefund] != 2 {
+		t.Fatalf("ops = %v, want two refunds", ops)
+	}
+	b := d.booking("bk_g")
+	if b.Refunded != 2000 || b.Status != finance.BookingCanceled || b.Payers[0].Refunded != 1000 || b.Payers[1].Refunded != 1000 {
+		t.Fatalf("booking = %+v", b)
+	}
+	if got := d.state(); got.stripe != before.stripe-2000 || got.prepaid != before.prepaid+2000 {
+		t.Fatalf("books %+v -> %+v, want 2000 out of the Stripe register", before, got)
+	}
+
+	// The rest (500) is left on pi_a only, though pi_b is the latest payment.
+	r2, err := d.books.StartRefund(d.ctx, d.admin, finance.RefundRequest{Key: "rk-g2", BookingID: "bk_g", Reason: "the rest"})
+	must(t, err)
+	if r2.Amount != 500 || len(r2.Parts) != 1 || r2.Parts[0].PaymentRef != "pi_a" {
+		t.Fatalf("second refund = %+v, want 500 from pi_a", r2)
+	}
+	done, err := d.worker.ExecuteRefund(d.ctx, r2.Key)
+	must(t, err)
+	if done.Status != finance.RefundSucceeded || fake.tooLarge != 0 || fake.madeRefunds() != 3 {
+		t.Fatalf("second refund = %+v; Stripe made %d (%d too large)", done, fake.madeRefunds(), fake.tooLarge)
+	}
+	if b := d.booking("bk_g"); b.Refunded != 2500 || b.Status != finance.BookingRefunded {
+		t.Fatalf("booking = %+v", b)
+	}
+	// Stripe's charge.refunded for pi_a, listing both of its refunds, posts nothing new.
+	ch := eventJSON("evt_ch", "charge.refunded", time.Now().Unix(), "2023-10-16", map[string]any{
+		"id": "ch_pi_a", "object": "charge", "payment_intent": "pi_a", "amount": 1500, "amount_refunded": 1500, "currency": "eur",
+		"refunds": map[string]any{"object": "list", "data": fake.refunds["pi_a"]}})
+	if code := d.send(ch, whsec); code != http.StatusOK {
+		t.Fatalf("HTTP %d", code)
+	}
+	d.worker.Drain(d.ctx)
+	if ops := d.opsOf("bk_g"); ops[finance.OpRefund] != 3 {
+		t.Fatalf("ops = %v after charge.refunded, want three refunds", ops)
+	}
+	if _, err := d.books.StartRefund(d.ctx, d.admin, finance.RefundRequest{Key: "rk-g3", BookingID: "bk_g", Amount: 1, Reason: "more"}); !errors.Is(err, finance.ErrRefundExceeds) {
+		t.Fatalf("a refund beyond what was paid: %v", err)
 	}
 	d.check()
 }
