@@ -728,6 +728,10 @@ func (s *Service) applyDisputeReinstated(tx Tx, env postEnv, e ProviderEvent, ho
 		return applyResult{}, err
 	}
 	note := fmt.Sprintf("dispute %s %s: %s back in the Stripe register", e.ObjectID, how, env.Money(amount+feeBack))
+	if kept := -negSum(w.Postings, AccountFees) - feeBack; feeBack == 0 && kept > 0 {
+		// Not an error: the fee is Stripe's to keep, and stays a cost.
+		note += fmt.Sprintf("; Stripe kept the dispute fee of %s (it stays in fees)", env.Money(kept))
+	}
 	if amount != e.Amount {
 		note += fmt.Sprintf(" (Stripe says %s; %s was withdrawn)", env.Money(e.Amount), env.Money(held))
 		return flagged(note), nil
@@ -752,10 +756,18 @@ func (s *Service) applyDisputeClosed(tx Tx, env postEnv, e ProviderEvent) (apply
 		if op, err := disputeKey(e.Provider, "won", e.ObjectID).find(tx); err == nil {
 			return applyResult{status: InboxApplied, op: op.ID, note: "dispute " + e.ObjectID + " won; funds already reinstated"}, nil
 		}
-		// Reinstate what was withdrawn; a returned fee comes only with
-		// funds_reinstated's balance transaction.
-		e.Amount, e.Fee = -negSum(w.Postings, AccountDisputes), 0
-		e.Currency, e.FeeCurrency = env.Settings.Currency, ""
+		// Money comes back with the dispute's reinstatement balance
+		// transaction, and the dispute fee only when that transaction
+		// returns it (a negative fee): Stripe keeps it on many wins
+		// (docs.stripe.com/disputes: the fee is charged when the dispute
+		// opens, whatever the outcome, except where the network refunds
+		// it). The decoder reads the reinstatement into Amount and Fee; a
+		// won dispute that shows none has had nothing back yet, so nothing
+		// posts and the event waits (retried) for funds_reinstated.
+		if e.FeeCurrency == "" {
+			return applyResult{}, fmt.Errorf("dispute %s won, but Stripe lists no reinstatement of its funds yet: "+
+				"waiting for charge.dispute.funds_reinstated (or reconcile)", e.ObjectID)
+		}
 		return s.applyDisputeReinstated(tx, env, e, "won")
 	case "lost":
 		if !withdrawn {

@@ -14,15 +14,19 @@ import (
 //   - zero-decimal currencies: the amount is whole units (JPY 500 = ¥500);
 //   - three-decimal currencies: thousandths, and refunds (and charges) must
 //     end in 0;
-//   - every other currency, ISK, HUF and TWD included: hundredths. ISK is
-//     zero-decimal in ISO 4217 but two-decimal at Stripe "for backwards
-//     compatibility" (amounts are multiples of 100), so 100 at Stripe is
-//     1 krona, 1 in paydesk. HUF and TWD are two-decimal in both (Stripe
-//     pays them out in whole units only). UGX is zero-decimal in both.
+//   - every other currency, ISK, HUF, TWD and UGX included: hundredths.
+//     ISK and UGX are zero-decimal in ISO 4217 and in fact, but two-decimal
+//     at Stripe "for backwards compatibility", the decimals always 00 (the
+//     special cases on that page: "to charge 5 UGX, provide an amount value
+//     of 500"; Stripe refuses an amount not divisible by 100), so 100 at
+//     Stripe is 1 krona or shilling, 1 in paydesk. UGX is also in Stripe's
+//     zero-decimal list, which the special case overrides: read as
+//     zero-decimal, every UGX amount was 100 times too large. HUF and TWD are
+//     two-decimal in both (Stripe pays them out in whole units only).
 var (
 	zeroDecimal = map[string]bool{
 		"bif": true, "clp": true, "djf": true, "gnf": true, "jpy": true, "kmf": true, "krw": true, "mga": true,
-		"pyg": true, "rwf": true, "ugx": true, "vnd": true, "vuv": true, "xaf": true, "xof": true, "xpf": true,
+		"pyg": true, "rwf": true, "vnd": true, "vuv": true, "xaf": true, "xof": true, "xpf": true,
 	}
 	threeDecimal = map[string]bool{"bhd": true, "jod": true, "kwd": true, "omr": true, "tnd": true}
 )

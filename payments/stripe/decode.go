@@ -298,10 +298,14 @@ func (d decoder) decodeEnvelope(env envelope, raw []byte) (finance.ProviderEvent
 		}
 		// What moved is what the balance transactions say, in the balance's
 		// currency, with the dispute fee: the withdrawal is the negative one
-		// (read for funds_withdrawn and for closed), the reinstatement the
-		// positive one.
+		// (read for funds_withdrawn and for a closed dispute lost), the
+		// reinstatement the positive one (funds_reinstated, and a closed
+		// dispute won: Stripe gives the money back with it, and the fee only
+		// where its fee is negative; a won dispute without one has had
+		// nothing back yet, and FeeCurrency stays "" to say so).
+		back := e.Type == finance.EventDisputeReinstate || (e.Type == finance.EventDisputeClosed && dp.Status == "won")
 		for _, bt := range dp.BalanceTransactions {
-			if e.Type == finance.EventDisputeOpened || (e.Type == finance.EventDisputeReinstate) != (bt.Amount > 0) {
+			if e.Type == finance.EventDisputeOpened || back != (bt.Amount > 0) {
 				continue
 			}
 			cur := strings.ToLower(bt.Currency)
@@ -313,7 +317,7 @@ func (d decoder) decodeEnvelope(env envelope, raw []byte) (finance.ProviderEvent
 			// A withdrawal's fee is charged (positive); a reinstatement
 			// may return it (a negative fee).
 			e.Fee = amount(bt.Fee, cur)
-			if e.Type == finance.EventDisputeReinstate {
+			if back {
 				e.Fee = -e.Fee
 			}
 		}

@@ -190,10 +190,28 @@ func TestEventsWebhookOnly(t *testing.T) {
 			{"evt_d3", "charge.dispute.funds_reinstated", dispute("dp_1", "pi_1", "won", bt(-2500, 1500), bt(2500, -1500)), finance.InboxApplied, "reinstated"},
 			{"evt_d4", "charge.dispute.closed", dispute("dp_1", "pi_1", "won", bt(-2500, 1500), bt(2500, -1500)), finance.InboxApplied, "already"},
 		}, books{stripe: 2500, prepaid: -2500}},
-		{"dispute won without funds_reinstated", []step{pay("evt_p"),
+		// Closed won without funds_reinstated: what comes back is the
+		// dispute's reinstatement balance transaction, with the fee only
+		// when Stripe returned it (a negative fee there).
+		{"dispute won without funds_reinstated, Stripe keeping the fee", []step{pay("evt_p"),
 			{"evt_d2", "charge.dispute.funds_withdrawn", dispute("dp_1", "pi_1", "needs_response", bt(-2500, 1500)), finance.InboxFlagged, ""},
-			{"evt_d4", "charge.dispute.closed", dispute("dp_1", "pi_1", "won", bt(-2500, 1500)), finance.InboxApplied, "won"},
+			{"evt_d4", "charge.dispute.closed", dispute("dp_1", "pi_1", "won", bt(-2500, 1500), bt(2500, 0)), finance.InboxApplied, "kept the dispute fee of €15.00"},
 		}, books{stripe: 2500 - 1500, prepaid: -2500, fees: 1500}},
+		{"dispute won without funds_reinstated, Stripe returning the fee", []step{pay("evt_p"),
+			{"evt_d2", "charge.dispute.funds_withdrawn", dispute("dp_1", "pi_1", "needs_response", bt(-2500, 1500)), finance.InboxFlagged, ""},
+			{"evt_d4", "charge.dispute.closed", dispute("dp_1", "pi_1", "won", bt(-2500, 1500), bt(2500, -1500)), finance.InboxApplied, "€40.00 back"},
+		}, books{stripe: 2500, prepaid: -2500}},
+		// Won, but the dispute lists no reinstatement yet: nothing comes
+		// back until Stripe's funds_reinstated says what did.
+		{"dispute won before its reinstatement", []step{pay("evt_p"),
+			{"evt_d2", "charge.dispute.funds_withdrawn", dispute("dp_1", "pi_1", "needs_response", bt(-2500, 1500)), finance.InboxFlagged, ""},
+			{"evt_d4", "charge.dispute.closed", dispute("dp_1", "pi_1", "won", bt(-2500, 1500)), finance.InboxApplied, "already"},
+			{"evt_d3", "charge.dispute.funds_reinstated", dispute("dp_1", "pi_1", "won", bt(-2500, 1500), bt(2500, 0)), finance.InboxApplied, "kept"},
+		}, books{stripe: 2500 - 1500, prepaid: -2500, fees: 1500}},
+		{"dispute won, no reinstatement ever", []step{pay("evt_p"),
+			{"evt_d2", "charge.dispute.funds_withdrawn", dispute("dp_1", "pi_1", "needs_response", bt(-2500, 1500)), finance.InboxFlagged, ""},
+			{"evt_d4", "charge.dispute.closed", dispute("dp_1", "pi_1", "won", bt(-2500, 1500)), finance.InboxFailed, "no reinstatement"},
+		}, books{stripe: -1500, prepaid: -2500, fees: 1500, disputes: 2500}},
 		{"dispute lost", []step{pay("evt_p"),
 			{"evt_d2", "charge.dispute.funds_withdrawn", dispute("dp_1", "pi_1", "needs_response", bt(-2500, 1500)), finance.InboxFlagged, ""},
 			{"evt_d4", "charge.dispute.closed", dispute("dp_1", "pi_1", "lost", bt(-2500, 1500)), finance.InboxFlagged, "lost"},
@@ -312,8 +330,8 @@ func TestLiveModeAndAccount(t *testing.T) {
 	}
 }
 
-// Stripe's units: its own zero-decimal list, ISK two-decimal at Stripe and
-// zero in ISO, three-decimal currencies, and the maximum charge.
+// Stripe's units: its own zero-decimal list, ISK and UGX two-decimal at
+// Stripe and zero in ISO, three-decimal currencies, and the maximum charge.
 func TestStripeAmountUnits(t *testing.T) {
 	prov, err := pstripe.New(pstripe.Config{WebhookSecret: whsec})
 	must(t, err)
@@ -328,7 +346,8 @@ func TestStripeAmountUnits(t *testing.T) {
 		{"isk", 250050, 0, "whole"},
 		{"huf", 250000, 250000, ""},
 		{"twd", 250000, 250000, ""},
-		{"ugx", 2500, 2500, ""},
+		{"ugx", 250000, 2500, ""}, // Stripe's special case: two decimals, always 00
+		{"ugx", 2550, 0, "whole"},
 		{"jpy", 500, 500, ""},
 		{"kwd", 5120, 5120, ""},
 		{"eur", 99_999_999, 99_999_999, ""},
