@@ -481,8 +481,9 @@ func paymentOp(tx ReadTx, provider, paymentRef string) (Operation, error) {
 
 // ---- fee and payout
 
-// feesNeedKey is said wherever a fee could not be known.
-const feesNeedKey = "Stripe's fees are read from its balance transactions, which needs the secret key (webhook-only mode posts no fees)"
+// FeesNeedKey is said wherever a fee could not be known: on a fee event,
+// and once in the Sync tab of a desk in webhook-only mode.
+const FeesNeedKey = "Stripe's fees are read from its balance transactions, which needs the secret key (webhook-only mode posts no fees)"
 
 func (s *Service) applyFee(tx Tx, env postEnv, e ProviderEvent) (applyResult, error) {
 	pay := firstNonEmpty(e.PaymentRef, e.ObjectID)
@@ -490,7 +491,7 @@ func (s *Service) applyFee(tx Tx, env postEnv, e ProviderEvent) (applyResult, er
 		return flagged("not posted: fee event names no payment"), nil
 	}
 	if e.FeeCurrency == "" {
-		return ignored("fee of " + pay + " unknown: " + feesNeedKey), nil
+		return ignored("fee of " + pay + " unknown: " + FeesNeedKey), nil
 	}
 	p, err := paymentOp(tx, e.Provider, pay)
 	if errors.Is(err, ErrNotFound) {

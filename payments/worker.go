@@ -314,6 +314,9 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 	if e.Problem != "" || finance.EventOutOfRange(e) != "" {
 		return nil, nil // flagged when applied, nothing posted: no fee either
 	}
+	if fl, ok := w.prov.(feeLooker); ok && !fl.LooksUpFees() {
+		return nil, nil // no fee event that could only be ignored: the Sync tab says once why
+	}
 	feeID := e.ID + ":fee"
 	if _, err := w.books.Event(ctx, feeID); err == nil {
 		return nil, nil
@@ -331,6 +334,15 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 		ObjectID:   e.ObjectID,
 		PaymentRef: e.ObjectID,
 	}, nil
+}
+
+// feeLooker is a provider that knows up front whether Fee can ever answer
+// (Stripe without a secret key cannot). Without it every payment made a fee
+// event of its own that was ignored, one by one: an inbox row, two commits
+// and a read per payment, about half the webhook path's rate, to say what
+// one line of the Sync tab says.
+type feeLooker interface {
+	LooksUpFees() bool
 }
 
 // ---- polling

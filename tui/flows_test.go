@@ -637,3 +637,14 @@ func TestLoginScreenCanHideRoles(t *testing.T) {
 	h.contains("Who are you?", "Iryna")
 	h.lacks("admin", "Role")
 }
+
+// A desk in webhook-only mode says once, at the top of the Sync tab, what
+// it cannot post (no fee event per payment says it instead).
+func TestSyncTabShowsItsStandingNote(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{SyncConfigured: true, SyncNote: "Fees need the secret key."}, 100, 30)
+	h.enter(owner)
+	h.press("5")
+	h.contains("Payment sync", "Fees need the secret key.")
+}

@@ -56,6 +56,7 @@ type Deps struct {
 	ExportDir      string             // where `e` writes CSV files
 	IdleLock       time.Duration      // lock after this long without a key (0 = never)
 	SyncConfigured bool               // payment provider keys are set
+	SyncNote       string             // a standing word on the sync, e.g. what webhook-only mode leaves out
 	Version        string
 	Refunder       Refunder // sends card refunds; nil = only refunds to deposit
 	// LastBackup is when serve's scheduled backup last succeeded (zero:
@@ -201,7 +202,7 @@ func newModel(d Deps, b common.Backend, static bool) *Model {
 	}
 	base := common.Common{
 		Ctx: d.Ctx, Styles: st, Keys: keymap.Default(), Backend: b, Now: d.Now, Loc: time.UTC,
-		Money: common.NewMoney("USD", "en"), ExportDir: d.ExportDir, SyncConfigured: d.SyncConfigured, LastBackup: d.LastBackup,
+		Money: common.NewMoney("USD", "en"), ExportDir: d.ExportDir, SyncConfigured: d.SyncConfigured, SyncNote: d.SyncNote, LastBackup: d.LastBackup,
 		Refunder: refunder, Chain: d.Chain, Static: static,
 	}
 	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.Status.Busy))

@@ -44,6 +44,15 @@ func (a *app) stripeProvider() (*pstripe.Provider, error) {
 	})
 }
 
+// syncNote is the Sync tab's standing word on what this configuration
+// cannot do: with a webhook secret but no secret key, no fee is ever posted.
+func (a *app) syncNote() string {
+	if a.cfg.StripeWebhookSecret.IsSet() && !a.cfg.StripeSecretKey.IsSet() {
+		return finance.FeesNeedKey + "."
+	}
+	return ""
+}
+
 // ---- output
 
 type bookingJSON struct {

@@ -62,6 +62,7 @@ func runTUI(ctx context.Context, a *app) error {
 		ExportDir:      a.cfg.ExportDir,
 		IdleLock:       a.cfg.IdleLock,
 		SyncConfigured: a.syncOn(),
+		SyncNote:       a.syncNote(),
 		Version:        a.version,
 		Refunder:       refunder,
 		Chain:          a.chainView(),

@@ -314,6 +314,7 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 			ExportDir:      a.cfg.ExportDir,
 			IdleLock:       a.cfg.IdleLock,
 			SyncConfigured: syncOn,
+			SyncNote:       a.syncNote(),
 			Version:        a.version,
 			Refunder:       refunder,
 			LastBackup:     a.lastBackup,

@@ -128,6 +128,10 @@ func (p *Provider) needAPI() error {
 	return nil
 }
 
+// LooksUpFees says whether Fee can answer: fees come from the balance
+// transaction, which only the secret key can read.
+func (p *Provider) LooksUpFees() bool { return p.api != nil }
+
 // VerifyWebhook checks the Stripe-Signature header over the raw body (300 s
 // tolerance, either way) and decodes the event. Events of other API versions are
 // accepted: only the needed fields are read, and Enrich re-fetches when in doubt.

@@ -103,6 +103,7 @@ type Common struct {
 
 	ExportDir      string
 	SyncConfigured bool
+	SyncNote       string
 	LastBackup     func() time.Time // nil: no scheduled backup
 	Refunder       Refunder
 	Chain          Chain // the chain's central database; nil = replication off

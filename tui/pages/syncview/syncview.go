@@ -170,6 +170,9 @@ func (m *Model) View() string {
 	} else {
 		b.WriteString(s.Muted.Render(fmt.Sprintf("%s · %d pending · %d failed · %d flagged",
 			common.Count(m.stats.Total, "event", "events"), m.stats.Pending, m.stats.Failed, m.stats.Flagged)))
+		if m.c.SyncNote != "" {
+			b.WriteString("\n" + s.Muted.Render(m.c.SyncNote))
+		}
 		if m.stats.LastError != "" {
 			b.WriteString("\n" + s.Status.Error.Render("Last error: "+m.stats.LastError))
 		}
