@@ -314,7 +314,7 @@ func (w *Worker) prepare(ctx context.Context, e finance.ProviderEvent) (*finance
 	if e.Problem != "" || finance.EventOutOfRange(e) != "" {
 		return nil, nil // flagged when applied, nothing posted: no fee either
 	}
-	if fl, ok := w.prov.(feeLooker); ok && !fl.LooksUpFees() {
+	if fl, ok := prov.(feeLooker); ok && !fl.LooksUpFees() {
 		return nil, nil // no fee event that could only be ignored: the Sync tab says once why
 	}
 	feeID := e.ID + ":fee"
