@@ -340,8 +340,8 @@ func (r *ReconcileReport) summarise() {
 	for _, it := range r.Items {
 		d := byDay[it.Date]
 		if d == nil {
+			// The append may move every day: the map is made again.
 			r.Days = append(r.Days, ReconcileDay{Date: it.Date})
-			d = &r.Days[len(r.Days)-1]
 			byDay = map[Date]*ReconcileDay{}
 			for i := range r.Days {
 				byDay[r.Days[i].Date] = &r.Days[i]

@@ -20,7 +20,7 @@ func lockHolder(path string) string {
 		return ""
 	}
 	// /proc/locks writes the device as hex major:minor and the inode in decimal.
-	dev := uint64(st.Dev)
+	dev := uint64(st.Dev) //nolint:unconvert // Stat_t.Dev is uint32 on some Linux architectures (mips)
 	major, minor := (dev>>8)&0xfff|(dev>>32)&^0xfff, dev&0xff|(dev>>12)&^0xff
 	want := fmt.Sprintf("%02x:%02x:%d", major, minor, st.Ino)
 	f, err := os.Open("/proc/locks")
