@@ -186,3 +186,45 @@ func TestSecondProcessNamesTheHolder(t *testing.T) {
 		t.Error("the refused deposit changed the books")
 	}
 }
+
+// The database reached through a symlink to the file, a symlink to its
+// folder, or a relative path with ".." is the file serve holds: the command
+// goes through serve's socket and posts, as on the real path.
+func TestSymlinkedDatabaseIsTheOneServeHolds(t *testing.T) {
+	d := newDesk(t)
+	d.init()
+	d.ok("client", "add", "--name", "Anna Petrenko", "--phone", "050 123 4567")
+	s := serveWebhooks(t, d)
+	defer s.stop()
+	links := t.TempDir()
+	fileLink := filepath.Join(links, "books.db")
+	dirLink := filepath.Join(links, "books")
+	if err := os.Symlink(d.db, fileLink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Dir(d.db), dirLink); err != nil {
+		t.Fatal(err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, filepath.Join(filepath.Dir(d.db), "..", "books", "paydesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, path := range []string{d.db, fileLink, filepath.Join(dirLink, "paydesk.db"), rel} {
+		other := *d
+		other.db = path
+		r := other.run("deposit", "--client", "1", "--amount", "5", "--register", "cash")
+		if r.code != 0 {
+			t.Errorf("deposit on %s while serve holds %s: exit %d, %q", path, d.db, r.code, r.err)
+			continue
+		}
+		var c clientOut
+		other.json(&c, "client", "show", "1")
+		if want := int64(500 * (i + 1)); c.Balance != want {
+			t.Errorf("balance through %s: %d, want %d", path, c.Balance, want)
+		}
+	}
+}

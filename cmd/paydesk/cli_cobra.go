@@ -235,6 +235,7 @@ func (l *cmdline) start(cmd *command, args []string) int {
 		fmt.Fprintf(l.stderr, "paydesk: %v\n", err)
 		return exitRefused
 	}
+	cfg.DB = canonicalDB(cfg.DB)
 	logger, closeLog := openLog(cfg, l.stderr)
 	defer closeLog()
 

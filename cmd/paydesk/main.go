@@ -354,6 +354,25 @@ func versionString() string {
 
 // ---- the database, opened on demand
 
+// canonicalDB is the one name of the database file however it was reached
+// (a symlink to it or to its folder, a relative path, ".." segments), so
+// the socket beside the file that `paydesk serve` holds is found from any of
+// them and every message names the same file. A file not made yet keeps
+// its own name in its resolved folder.
+func canonicalDB(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
+}
+
 // errNotSetUp is what every command says on a database without settings.
 func (a *app) errNotSetUp() error {
 	return fmt.Errorf("%w: %s; run `paydesk` (first-run setup) or `paydesk init` first",
