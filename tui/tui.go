@@ -147,6 +147,7 @@ type Model struct {
 	unsub      func()
 	stats      finance.InboxStats
 	statsErr   error
+	recon      finance.ReconcileReport // the last reconcile against Stripe's balance
 	openDay    finance.Date // a day left open past its end, for the header
 	lastInput  time.Time
 	ticking    bool
@@ -176,6 +177,7 @@ type (
 	subEndMsg struct{}
 	statsMsg  struct {
 		stats finance.InboxStats
+		recon finance.ReconcileReport
 		err   error
 	}
 	openDayMsg struct {
@@ -286,7 +288,11 @@ func (m *Model) loadStats() tea.Cmd {
 		ctx, cancel := c.Call()
 		defer cancel()
 		s, err := b.InboxStats(ctx)
-		return statsMsg{stats: s, err: err}
+		if err != nil {
+			return statsMsg{err: err}
+		}
+		r, _, err := b.LastReconcile(ctx, "stripe")
+		return statsMsg{stats: s, recon: r, err: err}
 	}
 }
 
@@ -414,7 +420,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case subEndMsg:
 		return m, nil
 	case statsMsg:
-		m.stats, m.statsErr = msg.stats, msg.err
+		m.stats, m.recon, m.statsErr = msg.stats, msg.recon, msg.err
 		return m, nil
 	case openDayMsg:
 		if msg.err == nil {
@@ -766,6 +772,8 @@ func (m *Model) syncBadge(now time.Time) (text string, bad, off bool) {
 		return "sync: " + common.ErrText(m.statsErr), true, false
 	case m.stats.Failed > 0:
 		return fmt.Sprintf("sync: %d failing, see 5", m.stats.Failed), true, false
+	case len(m.recon.DiffDays()) > 0:
+		return fmt.Sprintf("Stripe differs on %s, see 5", common.Count(len(m.recon.DiffDays()), "day", "days")), true, false
 	case m.stats.LastReceived.IsZero():
 		return "sync live, no events yet", false, false
 	}

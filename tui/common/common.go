@@ -76,6 +76,8 @@ type Backend interface {
 	StartRefund(ctx context.Context, a finance.Actor, r finance.RefundRequest) (finance.Refund, error)
 	Inbox(ctx context.Context, limit int) ([]finance.ProviderEvent, error)
 	InboxStats(ctx context.Context) (finance.InboxStats, error)
+	// LastReconcile is the last reconcile's summary against a provider's balance.
+	LastReconcile(ctx context.Context, provider string) (finance.ReconcileReport, bool, error)
 }
 
 var _ Backend = (*finance.Service)(nil)

@@ -5,6 +5,7 @@ package syncview
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -23,6 +24,7 @@ type Model struct {
 	c       common.Common
 	events  []finance.ProviderEvent
 	stats   finance.InboxStats
+	recon   finance.ReconcileReport // the last reconcile against Stripe's balance
 	tbl     *components.Table
 	loaded  bool
 	loadErr string
@@ -34,6 +36,7 @@ type (
 	inboxMsg struct {
 		events []finance.ProviderEvent
 		stats  finance.InboxStats
+		recon  finance.ReconcileReport
 		err    error
 	}
 	retriedMsg struct {
@@ -59,7 +62,47 @@ func (m *Model) Init() tea.Cmd { return m.load() }
 func (m *Model) SetSize(w, h int) {
 	m.c.Width, m.c.Height = w, h
 	m.tbl.Width = w
-	m.tbl.Height = max(3, h-7)
+	m.tbl.Height = max(3, h-7-len(m.reconLines()))
+}
+
+// maxDiffLines bounds the days that differ listed above the inbox.
+const maxDiffLines = 5
+
+// reconLines is what the last reconcile said: a line for the run, and one
+// per day that differs (none before any run).
+func (m *Model) reconLines() []string {
+	r := m.recon
+	if r.Ran.IsZero() {
+		return nil
+	}
+	ran := r.Ran
+	if m.c.Loc != nil {
+		ran = ran.In(m.c.Loc)
+	}
+	day := func(d finance.Date) string { return d.Time(time.UTC).Format("02 Jan") }
+	head := fmt.Sprintf("Stripe balance %s–%s, checked %s: ", day(r.From), day(r.To), ran.Format("02 Jan 15:04"))
+	diff := r.DiffDays()
+	switch {
+	case r.Error != "":
+		head = fmt.Sprintf("Stripe balance check failed %s: %s", ran.Format("02 Jan 15:04"), r.Error)
+	case len(diff) == 0:
+		head += fmt.Sprintf("the register agrees (%d posted, %d matched)", r.Posted, r.Matched)
+	default:
+		head += "DIFFERS on " + common.Count(len(diff), "day", "days")
+	}
+	lines := []string{head}
+	for i, d := range diff {
+		if i == maxDiffLines {
+			lines = append(lines, fmt.Sprintf("  … and %d more (paydesk reconcile stripe)", len(diff)-i))
+			break
+		}
+		line := fmt.Sprintf("  %s  Stripe %s, register %s", d.Date, m.c.Money.Format(d.Stripe), m.c.Money.Format(d.Ledger))
+		if d.Problems > 0 {
+			line += fmt.Sprintf(", %d flagged or waiting", d.Problems)
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 func (m *Model) Capturing() bool { return false }
@@ -84,7 +127,11 @@ func (m *Model) load() tea.Cmd {
 			return inboxMsg{err: err}
 		}
 		st, err := b.InboxStats(ctx)
-		return inboxMsg{events: ev, stats: st, err: err}
+		if err != nil {
+			return inboxMsg{err: err}
+		}
+		r, _, err := b.LastReconcile(ctx, "stripe")
+		return inboxMsg{events: ev, stats: st, recon: r, err: err}
 	}
 }
 
@@ -99,7 +146,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.loadErr = common.ErrText(msg.err)
 			return nil
 		}
-		m.events, m.stats = msg.events, msg.stats
+		m.events, m.stats, m.recon = msg.events, msg.stats, msg.recon
+		m.SetSize(m.c.Width, m.c.Height) // the reconcile lines take their room
 		rows := make([]components.Row, len(m.events))
 		for i, e := range m.events {
 			when := e.Received
@@ -175,6 +223,13 @@ func (m *Model) View() string {
 		}
 		if m.stats.LastError != "" {
 			b.WriteString("\n" + s.Status.Error.Render("Last error: "+m.stats.LastError))
+		}
+		for i, l := range m.reconLines() {
+			st := s.Muted
+			if i > 0 || m.recon.Error != "" || len(m.recon.DiffDays()) > 0 {
+				st = s.Status.Error
+			}
+			b.WriteString("\n" + st.Render(common.Truncate(l, m.c.Width)))
 		}
 	}
 	b.WriteString("\n\n")
