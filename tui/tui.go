@@ -147,7 +147,8 @@ type Model struct {
 	unsub      func()
 	stats      finance.InboxStats
 	statsErr   error
-	recon      finance.ReconcileReport // the last reconcile against Stripe's balance
+	// recon is the last reconcile against Stripe's balance (header badge).
+	recon      finance.ReconcileReport
 	openDay    finance.Date // a day left open past its end, for the header
 	lastInput  time.Time
 	ticking    bool
