@@ -147,8 +147,6 @@ type Model struct {
 	unsub      func()
 	stats      finance.InboxStats
 	statsErr   error
-	// recon is the last reconcile against Stripe's balance (header badge).
-	recon      finance.ReconcileReport
 	openDay    finance.Date // a day left open past its end, for the header
 	lastInput  time.Time
 	ticking    bool
@@ -159,6 +157,9 @@ type Model struct {
 	// statsStale that the header's sync badge must reload too.
 	refreshDue, statsStale bool
 	changed                finance.Change
+
+	// recon is the last reconcile against Stripe's balance (header badge).
+	recon finance.ReconcileReport
 }
 
 type tabPage struct {
