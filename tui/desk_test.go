@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/paydesk/paydesk/finance"
 )
 
@@ -122,4 +124,71 @@ func TestManagerPINOnTheSpot(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bubbletea v1 hands a fast "1r" over as one KeyMsg of two runes. Outside
+// text fields it is split into keys: "4" then "1" lands on Clients, and
+// "/anna" starts a search and types the rest into it.
+func TestFastKeysAreSplitOutsideTextFields(t *testing.T) {
+	t.Parallel()
+	b := goldenBooks(t)
+	h := newHarness(t, b, Deps{}, 100, 30)
+	h.enter(owner)
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("41")})
+	if h.m.active != 0 {
+		t.Fatalf("active tab %d after a fast 41, want 0 (Clients)", h.m.active)
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/anna")})
+	h.contains("Anna Kovalenko")
+	h.lacks("Bohdan")
+	// In a text field the runes stay text: "t5" opens the top-up and types 5.
+	h.press("enter", "enter")
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("t50")})
+	h.contains("Top up Anna Kovalenko's deposit", "50")
+	h.press("enter", "enter", "enter")
+	h.contains("by €50.00")
+}
+
+// A pre-filled amount is selected: typing replaces it ("40.00" then "50"
+// is 50, not "40.0050"); moving first keeps it for editing.
+func TestPrefilledAmountIsReplacedByTyping(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{}, 100, 30)
+	h.enter(owner)
+	addClient(h, "Anna Kovalenko", "0671234567")
+	h.press("t")
+	h.typ("40")
+	h.press("enter", "enter", "enter", "y")
+	h.contains("Top-up of €40.00 posted")
+	h.press("o")
+	h.contains("Cash out Anna Kovalenko's deposit", "40.00")
+	h.typ("25")
+	h.press("enter", "enter", "enter")
+	h.contains("Pay €25.00 out of Anna Kovalenko's deposit")
+	h.press("esc", "esc", "o") // the question, the form, a new cash-out
+	h.press("end") // moving keeps the suggestion for editing
+	h.press("backspace", "backspace", "backspace", "backspace")
+	h.typ(".5")
+	h.press("enter", "enter", "enter")
+	h.contains("Pay €4.50 out of")
+}
+
+// After a post the history's cursor is on the operation just posted, so an
+// immediate r reverses that one and never another.
+func TestCursorGoesToTheOperationJustPosted(t *testing.T) {
+	t.Parallel()
+	b := goldenBooks(t)
+	h := newHarness(t, b, Deps{}, 100, 30)
+	h.enter(owner)
+	h.press("/")
+	h.typ("anna")
+	h.press("enter", "enter")
+	h.press("down", "down", "down", "down") // somewhere down the history
+	h.press("t")
+	h.typ("15")
+	h.press("enter", "enter", "enter", "y")
+	h.contains("Top-up of €15.00 posted as operation #6")
+	h.press("r")
+	h.contains("Reverse operation #6 (top-up)")
 }

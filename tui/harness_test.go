@@ -153,6 +153,7 @@ func (h *harness) press(keys ...string) {
 		"shift+left": tea.KeyShiftLeft, "shift+right": tea.KeyShiftRight, "backspace": tea.KeyBackspace,
 		"ctrl+u": tea.KeyCtrlU, "ctrl+c": tea.KeyCtrlC, "ctrl+l": tea.KeyCtrlL, "ctrl+w": tea.KeyCtrlW,
 		"ctrl+b": tea.KeyCtrlB, "ctrl+d": tea.KeyCtrlD, "pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp,
+		"end": tea.KeyEnd, "home": tea.KeyHome,
 	}
 	for _, k := range keys {
 		if t, ok := named[k]; ok {

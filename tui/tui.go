@@ -442,8 +442,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		m.lastInput = m.c.Now()
-		m.keys++
-		return m, m.onKey(msg)
+		return m, m.onKeys(msg)
 	}
 	// Anything else answers some screen's command: every screen sees it and
 	// keeps only its own (a result must land even after a tab switch).
@@ -594,6 +593,40 @@ func (m *Model) onTick(t time.Time) tea.Cmd {
 		cmds = append(cmds, m.loadOpenDay()) // a day ends at midnight, not on a change
 	}
 	return tea.Batch(cmds...)
+}
+
+// onKeys takes one key message. bubbletea v1 reads what arrived in one read
+// as one message, so "1r" typed fast is a single KeyMsg of two runes that
+// no shortcut matches. Where no text field has the keys, such a message is
+// split into one key per rune, each handled as if typed alone; as soon as a
+// key opens a text field the rest is typed into it. A paste stays whole.
+func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type != tea.KeyRunes || msg.Paste || len(msg.Runes) < 2 {
+		m.keys++
+		return m.onKey(msg)
+	}
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		if !m.shortcuts() {
+			rest := msg
+			rest.Runes = msg.Runes[i:]
+			m.keys++
+			return tea.Batch(append(cmds, m.onKey(rest))...)
+		}
+		m.keys++
+		cmds = append(cmds, m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+	}
+	return tea.Batch(cmds...)
+}
+
+// shortcuts reports whether a rune now is a shortcut rather than text: the
+// main screens with no field or question taking the keys.
+func (m *Model) shortcuts() bool {
+	if m.state != stateMain || m.full {
+		return m.state == stateMain
+	}
+	p := m.activePage()
+	return p != nil && !p.Capturing()
 }
 
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {

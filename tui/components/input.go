@@ -21,6 +21,9 @@ type Input struct {
 	value   []rune
 	pos     int
 	focused bool
+	// selected: the whole value is a suggestion; the first character typed
+	// replaces it (a pre-filled amount), anything else keeps it.
+	selected bool
 
 	text, cursor, placeholder lipgloss.Style
 }
@@ -37,6 +40,16 @@ func (in *Input) SetValue(s string) {
 	in.pos = len(in.value)
 }
 
+// Preselect fills in a suggestion that typing replaces: "40.00" then "50"
+// is 50, not "40.0050". Moving, deleting or leaving the field keeps it.
+func (in *Input) Preselect(s string) {
+	in.SetValue(s)
+	in.selected = len(in.value) > 0
+}
+
+// Selected reports whether the value is still an untouched suggestion.
+func (in *Input) Selected() bool { return in.selected }
+
 // Focus and Blur decide whether keys reach the field and the cursor shows.
 func (in *Input) Focus()        { in.focused = true }
 func (in *Input) Blur()         { in.focused = false }
@@ -47,6 +60,16 @@ func (in *Input) Update(msg tea.Msg) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok || !in.focused {
 		return
+	}
+	if in.selected {
+		in.selected = false
+		switch km.Type {
+		case tea.KeyRunes, tea.KeySpace:
+			in.value, in.pos = nil, 0
+		case tea.KeyBackspace, tea.KeyDelete:
+			in.value, in.pos = nil, 0
+			return
+		}
 	}
 	switch km.Type {
 	case tea.KeyRunes, tea.KeySpace:
@@ -132,6 +155,9 @@ func (in *Input) View() string {
 	}
 	if !in.focused {
 		return in.text.Render(string(shown[start:end]))
+	}
+	if in.selected {
+		return in.cursor.Reverse(true).Render(string(shown[start:end]))
 	}
 	var b strings.Builder
 	b.WriteString(in.text.Render(string(shown[start:in.pos])))

@@ -227,7 +227,7 @@ func (m *Model) openRefund() tea.Cmd {
 		}
 		return nil
 	})
-	amount.Input.SetValue(m.c.Money.Plain(m.left(b)))
+	amount.Input.Preselect(m.c.Money.Plain(m.left(b)))
 	to := components.ChoiceField(s, "Refund to", []string{"card", "deposit"}, 0)
 	if m.c.Refunder == nil {
 		to.Choice = 1

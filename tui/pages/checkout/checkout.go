@@ -482,7 +482,7 @@ func (m *Model) toPay() tea.Cmd {
 	} else {
 		from.Hint = "walk-in: no deposit"
 	}
-	from.Input.SetValue(m.c.Money.Plain(def))
+	from.Input.Preselect(m.c.Money.Plain(def))
 	fields = append(fields, from)
 	for _, r := range m.regs {
 		f := components.TextField(s, r.Name, "0.00", func(v string) error {

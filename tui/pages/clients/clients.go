@@ -67,6 +67,9 @@ type Model struct {
 	// (nil: the person's own right).
 	approval *finance.Approval
 	ovr      components.Override
+	// posted is the operation just posted: the history's cursor goes to it
+	// when the history reloads, so an immediate r reverses that one.
+	posted finance.OperationID
 
 	pend components.Pending
 }
@@ -240,6 +243,15 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.mode = modeDetail
 		}
 		m.setHistory()
+		if m.posted != 0 {
+			for i, op := range m.view.History {
+				if op.ID == m.posted {
+					m.hist.Top()
+					m.hist.Move(i)
+				}
+			}
+			m.posted = 0
+		}
 		return nil
 	case opMsg:
 		if msg.err != nil {
@@ -276,6 +288,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.mode = modeDetail
 		}
 		m.pages, m.before = nil, 0
+		m.posted = msg.op.ID
 		return tea.Batch(common.Status(common.StatusOK, "%s of %s posted as operation #%d.%s", msg.what, m.c.Money.Format(opAmount(msg.op)), msg.op.ID, common.DatedNote(msg.op)),
 			m.load(m.view.ID, 0), m.search())
 	case tea.KeyMsg:
@@ -521,7 +534,7 @@ func (m *Model) openMoney(kind formKind) tea.Cmd {
 		return err
 	})
 	if kind == formCashOut {
-		amount.Input.SetValue(m.c.Money.Plain(max(0, m.view.Balance)))
+		amount.Input.Preselect(m.c.Money.Plain(max(0, m.view.Balance)))
 		amount.Hint = "the deposit holds " + m.c.Money.Format(m.view.Balance)
 	}
 	names := make([]string, len(m.regs))
