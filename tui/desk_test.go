@@ -192,3 +192,43 @@ func TestCursorGoesToTheOperationJustPosted(t *testing.T) {
 	h.press("r")
 	h.contains("Reverse operation #6 (top-up)")
 }
+
+// The Bookings and Finance refusals offer the manager's PIN too: a desk
+// person refunds a canceled booking and pays out with a manager's PIN.
+func TestManagerPINForARefundAndAPaidOut(t *testing.T) {
+	t.Parallel()
+	b := goldenBooks(t)
+	if _, err := b.svc.CancelBooking(ctx(), finance.OwnerActor("Mila"), "bk_1", "client called"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, b, Deps{}, 100, 30)
+	olha, err := b.svc.Login(ctx(), "Olha", "5555")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.enter(olha)
+	h.press("3", "R")
+	h.contains("Olha (desk) may not refund bookings.", "[Mila]")
+	h.typ("1234")
+	h.press("enter")
+	h.contains("Refund booking bk_1")
+	h.press("enter", "enter")
+	h.typ("canceled")
+	h.press("enter")
+	h.contains("Approved by Mila")
+	h.press("y")
+	h.contains("Refunded €40.00 of booking bk_1 to the deposit.")
+
+	h.press("4", "o")
+	h.contains("Olha (desk) may not pay in or pay out.")
+	h.typ("1234")
+	h.press("enter")
+	h.contains("Paid out · Cash drawer")
+	h.typ("5")
+	h.press("enter")
+	h.typ("stamps")
+	h.press("enter")
+	h.contains("Approved by Mila")
+	h.press("y")
+	h.contains("Paid-out of €5.00 posted")
+}

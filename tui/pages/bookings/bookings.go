@@ -33,6 +33,9 @@ type Model struct {
 	formKind int
 	formKey  string
 	target   finance.Booking
+	// approval is a manager's PIN lent for the open refund (nil: own right)
+	approval *finance.Approval
+	ovr      components.Override
 	pend     components.Pending
 }
 
@@ -76,11 +79,13 @@ func (m *Model) SetSize(w, h int) {
 	}
 }
 
-func (m *Model) Capturing() bool { return m.form != nil || m.pend.Active() }
+func (m *Model) Capturing() bool { return m.form != nil || m.pend.Active() || m.ovr.Active() }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
+	case m.ovr.Active():
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve")), k.Back}
 	case m.pend.Active():
 		return m.pend.Keys(k)
 	case m.form != nil:
@@ -103,6 +108,9 @@ func (m *Model) load() tea.Cmd {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.ovr.Update(m.c, msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case common.ActivatedMsg, common.ChangedMsg:
 		return m.load()
@@ -137,7 +145,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return common.Status(common.StatusError, "%s", common.ErrText(msg.err))
 		}
-		m.form = nil
+		m.form, m.approval = nil, nil
 		return tea.Batch(common.Status(common.StatusOK, "%s", msg.text), m.load())
 	case tea.KeyMsg:
 		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
@@ -207,8 +215,11 @@ func (m *Model) openRefund() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if !m.c.Allowed(finance.RightRefund) {
-		return common.Status(common.StatusError, "%s", components.RightRefusal(m.c, finance.RightRefund))
+	if !m.c.Allowed(finance.RightRefund) && m.approval == nil {
+		return m.ovr.Open(m.c, finance.RightRefund, func(ap *finance.Approval) tea.Cmd {
+			m.approval = ap
+			return m.openRefund()
+		})
 	}
 	if b.Status != finance.BookingCanceled {
 		return common.Status(common.StatusError, "booking %s is %s; cancel it first (x), then refund", b.ID, b.Status)
@@ -244,7 +255,7 @@ func (m *Model) openRefund() tea.Cmd {
 func (m *Model) updateForm(msg tea.KeyMsg) tea.Cmd {
 	switch msg.String() {
 	case "esc":
-		m.form = nil
+		m.form, m.approval = nil, nil
 		return nil
 	case "enter":
 		if !m.form.Enter() {
@@ -291,7 +302,7 @@ func (m *Model) review() tea.Cmd {
 		m.form.SetError(1, "this booking has no client deposit")
 		return nil
 	}
-	req := finance.RefundRequest{Key: m.formKey, BookingID: bk.ID, Amount: amount, ToDeposit: toDeposit, Reason: f[2].Value()}
+	req := finance.RefundRequest{Key: m.formKey, BookingID: bk.ID, Amount: amount, ToDeposit: toDeposit, Reason: f[2].Value(), Approval: m.approval}
 	confirm := func(pv finance.Preview) components.Confirm {
 		where := "the card"
 		if toDeposit {
@@ -300,7 +311,7 @@ func (m *Model) review() tea.Cmd {
 				where = fmt.Sprintf("the deposits of its %d payers", len(ps)-1)
 			}
 		}
-		return components.Reviewed(m.c, fmt.Sprintf("Refund %s of booking %s to %s?", m.c.Money.Format(amount), bk.ID, where), "refund", pv, nil)
+		return components.Reviewed(m.c, fmt.Sprintf("Refund %s of booking %s to %s?", m.c.Money.Format(amount), bk.ID, where), "refund", pv, nil, approvedBy(m.approval)...)
 	}
 	refunder, money := m.c.Refunder, m.c.Money
 	return m.pend.Preview(m.c, req, confirm, func() tea.Cmd {
@@ -326,6 +337,9 @@ func (m *Model) review() tea.Cmd {
 
 func (m *Model) View() string {
 	s := m.c.Styles
+	if m.ovr.Active() {
+		return m.ovr.View(m.c, m.c.Width, m.c.Height)
+	}
 	if m.pend.Active() {
 		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
@@ -376,4 +390,12 @@ func (m *Model) View() string {
 		}
 	}
 	return b.String()
+}
+
+// approvedBy says, in a confirmation, whose PIN allows the action.
+func approvedBy(ap *finance.Approval) []string {
+	if ap == nil {
+		return nil
+	}
+	return []string{"  Approved by " + ap.Staff}
 }

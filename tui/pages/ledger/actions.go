@@ -83,8 +83,11 @@ func (m *Model) todayClosing(register string) (int64, bool) {
 }
 
 func (m *Model) openAction(a action) tea.Cmd {
-	if !m.c.Allowed(a.right()) {
-		return common.Status(common.StatusError, "%s", components.RightRefusal(m.c, a.right()))
+	if !m.c.Allowed(a.right()) && m.approval == nil {
+		return m.ovr.Open(m.c, a.right(), func(ap *finance.Approval) tea.Cmd {
+			m.approval = ap
+			return m.openAction(a)
+		})
 	}
 	from, ok := m.selectedRegister()
 	if !ok {
@@ -139,7 +142,7 @@ func registerRefusal(c common.Common, r finance.Register) string {
 }
 
 func (m *Model) closeAction() {
-	m.form, m.action, m.formKey, m.toRegs = nil, actNone, "", nil
+	m.form, m.action, m.formKey, m.toRegs, m.approval = nil, actNone, "", nil, nil
 	m.pend.Clear()
 }
 
@@ -186,7 +189,7 @@ func (m *Model) review() tea.Cmd {
 	switch m.action {
 	case actTransfer:
 		to := m.toRegs[f[0].Choice]
-		tr := finance.TransferRequest{Key: idem, From: from.ID, To: to.ID, Amount: amount, Note: f[2].Value()}
+		tr := finance.TransferRequest{Key: idem, From: from.ID, To: to.ID, Amount: amount, Note: f[2].Value(), Approval: m.approval}
 		title = fmt.Sprintf("Transfer %s from %s to %s?", m.c.Money.Format(amount), from.Name, to.Name)
 		yes, what, busy = "post the transfer", "Transfer", "posting the transfer…"
 		if tr.Note != "" {
@@ -200,7 +203,7 @@ func (m *Model) review() tea.Cmd {
 		}
 	default:
 		in := m.action == actPaidIn
-		mv := finance.CashMoveRequest{Key: idem, Register: from.ID, Amount: amount, In: in, Reason: f[1].Value()}
+		mv := finance.CashMoveRequest{Key: idem, Register: from.ID, Amount: amount, In: in, Reason: f[1].Value(), Approval: m.approval}
 		if in {
 			title = fmt.Sprintf("Pay %s into %s?", m.c.Money.Format(amount), from.Name)
 			yes, what, busy = "post the paid-in", "Paid-in", "posting the paid-in…"
@@ -215,6 +218,9 @@ func (m *Model) review() tea.Cmd {
 			defer cancel()
 			return b.MoveCash(ctx, a, mv)
 		}
+	}
+	if m.approval != nil {
+		extra = append(extra, "  Approved by "+m.approval.Staff)
 	}
 	if m.date != m.c.Today() {
 		extra = append(extra, fmt.Sprintf("  It posts on today, %s, not on the day shown.", m.c.Today()))

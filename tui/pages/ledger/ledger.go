@@ -56,6 +56,9 @@ type Model struct {
 	formKey string // idempotency key, made when the form opens
 	from    finance.Register
 	toRegs  []finance.Register
+	// approval is a manager's PIN lent for the open action (nil: own right)
+	approval *finance.Approval
+	ovr      components.Override
 	// the y/n before it posts, and the wait while it (or an export) runs
 	pend components.Pending
 
@@ -128,12 +131,14 @@ func (m *Model) SetSize(w, h int) {
 }
 
 func (m *Model) Capturing() bool {
-	return m.prompt != nil || m.form != nil || m.pend.Active() || m.closeActive()
+	return m.prompt != nil || m.form != nil || m.pend.Active() || m.closeActive() || m.ovr.Active()
 }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
+	case m.ovr.Active():
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve")), k.Back}
 	case m.pend.Active():
 		return m.pend.Keys(k)
 	case m.closeActive():
@@ -239,6 +244,9 @@ func (m *Model) register() string {
 // ---- update
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.ovr.Update(m.c, msg); ok {
+		return cmd
+	}
 	if cmd, ok := m.updateClose(msg); ok {
 		return cmd
 	}
@@ -547,6 +555,9 @@ func (m *Model) updateOp(msg tea.KeyMsg) tea.Cmd {
 
 func (m *Model) View() string {
 	s := m.c.Styles
+	if m.ovr.Active() {
+		return m.ovr.View(m.c, m.c.Width, m.c.Height)
+	}
 	if m.pend.Active() {
 		return m.pend.View(s, m.c.Width, m.c.Height)
 	}
