@@ -232,3 +232,58 @@ func TestManagerPINForARefundAndAPaidOut(t *testing.T) {
 	h.press("y")
 	h.contains("Paid-out of €5.00 posted")
 }
+
+// At checkout by cash the client's cash is typed as handed over: the screen
+// shows the change, only the sale posts, and overpaying the cash field is
+// change, not an error.
+func TestCashTenderedAndChangeDue(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{}, 100, 30)
+	h.enter(owner)
+	h.press("2", "ctrl+w")
+	h.typ("Haircut")
+	h.press("enter")
+	h.typ("45")
+	h.press("enter", "enter")
+	h.contains("Cash tendered", "Covered.")
+	h.press("tab", "tab", "tab") // from balance, cash, card, to cash tendered
+	h.typ("50")
+	h.contains("Covered. Change due €5.00.")
+	h.press("enter", "enter")
+	h.contains("Check out walk-in for €45.00?", "Into Cash drawer", "+€45.00", "Cash tendered €50.00 · change due €5.00")
+	h.press("y")
+	h.contains("Checkout of €45.00 posted as operation #1. Change due €5.00.")
+	op, err := b.svc.Operation(ctx(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range op.Postings {
+		if p.Account == finance.RegisterAccount("cash") && p.Amount != 4500 {
+			t.Fatalf("the drawer took %d, want the sale's 4500 only", p.Amount)
+		}
+	}
+
+	// Typing the cash handed over into the drawer's own field: change too.
+	h.press("enter", "ctrl+w")
+	h.typ("Trim")
+	h.press("enter")
+	h.typ("18")
+	h.press("enter", "enter", "tab", "ctrl+u")
+	h.typ("20")
+	h.contains("Covered. Change due €2.00.")
+	h.press("enter", "enter", "enter", "enter")
+	h.contains("Cash tendered €20.00 · change due €2.00", "+€18.00")
+	h.press("y")
+	h.contains("Change due €2.00.")
+
+	// Too little cash handed over is said under the field.
+	h.press("enter", "ctrl+w")
+	h.typ("Trim")
+	h.press("enter")
+	h.typ("18")
+	h.press("enter", "enter", "tab", "tab", "tab")
+	h.typ("10")
+	h.press("enter", "enter")
+	h.contains("less than the €18.00 in cash")
+}

@@ -214,7 +214,7 @@ func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
 	if v := h.m.tabs[h.m.active].page.View(); !strings.Contains(v, "50.00") || !strings.Contains(v, "25.00") {
 		t.Fatalf("defaults are not 50 from balance and 25 cash:\n%s", v)
 	}
-	h.press("enter", "enter", "enter", "enter")
+	h.press("enter", "enter", "enter", "enter", "enter")
 	h.contains("Check out Anna Kovalenko for €75.00?", "Sale", "€75.00", "From Anna Kovalenko's deposit", "−€50.00",
 		"Into Cash drawer", "+€25.00", "Anna Kovalenko's balance after", "€0.00")
 	h.press("y")
@@ -311,11 +311,11 @@ func TestWalkInCheckoutSplitOverTwoRegisters(t *testing.T) {
 	h.typ("20")
 	h.press("tab")
 	h.typ("30")
-	h.press("enter", "enter")
+	h.press("enter", "enter", "enter") // past cash tendered and the note
 	h.contains("registers must add up to €60.00 (€10.00 still to pay)")
 	h.press("tab", "ctrl+u")
 	h.typ("40")
-	h.press("enter", "enter")
+	h.press("enter", "enter", "enter")
 	h.contains("Check out walk-in for €60.00?", "+€20.00", "+€40.00")
 	h.press("y")
 	h.contains("Receipt", "Manicure")

@@ -96,7 +96,7 @@ func TestGoldenScreens(t *testing.T) {
 			g(h, "checkout_booking")
 			h.press("ctrl+b", "enter")
 			g(h, "checkout_pay")
-			h.press("enter", "enter", "enter", "enter")
+			h.press("enter", "enter", "enter", "enter", "enter")
 			g(h, "checkout_confirm")
 			h.press("y")
 			g(h, "checkout_receipt")

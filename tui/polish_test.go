@@ -158,8 +158,8 @@ func TestConfirmationsShowTheNote(t *testing.T) {
 	h.typ("Manicure")
 	h.press("enter")
 	h.typ("30")
-	h.press("enter", "enter")          // the line, then to payment
-	h.press("enter", "enter", "enter") // from balance, cash, card: as filled
+	h.press("enter", "enter")                   // the line, then to payment
+	h.press("enter", "enter", "enter", "enter") // from balance, cash, card, cash tendered: as filled
 	h.typ("paid with the gift voucher #12")
 	h.press("enter")
 	h.contains("Check out walk-in for €30.00?", "Note: paid with the gift voucher #12")

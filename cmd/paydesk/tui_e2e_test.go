@@ -151,7 +151,7 @@ func TestTUIEndToEnd(t *testing.T) {
 	m.waitFor("Total €150.00")
 	m.keys("Enter")
 	m.waitFor("Due       €150.00", "Covered.")
-	m.keys("Enter", "Enter", "Enter", "Enter")
+	m.keys("Enter", "Enter", "Enter", "Enter", "Enter")
 	s := m.waitFor("Check out Anna Test for €150.00?")
 	for _, want := range []string{"Sale", "€150.00", "From Anna Test's deposit", "−€100.00", "Into Cash drawer", "+€50.00",
 		"Anna Test's balance after"} {

@@ -4,6 +4,7 @@
 package checkout
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -53,6 +54,10 @@ type Model struct {
 	regs       []finance.Register
 	payForm    *components.Form
 	tendersSet bool // the person typed into a register field: stop auto-filling
+	// tenderField is the pay form's "Cash tendered" field (-1: no cash
+	// register): what the client handed over, so the screen says the change.
+	tenderField int
+	change      int64 // the change due of the checkout under review
 
 	pend    components.Pending
 	req     finance.CheckoutRequest
@@ -265,6 +270,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.receipt = msg.op
 		m.step = stepReceipt
+		if m.change > 0 {
+			return common.Status(common.StatusOK, "Checkout of %s posted as operation #%d. Change due %s.%s", m.c.Money.Format(m.req.Total),
+				msg.op.ID, m.c.Money.Format(m.change), common.DatedNote(msg.op))
+		}
 		return common.Status(common.StatusOK, "Checkout of %s posted as operation #%d.%s", m.c.Money.Format(m.req.Total), msg.op.ID, common.DatedNote(msg.op))
 	case tea.KeyMsg:
 		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
@@ -494,6 +503,22 @@ func (m *Model) toPay() tea.Cmd {
 		})
 		fields = append(fields, f)
 	}
+	m.tenderField = -1
+	for _, r := range m.regs {
+		if r.Kind == finance.RegisterCash {
+			t := components.TextField(s, "Cash tendered", "what the client hands over", func(v string) error {
+				if v == "" {
+					return nil
+				}
+				_, err := m.c.Money.ParseAllowZero(v)
+				return err
+			})
+			t.Hint = "optional: the change due is shown; only the sale posts"
+			m.tenderField = len(fields)
+			fields = append(fields, t)
+			break
+		}
+	}
 	fields = append(fields, components.TextField(s, "Note", "optional", nil))
 	m.payForm = components.NewForm(s, m.c.Keys, fields...)
 	m.payForm.Width = min(m.c.Width-4, 60)
@@ -510,6 +535,52 @@ func (m *Model) amountOf(i int) (int64, error) {
 		return 0, nil
 	}
 	return m.c.Money.ParseAllowZero(v)
+}
+
+// settle works out what posts and the change from what was typed: the
+// registers' amounts, and the cash the client handed over. Overpaying by
+// cash is not an error: what the cash register's amount exceeds the rest
+// by is change, and only the sale posts. tenders are what the registers
+// take, change what goes back, short what is still to pay (negative: paid
+// too much by a means that gives no change).
+func (m *Model) settle(rest int64) (tenders []int64, change, short int64, err error) {
+	tenders = make([]int64, len(m.regs))
+	var paid int64
+	cash := -1
+	for i, r := range m.regs {
+		a, err := m.amountOf(1 + i)
+		if err != nil {
+			return nil, 0, 0, fieldErr{1 + i, common.ErrText(err)}
+		}
+		tenders[i] = a
+		var ok bool
+		if paid, ok = common.Add(paid, a); !ok {
+			return nil, 0, 0, fieldErr{1 + i, "too large"}
+		}
+		if r.Kind == finance.RegisterCash && cash < 0 {
+			cash = i
+		}
+	}
+	if over := paid - rest; over > 0 && cash >= 0 {
+		took := min(over, tenders[cash])
+		tenders[cash] -= took
+		change += took
+		paid -= took
+	}
+	if m.tenderField >= 0 && cash >= 0 {
+		handed, err := m.amountOf(m.tenderField)
+		if err != nil {
+			return nil, 0, 0, fieldErr{m.tenderField, common.ErrText(err)}
+		}
+		if handed > 0 {
+			typed := tenders[cash] + change
+			if handed < typed {
+				return nil, 0, 0, fieldErr{m.tenderField, "less than the " + m.c.Money.Format(typed) + " in cash"}
+			}
+			change = handed - tenders[cash]
+		}
+	}
+	return tenders, change, rest - paid, nil
 }
 
 // autoTender puts the rest on the first register until the person types
@@ -579,28 +650,29 @@ func (m *Model) review() tea.Cmd {
 		m.payForm.SetError(0, "more than the "+m.c.Money.Format(due)+" due")
 		return nil
 	}
-	var tenders []finance.Tender
-	var paid int64
-	for i, r := range m.regs {
-		a, err := m.amountOf(1 + i)
-		if err != nil {
-			m.payForm.SetError(1+i, common.ErrText(err))
-			return nil
+	amounts, change, short, err := m.settle(due - from)
+	if err != nil {
+		var fe fieldErr
+		if errors.As(err, &fe) {
+			m.payForm.SetError(fe.field, fe.why)
 		}
-		if a > 0 {
-			tenders = append(tenders, finance.Tender{Register: r.ID, Amount: a})
-			paid += a
-		}
+		return nil
 	}
-	if rest := due - from; paid != rest {
-		diff := rest - paid
-		word := "still to pay"
+	if short != 0 {
+		word, diff := "still to pay", short
 		if diff < 0 {
 			word, diff = "too much", -diff
 		}
-		m.payForm.SetError(1, fmt.Sprintf("registers must add up to %s (%s %s)", m.c.Money.Format(rest), m.c.Money.Format(diff), word))
+		m.payForm.SetError(1, fmt.Sprintf("registers must add up to %s (%s %s)", m.c.Money.Format(due-from), m.c.Money.Format(diff), word))
 		return nil
 	}
+	var tenders []finance.Tender
+	for i, r := range m.regs {
+		if amounts[i] > 0 {
+			tenders = append(tenders, finance.Tender{Register: r.ID, Amount: amounts[i]})
+		}
+	}
+	m.change = change
 	fb := from
 	m.req = finance.CheckoutRequest{Key: m.key, Lines: m.allLines(), Total: total, FromBalance: &fb, Payments: tenders,
 		Note: m.payForm.Fields[len(m.payForm.Fields)-1].Value()}
@@ -618,6 +690,10 @@ func (m *Model) review() tea.Cmd {
 	for _, l := range m.req.Lines {
 		lines = append(lines, fmt.Sprintf("  %s  %s", components.Pad(fmt.Sprintf("%s × %d", l.Description, l.Quantity), 30, false),
 			components.Pad(m.c.Money.Format(l.UnitPrice*l.Quantity), 12, true)))
+	}
+	if change > 0 {
+		lines = append(lines, "", fmt.Sprintf("  Cash tendered %s · change due %s", m.c.Money.Format(cashTaken(tenders, m.regs)+change),
+			m.c.Money.Format(change)))
 	}
 	if m.req.Note != "" {
 		// The note is stored with the operation for good: it is confirmed too.
@@ -720,16 +796,13 @@ func (m *Model) payStatus() string {
 	if err != nil {
 		return ""
 	}
-	var paid int64
-	for i := range m.regs {
-		a, err := m.amountOf(1 + i)
-		if err != nil {
-			return ""
-		}
-		paid += a
+	_, change, rest, err := m.settle(m.due() - from)
+	if err != nil {
+		return ""
 	}
-	rest := m.due() - from - paid
 	switch {
+	case rest == 0 && change > 0:
+		return s.Positive.Render("Covered. Change due " + m.c.Money.Format(change) + ". enter on the last field to review.")
 	case rest == 0:
 		return s.Positive.Render("Covered. enter on the last field to review.")
 	case rest > 0:
@@ -737,3 +810,23 @@ func (m *Model) payStatus() string {
 	}
 	return s.Negative.Render(m.c.Money.Format(-rest) + " too much")
 }
+
+// cashTaken is what the cash register takes of a checkout's tenders.
+func cashTaken(ts []finance.Tender, regs []finance.Register) int64 {
+	for _, t := range ts {
+		for _, r := range regs {
+			if r.ID == t.Register && r.Kind == finance.RegisterCash {
+				return t.Amount
+			}
+		}
+	}
+	return 0
+}
+
+// fieldErr is a pay field's amount that cannot be settled, and why.
+type fieldErr struct {
+	field int
+	why   string
+}
+
+func (e fieldErr) Error() string { return e.why }
