@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -16,8 +17,14 @@ func NormalizePhone(typed, region string) (string, error) {
 	}
 	region = strings.ToUpper(strings.TrimSpace(region))
 	n, err := phonenumbers.Parse(s, region)
+	if errors.Is(err, phonenumbers.ErrTooShortNSN) {
+		return "", errf(ErrInvalid, "%q is too short for a phone number", typed)
+	}
 	if err != nil {
 		return "", errf(ErrInvalid, "%q is not a phone number", typed)
+	}
+	if r := phonenumbers.IsPossibleNumberWithReason(n); r == phonenumbers.TOO_SHORT || r == phonenumbers.IS_POSSIBLE_LOCAL_ONLY {
+		return "", errf(ErrInvalid, "%q is too short for a phone number", typed)
 	}
 	if !phonenumbers.IsValidNumber(n) {
 		if region != "" && !strings.HasPrefix(s, "+") {

@@ -2,6 +2,7 @@ package finance_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/paydesk/paydesk/finance"
@@ -33,5 +34,15 @@ func TestNormalizePhone(t *testing.T) {
 	}
 	if !finance.ValidPhoneRegion("ua") || finance.ValidPhoneRegion("QQ") {
 		t.Error("ValidPhoneRegion")
+	}
+}
+
+// A number cut short says so, not "not a phone number".
+func TestShortPhoneSaysTooShort(t *testing.T) {
+	for _, typed := range []string{"067123", "12", "+38067"} {
+		_, err := finance.NormalizePhone(typed, "UA")
+		if err == nil || !strings.Contains(err.Error(), "too short") {
+			t.Errorf("%q: %v, want \"too short\"", typed, err)
+		}
 	}
 }

@@ -287,3 +287,33 @@ func TestCashTenderedAndChangeDue(t *testing.T) {
 	h.press("enter", "enter")
 	h.contains("less than the €18.00 in cash")
 }
+
+// / starts a fresh search: the last one's text is gone.
+func TestSlashStartsAFreshSearch(t *testing.T) {
+	t.Parallel()
+	b := goldenBooks(t)
+	h := newHarness(t, b, Deps{}, 100, 30)
+	h.enter(owner)
+	h.press("/")
+	h.typ("anna")
+	h.press("enter")
+	h.lacks("Bohdan")
+	h.press("/")
+	h.typ("bohd")
+	h.contains("Bohdan Shevchenko")
+	h.lacks("Anna Kovalenko")
+}
+
+// A phone cut short says "too short" under the field.
+func TestShortPhoneSaysTooShortOnTheForm(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{}, 100, 30)
+	h.enter(owner)
+	h.press("n")
+	h.typ("Anna")
+	h.press("enter")
+	h.typ("067123")
+	h.press("enter", "enter", "enter")
+	h.contains("too short for a phone number")
+}

@@ -27,7 +27,7 @@ func staffCommands() []command {
 		{"staff enable", "NAME", "let a disabled staff member log in again", cmdStaffEnable},
 		{"staff set-role", "NAME --role desk|manager|admin", "give a staff member another role (their open logins end at once)", cmdStaffSetRole},
 		{"staff reset-pin", "NAME", "set a new PIN for a staff member, lift a lockout, end their open logins", cmdStaffResetPIN},
-		{"audit", "[--since YYYY-MM-DD] [--limit N] [--json]", "who did what: operations, logins, staff and settings changes", cmdAudit},
+		{"audit", "[--since YYYY-MM-DD] [--limit N] [--oldest] [--json]", "who did what, newest first: operations, logins, staff and settings changes", cmdAudit},
 	}
 }
 
@@ -250,7 +250,8 @@ const defaultAuditDays = 7
 func cmdAudit(ctx context.Context, a *app, args []string) error {
 	fs := newFlags("audit")
 	since := fs.String("since", "", "from this business date on, YYYY-MM-DD (default: the last 7 days)")
-	limit := fs.Int("limit", 1000, "at most this many entries, oldest first")
+	limit := fs.Int("limit", 1000, "at most this many entries (the newest, or with --oldest the oldest)")
+	oldest := fs.Bool("oldest", false, "oldest first (default: newest first, as the Audit tab)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
@@ -274,7 +275,11 @@ func cmdAudit(ctx context.Context, a *app, args []string) error {
 	} else {
 		from = finance.DateOf(svc.Now(), v.loc).AddDays(-(defaultAuditDays - 1))
 	}
-	entries, err := svc.Audit(ctx, a.actor, from.Time(v.loc), *limit)
+	read := svc.RecentAudit
+	if *oldest {
+		read = svc.Audit
+	}
+	entries, err := read(ctx, a.actor, from.Time(v.loc), *limit)
 	if err != nil {
 		return err
 	}
@@ -298,7 +303,11 @@ func cmdAudit(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if len(entries) == *limit {
-		fmt.Fprintf(a.stderr, "paydesk: showing the first %d entries since %s; use --limit or a later --since for more\n", *limit, from)
+		which := "newest"
+		if *oldest {
+			which = "oldest"
+		}
+		fmt.Fprintf(a.stderr, "paydesk: showing the %s %d entries since %s; use --limit or --since for more\n", which, *limit, from)
 	}
 	return nil
 }

@@ -321,6 +321,11 @@ func (m *Model) updateClient(msg tea.KeyMsg) tea.Cmd {
 		if !m.filtering {
 			m.filtering = true
 			m.filter.Focus()
+			if m.filter.Value() != "" {
+				m.filter.SetValue("") // a fresh search
+				m.list.Top()
+				return m.search()
+			}
 			return nil
 		}
 	case msg.String() == "up":

@@ -337,8 +337,14 @@ func (m *Model) updateList(msg tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Filter):
+		// / starts a fresh search: what was typed before is a finished one.
 		m.filtering = true
 		m.filter.Focus()
+		if m.filter.Value() != "" {
+			m.filter.SetValue("")
+			m.list.Top()
+			return m.search()
+		}
 	case key.Matches(msg, k.Up):
 		if m.list.Cursor == 0 {
 			m.filtering = true
