@@ -151,16 +151,20 @@ func TestTUIEndToEnd(t *testing.T) {
 	m.waitFor("Total €150.00")
 	m.keys("Enter")
 	m.waitFor("Due       €150.00", "Covered.")
-	m.keys("Enter", "Enter", "Enter", "Enter", "Enter")
+	// The client hands over €60 for the €50 in cash: €10 change, €50 posts.
+	m.keys("Enter", "Enter", "Enter")
+	m.text("60")
+	m.waitFor("Covered. Change due €10.00.")
+	m.keys("Enter", "Enter")
 	s := m.waitFor("Check out Anna Test for €150.00?")
 	for _, want := range []string{"Sale", "€150.00", "From Anna Test's deposit", "−€100.00", "Into Cash drawer", "+€50.00",
-		"Anna Test's balance after"} {
+		"Anna Test's balance after", "Cash tendered €60.00 · change due €10.00"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("confirmation lacks %q:\n%s", want, s)
 		}
 	}
 	m.keys("y")
-	m.waitFor("Receipt", "Checkout of €150.00 posted as operation #2")
+	m.waitFor("Receipt", "Checkout of €150.00 posted as operation #2. Change due €10.00.")
 
 	// Reverse the checkout from the client's history (newest first).
 	m.keys("1")

@@ -4,6 +4,7 @@
 package ledger
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -62,6 +63,9 @@ type Model struct {
 	// the y/n before it posts, and the wait while it (or an export) runs
 	pend components.Pending
 
+	names   map[finance.ClientID]string  // the day's clients by name
+	opNames map[finance.AccountID]string // the open operation's client deposit
+
 	cl closing // closing the day and the Z-report (close.go)
 	ch chainState
 }
@@ -83,12 +87,14 @@ type (
 		err  error
 	}
 	opsMsg struct {
-		ops []finance.Operation
-		err error
+		ops   []finance.Operation
+		names map[finance.ClientID]string
+		err   error
 	}
 	opMsg struct {
-		op  finance.Operation
-		err error
+		op    finance.Operation
+		names map[finance.ClientID]string
+		err   error
 	}
 	exportMsg struct {
 		path string
@@ -216,8 +222,33 @@ func (m *Model) loadOps() tea.Cmd {
 		ctx, cancel := c.Call()
 		defer cancel()
 		ops, err := b.DayOperations(ctx, a, d, reg)
-		return opsMsg{ops: ops, err: err}
+		if err != nil {
+			return opsMsg{err: err}
+		}
+		return opsMsg{ops: ops, names: clientNames(ctx, b, ops)}
 	}
+}
+
+// namesAtMost bounds the client lookups behind one day's list: a busy day
+// names its first clients, the rest keep their number.
+const namesAtMost = 100
+
+// clientNames are the names of the clients among ops, so the drill-down
+// says "Anna Kovalenko", not "client #1". A client that cannot be read keeps
+// its number.
+func clientNames(ctx context.Context, b common.Backend, ops []finance.Operation) map[finance.ClientID]string {
+	names := map[finance.ClientID]string{}
+	for _, op := range ops {
+		if _, done := names[op.ClientID]; op.ClientID == 0 || done || len(names) >= namesAtMost {
+			continue
+		}
+		if v, err := b.ClientView(ctx, op.ClientID, finance.Page{Limit: 1}); err == nil {
+			names[op.ClientID] = v.Name
+		} else {
+			names[op.ClientID] = ""
+		}
+	}
+	return names
 }
 
 func (m *Model) loadOp(id finance.OperationID) tea.Cmd {
@@ -226,7 +257,10 @@ func (m *Model) loadOp(id finance.OperationID) tea.Cmd {
 		ctx, cancel := c.Call()
 		defer cancel()
 		op, err := b.Operation(ctx, id)
-		return opMsg{op: op, err: err}
+		if err != nil {
+			return opMsg{err: err}
+		}
+		return opMsg{op: op, names: clientNames(ctx, b, []finance.Operation{op})}
 	}
 }
 
@@ -294,7 +328,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.mode = modeDay
 			return common.Failed(msg.err)
 		}
-		m.ops = msg.ops
+		m.ops, m.names = msg.ops, msg.names
 		m.setOps()
 		return nil
 	case opMsg:
@@ -302,6 +336,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return common.Failed(msg.err)
 		}
 		m.op, m.mode = msg.op, modeOp
+		m.opNames = map[finance.AccountID]string{}
+		if n := msg.names[msg.op.ClientID]; n != "" {
+			m.opNames[finance.ClientAccount(msg.op.ClientID)] = "Deposit of " + n
+		}
 		return nil
 	case components.PreviewMsg:
 		cmd, _ := m.pend.HandlePreview(msg)
@@ -391,7 +429,11 @@ func (m *Model) setOps() {
 		}
 		note := op.Comment
 		if op.ClientID != 0 {
-			note = strings.TrimSpace(fmt.Sprintf("client #%d %s", op.ClientID, note))
+			who := m.names[op.ClientID]
+			if who == "" {
+				who = fmt.Sprintf("client #%d", op.ClientID)
+			}
+			note = strings.TrimSpace(who + " " + note)
 		}
 		switch {
 		case op.ReversedBy != 0:
@@ -594,7 +636,7 @@ func (m *Model) View() string {
 		if m.op.ReversedBy != 0 || m.op.Reverses != 0 {
 			link = " · enter: follow the reversal link"
 		}
-		return components.OperationView(m.c, m.op, nil) + "\n\n" + s.Muted.Render("esc back"+link)
+		return components.OperationView(m.c, m.op, m.opNames) + "\n\n" + s.Muted.Render("esc back"+link)
 	}
 	return m.dayView()
 }
