@@ -559,7 +559,7 @@ func (m *Model) settle(rest int64) (tenders []int64, change, short int64, err er
 		}
 		tenders[i] = a
 		var ok bool
-		if paid, ok = common.Add(paid, a); !ok {
+		if paid, ok = finance.AddInt64(paid, a); !ok {
 			return nil, 0, 0, fieldErr{1 + i, "too large"}
 		}
 		if r.Kind == finance.RegisterCash && cash < 0 {
