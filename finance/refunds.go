@@ -313,65 +313,7 @@ func cardRefundOperation(online string, b Booking, amount int64, comment string)
 // "succeeded" it posts the refund operation once; "pending" or
 // "requires_action" keeps it in flight; "failed" or "canceled" frees the amount.
 func (s *Service) CompleteRefund(ctx context.Context, key, providerRef, status, errText string) (Refund, error) {
-	var out Refund
-	var changes []Change
-	err := s.store.Update(ctx, func(tx Tx) error {
-		changes = changes[:0]
-		r, err := tx.Refund(key)
-		if err != nil {
-			return fmt.Errorf("refund %s: %w", key, err)
-		}
-		out = r
-		if r.Status == RefundSucceeded || r.Status == RefundFailed && status != "succeeded" {
-			return nil // final already; the provider repeats itself
-		}
-		now := s.now()
-		switch status {
-		case "succeeded":
-			if providerRef == "" {
-				return fmt.Errorf("%w: a succeeded refund needs the provider's refund id", ErrInvalid)
-			}
-			env, err := s.env(tx, SystemActor())
-			if err != nil {
-				return err
-			}
-			b, err := tx.Booking(r.BookingID)
-			if err != nil {
-				return err
-			}
-			op, _, err := s.postCardRefund(tx, env, r.ProviderName(b), r.BookingID, "", providerRef, r.Amount,
-				firstNonEmpty(r.Reason, "card refund"))
-			if err != nil {
-				return err
-			}
-			r.Status, r.OperationID, r.Error = RefundSucceeded, op.ID, ""
-			changes = append(changes, Change{What: "operation", Operation: op.ID, ClientID: op.ClientID})
-		case "pending", "requires_action":
-			r.Status = RefundPending
-		case "failed", "canceled":
-			r.Status, r.Error = RefundFailed, firstNonEmpty(errText, "provider: "+status)
-		default:
-			return fmt.Errorf("%w: unknown refund status %q", ErrInvalid, status)
-		}
-		if providerRef != "" {
-			r.ProviderRef = providerRef
-		}
-		r.Updated = now
-		if err := tx.PutRefund(r); err != nil {
-			return err
-		}
-		out = r
-		changes = append(changes, Change{What: "booking"})
-		return tx.AppendAudit(&AuditEntry{Time: now, Staff: providerStaff, Action: "refund_" + string(r.Status),
-			Subject: "booking " + r.BookingID, Detail: fmt.Sprintf("key %s ref %s %s", key, providerRef, errText)})
-	})
-	if err != nil {
-		return Refund{}, err
-	}
-	for _, c := range changes {
-		s.publish(c)
-	}
-	return out, nil
+	return s.settleRefundAnswer(ctx, key, nil, providerRef, status, errText)
 }
 
 // CompleteRefundPart records what the provider said about one part of a
@@ -381,6 +323,24 @@ func (s *Service) CompleteRefund(ctx context.Context, key, providerRef, status, 
 // which part and how much went back, if any did not (what did go back stays
 // posted, and the rest is refund due again).
 func (s *Service) CompleteRefundPart(ctx context.Context, key, paymentRef, providerRef, status, errText string) (Refund, error) {
+	return s.settleRefundAnswer(ctx, key, &paymentRef, providerRef, status, errText)
+}
+
+// refundAnswered is what a provider's answer settles: a whole refund's own
+// fields, or one part's.
+type refundAnswered struct {
+	status     *RefundStatus
+	op         *OperationID
+	errText    *string
+	ref        *string
+	amount     int64
+	paymentRef string // "" for a whole refund: the payment the executor refunded
+}
+
+// settleRefundAnswer is CompleteRefund (part nil) and CompleteRefundPart
+// (part names the payment): one transaction that moves the refund, or its
+// part, to the provider's status, posts a success once, and audits it.
+func (s *Service) settleRefundAnswer(ctx context.Context, key string, part *string, providerRef, status, errText string) (Refund, error) {
 	var out Refund
 	var changes []Change
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -390,12 +350,17 @@ func (s *Service) CompleteRefundPart(ctx context.Context, key, paymentRef, provi
 			return fmt.Errorf("refund %s: %w", key, err)
 		}
 		out = r
-		i := slices.IndexFunc(r.Parts, func(p RefundPart) bool { return p.PaymentRef == paymentRef })
-		if i < 0 {
-			return fmt.Errorf("%w: refund %s has no part on payment %s", ErrInvalid, key, paymentRef)
+		t := refundAnswered{status: &r.Status, op: &r.OperationID, errText: &r.Error, ref: &r.ProviderRef, amount: r.Amount}
+		if part != nil {
+			i := slices.IndexFunc(r.Parts, func(p RefundPart) bool { return p.PaymentRef == *part })
+			if i < 0 {
+				return fmt.Errorf("%w: refund %s has no part on payment %s", ErrInvalid, key, *part)
+			}
+			p := &r.Parts[i]
+			t = refundAnswered{status: &p.Status, op: &p.OperationID, errText: &p.Error, ref: &p.ProviderRef,
+				amount: p.Amount, paymentRef: p.PaymentRef}
 		}
-		part := &r.Parts[i]
-		if part.Status == RefundSucceeded || part.Status == RefundFailed && status != "succeeded" {
+		if *t.status == RefundSucceeded || *t.status == RefundFailed && status != "succeeded" {
 			return nil // final already; the provider repeats itself
 		}
 		now := s.now()
@@ -412,32 +377,42 @@ func (s *Service) CompleteRefundPart(ctx context.Context, key, paymentRef, provi
 			if err != nil {
 				return err
 			}
-			op, _, err := s.postCardRefund(tx, env, b.ProviderOf(part.PaymentRef), r.BookingID, part.PaymentRef, providerRef, part.Amount,
+			provider := r.ProviderName(b)
+			if part != nil {
+				provider = b.ProviderOf(t.paymentRef)
+			}
+			op, _, err := s.postCardRefund(tx, env, provider, r.BookingID, t.paymentRef, providerRef, t.amount,
 				firstNonEmpty(r.Reason, "card refund"))
 			if err != nil {
 				return err
 			}
-			part.Status, part.OperationID, part.Error = RefundSucceeded, op.ID, ""
+			*t.status, *t.op, *t.errText = RefundSucceeded, op.ID, ""
 			changes = append(changes, Change{What: "operation", Operation: op.ID, ClientID: op.ClientID})
 		case "pending", "requires_action":
-			part.Status = RefundPending
+			*t.status = RefundPending
 		case "failed", "canceled":
-			part.Status, part.Error = RefundFailed, firstNonEmpty(errText, "provider: "+status)
+			*t.status, *t.errText = RefundFailed, firstNonEmpty(errText, "provider: "+status)
 		default:
 			return fmt.Errorf("%w: unknown refund status %q", ErrInvalid, status)
 		}
 		if providerRef != "" {
-			part.ProviderRef = providerRef
+			*t.ref = providerRef
 		}
-		r.Status, r.OperationID, r.ProviderRef, r.Error = partsOutcome(r.Parts)
+		action := "refund_" + string(*t.status)
+		detail := fmt.Sprintf("key %s ref %s %s", key, providerRef, errText)
+		if part != nil {
+			action = "refund_part_" + string(*t.status)
+			detail = fmt.Sprintf("key %s payment %s ref %s %s", key, *part, providerRef, errText)
+			r.Status, r.OperationID, r.ProviderRef, r.Error = partsOutcome(r.Parts)
+		}
 		r.Updated = now
 		if err := tx.PutRefund(r); err != nil {
 			return err
 		}
 		out = r
 		changes = append(changes, Change{What: "booking"})
-		return tx.AppendAudit(&AuditEntry{Time: now, Staff: providerStaff, Action: "refund_part_" + string(part.Status),
-			Subject: "booking " + r.BookingID, Detail: fmt.Sprintf("key %s payment %s ref %s %s", key, paymentRef, providerRef, errText)})
+		return tx.AppendAudit(&AuditEntry{Time: now, Staff: providerStaff, Action: action,
+			Subject: "booking " + r.BookingID, Detail: detail})
 	})
 	if err != nil {
 		return Refund{}, err
