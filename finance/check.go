@@ -29,7 +29,8 @@ const maxProblems = 200
 //     each day opens with the previous posted day's closing;
 //  6. every sealed day's seal still holds and links to the one before (Verify);
 //  7. no stored balance is near int64's limit (beyond ±BalanceCeiling);
-//  8. no cash drawer is below its floor of zero (unless Limits lets it).
+//  8. no cash drawer is below its floor of zero (unless Limits lets it);
+//  9. every flagged provider event says why, and every resolved one how.
 func (s *Service) Check(ctx context.Context) (CheckReport, error) {
 	return read(ctx, s, func(tx ReadTx) (CheckReport, error) {
 		var rep CheckReport
@@ -97,23 +98,7 @@ func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport, each func(Ope
 	c.checkDays()
 	c.checkRegistersKnown()
 	c.checkFloors(hasFloor)
-	c.checkHeadroom()
 	return c.checkFlaggedReasons()
-}
-
-// nearOverflow is how large a stored balance may grow before check says so:
-// a quarter of int64's range, far beyond any real books, and far enough
-// from the limit that the next postings still add up.
-const nearOverflow = 1 << 61
-
-// checkHeadroom: no account's balance is near int64's limit, where the next
-// posting would overflow and be refused (a jammed register).
-func (c *ledgerCheck) checkHeadroom() {
-	for _, acc := range slices.Sorted(maps.Keys(c.balances)) {
-		if b := c.balances[acc]; b > nearOverflow || b < -nearOverflow {
-			c.problem("account %s: balance %d is near the limit of what can be stored; later postings would overflow", acc, b)
-		}
-	}
 }
 
 // checkFlaggedReasons: every flagged provider event says why, in words, so

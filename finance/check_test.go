@@ -62,6 +62,15 @@ func TestCheckReportsBalanceNearOverflow(t *testing.T) {
 	if text := rep.String(); !strings.Contains(text, "register/card") || !strings.Contains(text, "near the limit") {
 		t.Fatalf("report does not name the card register near the limit:\n%s", text)
 	}
+	n := 0
+	for _, p := range rep.Problems {
+		if strings.Contains(p, "register/card") && strings.Contains(p, "near the limit") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("the card register near the limit is said %d times: %v", n, rep.Problems)
+	}
 }
 
 // A flagged provider event must say why; check names one that does not.
