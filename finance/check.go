@@ -32,6 +32,14 @@ const maxProblems = 200
 //  8. no cash drawer is below its floor of zero (unless Limits lets it);
 //  9. every flagged provider event says why, and every resolved one how.
 func (s *Service) Check(ctx context.Context) (CheckReport, error) {
+	return s.CheckWithProgress(ctx, nil)
+}
+
+// CheckWithProgress is Check, telling progress how far the scan of the
+// operations is (done of about total) every few thousand operations, so a
+// check of millions can show it. progress runs in Check's goroutine and
+// must be quick; nil is Check.
+func (s *Service) CheckWithProgress(ctx context.Context, progress func(done, total int)) (CheckReport, error) {
 	return read(ctx, s, func(tx ReadTx) (CheckReport, error) {
 		var rep CheckReport
 		// 6. The seal chain (seal.go), fed by the one scan of the operations.
@@ -39,7 +47,7 @@ func (s *Service) Check(ctx context.Context) (CheckReport, error) {
 		if err != nil {
 			return CheckReport{}, err
 		}
-		if err := checkLedger(ctx, tx, &rep, seals.add, s.hasFloor); err != nil {
+		if err := checkLedger(ctx, tx, &rep, seals.add, s.hasFloor, progress); err != nil {
 			return CheckReport{}, err
 		}
 		v, err := seals.finish(ctx, tx)
@@ -76,7 +84,7 @@ type ledgerCheck struct {
 
 // each, when set, also sees every operation as the scan reads it.
 func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport, each func(Operation),
-	hasFloor func(Register) bool) error {
+	hasFloor func(Register) bool, progress func(done, total int)) error {
 	st, err := tx.Settings()
 	if err != nil {
 		return err
@@ -90,7 +98,7 @@ func checkLedger(ctx context.Context, tx ReadTx, rep *CheckReport, each func(Ope
 	for _, r := range st.Registers {
 		c.balances[RegisterAccount(r.ID)] = r.StartBalance
 	}
-	if err := c.scanOperations(ctx); err != nil {
+	if err := c.scanOperations(ctx, progress); err != nil {
 		return err
 	}
 	c.checkReversals()
@@ -152,13 +160,26 @@ func (c *ledgerCheck) problem(format string, args ...any) {
 
 // scanOperations reads every operation once, in id order, checking
 // invariant 1 on each and gathering balances, day sums and reversal links.
-func (c *ledgerCheck) scanOperations(ctx context.Context) error {
+func (c *ledgerCheck) scanOperations(ctx context.Context, progress func(done, total int)) error {
 	var lastID OperationID
-	n := 0
+	n, total := 0, 0
+	if progress != nil {
+		// Operation ids count up from 1, so the newest is about how many
+		// there are; a guess is all progress needs.
+		last, err := c.tx.LastOperationID()
+		if err != nil {
+			return err
+		}
+		total = int(last)
+		progress(0, total)
+	}
 	return c.tx.ForEachOperation(func(op Operation) error {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if progress != nil {
+				progress(n, max(total, n))
 			}
 		}
 		c.rep.Operations++

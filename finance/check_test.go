@@ -1,6 +1,7 @@
 package finance_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -96,5 +97,37 @@ func TestCheckFlaggedEventNeedsAReason(t *testing.T) {
 	must(t, err)
 	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "evt_d") {
 		t.Fatalf("problems = %v, want the flagged event without a reason", rep.Problems)
+	}
+}
+
+// CheckWithProgress says where its scan is, ending at every operation, and
+// reports what Check does.
+func TestCheckWithProgressCounts(t *testing.T) {
+	f := newFixture(t)
+	anna := f.client("Anna Petrenko", "+380671234567")
+	const n = 9000 // past two of the scan's progress steps (every 4,096)
+	must(t, f.db.Update(f.ctx, func(tx finance.Tx) error {
+		for i := range n {
+			op := finance.Operation{Key: fmt.Sprintf("p%d", i), Kind: finance.OpTopUp, BusinessDate: f.today(), Time: f.clock.Now(),
+				Staff: "Ira", ClientID: anna.ID, Postings: []finance.Posting{
+					{Account: finance.ClientAccount(anna.ID), Amount: -1}, {Account: finance.RegisterAccount("cash"), Amount: 1}}}
+			if err := tx.AppendOperation(&op); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	f.allowBrokenBooks() // balances and day figures were not kept up by hand
+	var calls [][2]int
+	rep, err := f.svc.CheckWithProgress(f.ctx, func(done, total int) { calls = append(calls, [2]int{done, total}) })
+	must(t, err)
+	want := [][2]int{{0, n}, {4096, n}, {8192, n}}
+	if fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Errorf("progress %v, want %v", calls, want)
+	}
+	plain, err := f.svc.Check(f.ctx)
+	must(t, err)
+	if rep.String() != plain.String() {
+		t.Errorf("with progress:\n%s\nwithout:\n%s", rep, plain)
 	}
 }

@@ -23,9 +23,24 @@ func DamageMarker(dbPath string) string { return dbPath + ".damaged" }
 // entry equals the operation it copies. The ledger's own invariants are
 // finance.Service.Check. A damaged file is named with what is damaged, never
 // a panic, and is marked so no write is accepted into it.
-func (db *DB) Verify(ctx context.Context) error {
+func (db *DB) Verify(ctx context.Context) error { return db.VerifyWithProgress(ctx, nil) }
+
+// Verify's steps, as VerifyWithProgress names them.
+const (
+	VerifyPages   = "reading every page"     // done: keys and values read so far
+	VerifyTree    = "bbolt's page check"     // no count: bbolt says nothing until it ends
+	VerifyHistory = "client history entries" // no count
+)
+
+// VerifyWithProgress is Verify, telling progress which step it is on and,
+// while it reads the pages, how many entries it has read (every few
+// thousand). progress runs in Verify's goroutine and must be quick; nil is Verify.
+func (db *DB) VerifyWithProgress(ctx context.Context, progress func(step string, done int)) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if progress == nil {
+		progress = func(string, int) {}
 	}
 	var problems []error
 	total := 0
@@ -40,16 +55,19 @@ func (db *DB) Verify(ctx context.Context) error {
 		// First our own walk, in this goroutine: bbolt's checker runs in a
 		// goroutine of its own, where a page that fails bbolt's assertions
 		// panics beyond any recover and takes the process down.
-		if err := walkPages(tx); err != nil {
+		progress(VerifyPages, 0)
+		if err := walkPages(tx, func(n int) { progress(VerifyPages, n) }); err != nil {
 			add(err)
 			return nil
 		}
+		progress(VerifyTree, 0)
 		for e := range tx.Check() { // drained fully so the checker goroutine ends
 			add(e)
 		}
 		if total > 0 {
 			return nil // indexes mean little on damaged pages
 		}
+		progress(VerifyHistory, 0)
 		newTx(tx, nil).checkClientHistory(add)
 		return ctx.Err()
 	})
@@ -94,7 +112,7 @@ func RemoveDamageMarker(dbPath string) error {
 // each value so overflow pages are read too. A page bbolt cannot make sense
 // of panics (or faults, past the end of a short file); that is recovered
 // here and reported with the bucket it was in.
-func walkPages(tx *bolt.Tx) (err error) {
+func walkPages(tx *bolt.Tx, read func(n int)) (err error) {
 	var where []string
 	defer func() {
 		if r := recover(); r != nil {
@@ -103,10 +121,14 @@ func walkPages(tx *bolt.Tx) (err error) {
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	var sink byte
+	n := 0
 	var walk func(b *bolt.Bucket)
 	walk = func(b *bolt.Bucket) {
 		c := b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if n++; n%8192 == 0 {
+				read(n)
+			}
 			if v != nil {
 				if len(v) > 0 {
 					sink ^= v[len(v)-1]

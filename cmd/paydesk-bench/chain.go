@@ -63,6 +63,17 @@ func measureChain(ctx context.Context, st finance.Store, logf func(string, ...an
 	// The raw limit runs before and after the backfill, each into a fresh
 	// database, and counts their mean: on a shared machine the load moves
 	// in minutes, and bracketing keeps the ratio honest.
+	// CPU time, next to wall time: on a shared machine the load decides the
+	// rates, while the database's CPU per operation is what the schema and
+	// the shipping cost (the server's processes, read from /proc).
+	pgCPU := func() time.Duration {
+		d, err := pg.CPUTime()
+		if err != nil {
+			return -1
+		}
+		return d
+	}
+	var rawPG time.Duration
 	rawCopy := func(name string) (time.Duration, error) {
 		url, err := pg.NewDB(ctx, name)
 		if err != nil {
@@ -78,7 +89,7 @@ func measureChain(ctx context.Context, st finance.Store, logf func(string, ...an
 		}
 		logf("chain: raw COPY of %d operations, %d audit entries, %d clients into PostgreSQL (load average %s)",
 			len(ops), len(audit), len(clients), loadAvg())
-		start := time.Now()
+		start, cpu0 := time.Now(), pgCPU()
 		const per = 5000 // the replicator's batch
 		for i := 0; i < max(len(ops), len(audit), len(clients)); i += per {
 			page := func(n int) (int, int) { return min(i, n), min(i+per, n) }
@@ -90,6 +101,7 @@ func measureChain(ctx context.Context, st finance.Store, logf func(string, ...an
 			}
 		}
 		took := time.Since(start)
+		rawPG += pgCPU() - cpu0
 		logf("chain: raw COPY %.0f ops/s (load average %s)", float64(len(ops))/took.Seconds(), loadAvg())
 		return took, nil
 	}
@@ -117,8 +129,9 @@ func measureChain(ctx context.Context, st finance.Store, logf func(string, ...an
 		}
 	}
 	logf("chain: backfill of the books through the replicator (load average %s)", loadAvg())
-	start := time.Now()
+	start, pg0, self0 := time.Now(), pgCPU(), processCPU()
 	n, err := r.SyncOnce(ctx)
+	pgUsed, selfUsed := pgCPU()-pg0, processCPU()-self0
 	if cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -138,7 +151,21 @@ func measureChain(ctx context.Context, st finance.Store, logf func(string, ...an
 		"ops/s", rate, nil), rawRate)
 	row.Budget = ptr(">= 20,000/s and >= 0.5x raw COPY")
 	row.WithinBudget = ptr(rate >= 20_000 && rate >= 0.5*rawRate)
-	return []Row{raw, row}, nil
+	rows := []Row{raw, row}
+	perOp := func(d time.Duration, ops int) float64 {
+		return float64(d) / float64(time.Microsecond) / float64(max(ops, 1))
+	}
+	if pg0 >= 0 && rawPG >= 0 {
+		logf("chain: PostgreSQL CPU %.1f µs/op raw COPY, %.1f µs/op backfill; this process %.1f µs/op backfill",
+			perOp(rawPG, 2*len(ops)), perOp(pgUsed, n), perOp(selfUsed, n))
+		rows = append(rows,
+			single("raw COPY: PostgreSQL CPU per operation", "µs/op", perOp(rawPG, 2*len(ops)), nil),
+			single("chain backfill: PostgreSQL CPU per operation", "µs/op", perOp(pgUsed, n), nil))
+	}
+	if self0 >= 0 {
+		rows = append(rows, single("chain backfill: this process's CPU per operation (bbolt read, encode)", "µs/op", perOp(selfUsed, n), nil))
+	}
+	return rows, nil
 }
 
 // chainEnv names kept books (--keep) to measure the chain rows alone on:

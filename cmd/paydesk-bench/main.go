@@ -42,6 +42,12 @@ func main() {
 	if path := os.Getenv(webhookEnv); path != "" {
 		os.Exit(webhookMain(path, os.Stdout, os.Stderr))
 	}
+	if path := os.Getenv(pagesEnv); path != "" {
+		os.Exit(pagesMain(path, os.Stdout, os.Stderr))
+	}
+	if path := os.Getenv(checkEnv); path != "" {
+		os.Exit(checkMain(path, os.Stdout, os.Stderr))
+	}
 	if path := os.Getenv(chainEnv); path != "" {
 		os.Exit(chainMain(path, os.Stdout, os.Stderr))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,6 +15,9 @@ import (
 func TestMain(m *testing.M) {
 	if path := os.Getenv(probeEnv); path != "" {
 		os.Exit(probeMain(path, os.Stdout, os.Stderr))
+	}
+	if path := os.Getenv(checkEnv); path != "" {
+		os.Exit(checkMain(path, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -71,7 +75,7 @@ func TestQuickJSON(t *testing.T) {
 		"peak RSS of a desk session", "raw bbolt: DB.Batch", "raw bbolt: 1 put per fsync'd tx",
 		"one top-up end to end", "30-day chart", "database bytes per operation", "raw disk: ",
 		"webhook events acknowledged", "desk top-up during the burst", "client search per keystroke during the burst",
-		"poll backlog of "}
+		"poll backlog of ", "paydesk check of ", "peak RSS of paydesk check"}
 	for _, w := range want {
 		found := false
 		for name := range byName {
@@ -171,6 +175,27 @@ func TestWebhookOnlyOnKeptBooks(t *testing.T) {
 	for _, e := range left {
 		if e.Name() != "books.db" {
 			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+}
+
+// The pages mode reads a kept file's buckets and names the big ones.
+func TestPagesOnKeptBooks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a small database")
+	}
+	dbFile := filepath.Join(t.TempDir(), "books.db")
+	ctx := context.Background()
+	if _, err := build(ctx, dbFile, scale{Clients: 50, Ops: 500, Days: 5, Seed: 1}, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := pagesMain(dbFile, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"ops_client", "audit", "all buckets", "operations"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in\n%s", want, out.String())
 		}
 	}
 }

@@ -294,12 +294,18 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	// At a million operations a check takes a while: a terminal sees how
+	// far it is (stderr only, never with --json).
+	prog := newProgress(a.stderr, !*asJSON)
 	// bbolt's own page-level check first: ledger sums mean little on a
 	// damaged file.
-	if err := a.verify(ctx); err != nil {
+	err = a.verify(ctx, func(step string, n int) { prog.set(step, n, 0) })
+	if err != nil {
+		prog.finish()
 		return fmt.Errorf("database file check failed: %w", err)
 	}
-	rep, err := svc.Check(ctx)
+	rep, err := svc.CheckWithProgress(ctx, func(n, total int) { prog.set("the ledger's invariants, operations", n, total) })
+	prog.finish()
 	if err != nil {
 		return err
 	}
@@ -357,8 +363,8 @@ func cmdBackup(ctx context.Context, a *app, args []string) error {
 // its caller: it is a file beside the database, never a write into it, so
 // check still leaves it (or removes it once the file passes) where the folder
 // allows, and says so when it cannot.
-func (a *app) verify(ctx context.Context) error {
-	err := a.db.Verify(ctx)
+func (a *app) verify(ctx context.Context, progress func(step string, done int)) error {
+	err := a.db.VerifyWithProgress(ctx, progress)
 	if !a.db.ReadOnly() {
 		return err
 	}
