@@ -2,9 +2,9 @@ package finance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -113,7 +113,7 @@ func (r CheckoutRequest) rule(s *Service) rule {
 		postings := []Posting{{Account: AccountRevenue, Amount: -total}}
 
 		// A prepaid booking: its money is applied first.
-		var prepaid, excess int64
+		var prepaidLeft int64
 		if id := strings.TrimSpace(r.BookingID); id != "" {
 			b, err := tx.Booking(id)
 			if err != nil {
@@ -128,17 +128,14 @@ func (r CheckoutRequest) rule(s *Service) rule {
 			if client == 0 {
 				client = b.ClientID
 			}
-			left := max(b.Paid-b.Refunded, 0)
-			prepaid = min(left, total)
-			excess = left - prepaid
+			prepaidLeft = max(b.Paid-b.Refunded, 0)
 			b.Status, b.Updated = BookingServed, env.Now
 			if err := tx.PutBooking(b); err != nil {
 				return nil, err
 			}
 			op.BookingID = b.ID
-			postings = append(postings, Posting{Account: AccountPrepaid, Amount: left})
+			postings = append(postings, Posting{Account: AccountPrepaid, Amount: prepaidLeft})
 		}
-		remaining := total - prepaid
 
 		var funds clientFunds
 		if client != 0 {
@@ -147,81 +144,71 @@ func (r CheckoutRequest) rule(s *Service) rule {
 			}
 			op.ClientID = client
 		}
-		if excess > 0 {
-			// Prepaid more than the visit cost: the rest is the client's.
-			if client == 0 {
-				return nil, errf(ErrInvalid, "the booking was prepaid %s, more than the total %s, and has no client to keep the rest; raise the total", env.Money(prepaid+excess), env.Money(total))
-			}
-			postings = append(postings, Posting{Account: ClientAccount(client), Amount: -excess})
-		}
 
-		var fromBalance int64
-		switch {
-		case client == 0:
-			if r.FromBalance != nil && *r.FromBalance != 0 {
-				return nil, errf(ErrInvalid, "a walk-in has no deposit to pay from")
-			}
-		case r.FromBalance == nil:
-			fromBalance = max(min(funds.Available(), remaining), 0)
-		default:
-			fromBalance = *r.FromBalance
-			if fromBalance < 0 {
-				return nil, errf(ErrInvalid, "the amount from the deposit cannot be negative")
-			}
-			if fromBalance > remaining {
-				return nil, errf(ErrInvalid, "%s from the deposit is more than the %s left to pay", env.Money(fromBalance), env.Money(remaining))
-			}
-			if fromBalance > funds.Available() {
-				return nil, shortfall(env, funds, fromBalance, "paying")
-			}
+		// The payments, then the register for the rest (if any) last.
+		in := SplitInput{Total: total, PrepaidLeft: prepaidLeft, Client: client != 0, Available: funds.Available(),
+			FromBalance: r.FromBalance, Rest: -1, Cash: -1}
+		regs := make([]string, 0, len(r.Payments)+1)
+		for _, t := range r.Payments {
+			regs = append(regs, t.Register)
+			in.Tenders = append(in.Tenders, t.Amount)
 		}
-		if fromBalance > 0 {
-			postings = append(postings, Posting{Account: ClientAccount(client), Amount: fromBalance})
-		}
-
-		due := remaining - fromBalance
-		var paid int64
-		tenders := r.Payments
 		if rest := strings.TrimSpace(r.RestTo); rest != "" {
-			var sum int64
-			for _, t := range r.Payments {
-				var ok bool
-				if sum, ok = AddInt64(sum, max(t.Amount, 0)); !ok {
-					return nil, errf(ErrInvalid, "payments are too large")
-				}
-			}
-			if left := due - sum; left > 0 {
-				tenders = append(slices.Clip(tenders), Tender{Register: rest, Amount: left})
-			}
+			in.Rest = len(regs)
+			regs = append(regs, rest)
+			in.Tenders = append(in.Tenders, 0)
 		}
-		for _, t := range tenders {
-			if t.Amount < 0 {
-				return nil, errf(ErrInvalid, "a payment cannot be negative")
-			}
-			if t.Amount == 0 {
+		sp, err := SplitCheckout(in)
+		if err != nil {
+			return nil, splitRefusal(env, err, in, funds)
+		}
+		if sp.Excess > 0 {
+			// Prepaid more than the visit cost: the rest is the client's.
+			postings = append(postings, Posting{Account: ClientAccount(client), Amount: -sp.Excess})
+		}
+		if sp.FromBalance > 0 {
+			postings = append(postings, Posting{Account: ClientAccount(client), Amount: sp.FromBalance})
+		}
+		for i, a := range sp.Tenders {
+			if a == 0 {
 				continue
 			}
-			reg, err := s.register(env, t.Register)
+			reg, err := s.register(env, regs[i])
 			if err != nil {
 				return nil, err
 			}
-			var ok bool
-			if paid, ok = AddInt64(paid, t.Amount); !ok {
-				return nil, errf(ErrInvalid, "payments are too large")
-			}
-			postings = append(postings, Posting{Account: RegisterAccount(reg.ID), Amount: t.Amount})
+			postings = append(postings, Posting{Account: RegisterAccount(reg.ID), Amount: a})
 		}
-		if paid != due {
+		if sp.Short != 0 {
+			paid := sp.Left - sp.Short
 			what := "the rest"
-			if fromBalance > 0 || prepaid > 0 {
+			if sp.FromBalance > 0 || sp.Prepaid > 0 {
 				what = "what is left"
 			}
-			return nil, &PaymentMismatchError{Paid: paid, Due: due, Total: total, Prepaid: prepaid, FromBalance: fromBalance,
-				msg: fmt.Sprintf("payments of %s do not match %s to pay, %s (total %s, prepaid %s, from deposit %s)", env.Money(paid), what, env.Money(due), env.Money(total), env.Money(prepaid), env.Money(fromBalance))}
+			return nil, &PaymentMismatchError{Paid: paid, Due: sp.Left, Total: total, Prepaid: sp.Prepaid, FromBalance: sp.FromBalance,
+				msg: fmt.Sprintf("payments of %s do not match %s to pay, %s (total %s, prepaid %s, from deposit %s)", env.Money(paid), what, env.Money(sp.Left), env.Money(total), env.Money(sp.Prepaid), env.Money(sp.FromBalance))}
 		}
 		op.Postings = postings
 		return op, nil
 	}}
+}
+
+// splitRefusal says a checkout payment that does not split in the books'
+// words, with the figures in the location's currency.
+func splitRefusal(env postEnv, err error, in SplitInput, funds clientFunds) error {
+	var se *SplitError
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Reason {
+	case SplitExcessWalkIn:
+		return errf(ErrInvalid, "the booking was prepaid %s, more than the total %s, and has no client to keep the rest; raise the total", env.Money(in.PrepaidLeft), env.Money(in.Total))
+	case SplitFromOverDue:
+		return errf(ErrInvalid, "%s from the deposit is more than the %s left to pay", env.Money(*in.FromBalance), env.Money(se.Limit))
+	case SplitFromOverFunds:
+		return shortfall(env, funds, *in.FromBalance, "paying")
+	}
+	return err
 }
 
 // checkLines validates line items and reconciles them with the total: with

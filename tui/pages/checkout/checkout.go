@@ -464,14 +464,25 @@ func (m *Model) total() int64 {
 	return t
 }
 
-func (m *Model) prepaid() int64 {
+// splitIn is the sale as the books split it, before the pay form's amounts.
+func (m *Model) splitIn() finance.SplitInput {
+	in := finance.SplitInput{Total: m.total(), Client: m.client != nil, Available: m.available, Rest: -1, Cash: -1}
 	if b := m.selectedBooking(); b != nil {
-		return min(b.Paid-b.Refunded, m.total())
+		in.PrepaidLeft = b.Paid - b.Refunded
 	}
-	return 0
+	return in
 }
 
-func (m *Model) due() int64 { return m.total() - m.prepaid() }
+// figures is the split before any amount is typed: the prepayment and what
+// it leaves due (errors cannot arise without amounts).
+func (m *Model) figures() finance.Split {
+	sp, _ := finance.SplitFigures(m.splitIn())
+	return sp
+}
+
+func (m *Model) prepaid() int64 { return m.figures().Prepaid }
+
+func (m *Model) due() int64 { return m.figures().Due }
 
 func (m *Model) toPay() tea.Cmd {
 	m.regs = nil
@@ -489,9 +500,8 @@ func (m *Model) toPay() tea.Cmd {
 		_, err := m.c.Money.ParseAllowZero(v)
 		return err
 	})
-	def := int64(0)
+	def := m.figures().FromBalance // the books' default: as much of the deposit as covers what is due
 	if m.client != nil {
-		def = max(0, min(m.available, m.due()))
 		from.Hint = "available " + m.c.Money.Format(m.available)
 	} else {
 		from.Hint = "walk-in: no deposit"
@@ -542,50 +552,54 @@ func (m *Model) amountOf(i int) (int64, error) {
 	return m.c.Money.ParseAllowZero(v)
 }
 
-// settle works out what posts and the change from what was typed: the
-// registers' amounts, and the cash the client handed over. Overpaying by
-// cash is not an error: what the cash register's amount exceeds the rest
-// by is change, and only the sale posts. tenders are what the registers
-// take, change what goes back, short what is still to pay (negative: paid
-// too much by a means that gives no change).
-func (m *Model) settle(rest int64) (tenders []int64, change, short int64, err error) {
-	tenders = make([]int64, len(m.regs))
-	var paid int64
-	cash := -1
+// payIn reads the pay form into the books' split: the deposit's amount,
+// the registers' and the cash handed over. A field that does not read is
+// a fieldErr.
+func (m *Model) payIn() (finance.SplitInput, error) {
+	in := m.splitIn()
+	from, err := m.amountOf(0)
+	if err != nil {
+		return in, fieldErr{0, common.ErrText(err)}
+	}
+	in.FromBalance = &from
+	in.Tenders = make([]int64, len(m.regs))
 	for i, r := range m.regs {
-		a, err := m.amountOf(1 + i)
-		if err != nil {
-			return nil, 0, 0, fieldErr{1 + i, common.ErrText(err)}
+		if in.Tenders[i], err = m.amountOf(1 + i); err != nil {
+			return in, fieldErr{1 + i, common.ErrText(err)}
 		}
-		tenders[i] = a
-		var ok bool
-		if paid, ok = finance.AddInt64(paid, a); !ok {
-			return nil, 0, 0, fieldErr{1 + i, "too large"}
-		}
-		if r.Kind == finance.RegisterCash && cash < 0 {
-			cash = i
+		if r.Kind == finance.RegisterCash && in.Cash < 0 {
+			in.Cash = i
 		}
 	}
-	if over := paid - rest; over > 0 && cash >= 0 {
-		took := min(over, tenders[cash])
-		tenders[cash] -= took
-		change += took
-		paid -= took
-	}
-	if m.tenderField >= 0 && cash >= 0 {
-		handed, err := m.amountOf(m.tenderField)
-		if err != nil {
-			return nil, 0, 0, fieldErr{m.tenderField, common.ErrText(err)}
-		}
-		if handed > 0 {
-			typed := tenders[cash] + change
-			if handed < typed {
-				return nil, 0, 0, fieldErr{m.tenderField, "less than the " + m.c.Money.Format(typed) + " in cash"}
-			}
-			change = handed - tenders[cash]
+	if m.tenderField >= 0 && in.Cash >= 0 {
+		if in.Handed, err = m.amountOf(m.tenderField); err != nil {
+			return in, fieldErr{m.tenderField, common.ErrText(err)}
 		}
 	}
-	return tenders, change, rest - paid, nil
+	return in, nil
+}
+
+// splitErr puts a split the books refuse on the pay field it is about.
+func (m *Model) splitErr(err error) fieldErr {
+	var se *finance.SplitError
+	if !errors.As(err, &se) {
+		return fieldErr{0, common.ErrText(err)}
+	}
+	switch se.Reason {
+	case finance.SplitWalkIn:
+		return fieldErr{0, "a walk-in has no deposit to take from"}
+	case finance.SplitFromOverFunds:
+		return fieldErr{0, "only " + m.c.Money.Format(m.available) + " is available"}
+	case finance.SplitFromOverDue:
+		return fieldErr{0, "more than the " + m.c.Money.Format(se.Limit) + " due"}
+	case finance.SplitTooLarge:
+		return fieldErr{1 + se.Tender, "too large"}
+	case finance.SplitTenderNegative:
+		return fieldErr{1 + se.Tender, common.ErrText(err)}
+	case finance.SplitHandedShort:
+		return fieldErr{m.tenderField, "less than the " + m.c.Money.Format(se.Limit) + " in cash"}
+	}
+	return fieldErr{0, common.ErrText(err)}
 }
 
 // autoTender puts the rest on the first register until the person types
@@ -598,11 +612,16 @@ func (m *Model) autoTender() {
 	if err != nil {
 		return
 	}
-	rest := max(0, m.due()-from)
+	in := m.splitIn()
+	in.FromBalance, in.Tenders, in.Rest = &from, make([]int64, len(m.regs)), 0
+	sp, err := finance.SplitFigures(in)
+	if err != nil {
+		return
+	}
 	for i := range m.regs {
 		v := ""
 		if i == 0 {
-			v = m.c.Money.Plain(rest)
+			v = m.c.Money.Plain(sp.Tenders[0])
 		}
 		m.payForm.Fields[1+i].Input.SetValue(v)
 	}
@@ -633,29 +652,34 @@ func (m *Model) updatePay(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
+// checkedSplit is the pay form's split as the books check it, or the
+// fieldErr to show.
+func (m *Model) checkedSplit() (finance.Split, error) {
+	in, err := m.payIn()
+	if err != nil {
+		return finance.Split{}, err
+	}
+	sp, err := finance.SplitCheckout(in)
+	if err != nil {
+		return finance.Split{}, m.splitErr(err)
+	}
+	if sp.Short != 0 {
+		word, diff := "still to pay", sp.Short
+		if diff < 0 {
+			word, diff = "too much", -diff
+		}
+		return finance.Split{}, fieldErr{1, fmt.Sprintf("registers must add up to %s (%s %s)", m.c.Money.Format(sp.Left), m.c.Money.Format(diff), word)}
+	}
+	return sp, nil
+}
+
 // review checks the amounts and shows exactly what will post.
 func (m *Model) review() tea.Cmd {
 	if !m.payForm.Validate() {
 		return nil
 	}
-	total, due := m.total(), m.due()
-	from, err := m.amountOf(0)
-	if err != nil {
-		m.payForm.SetError(0, common.ErrText(err))
-		return nil
-	}
-	switch {
-	case m.client == nil && from > 0:
-		m.payForm.SetError(0, "a walk-in has no deposit to take from")
-		return nil
-	case from > m.available && m.client != nil:
-		m.payForm.SetError(0, "only "+m.c.Money.Format(m.available)+" is available")
-		return nil
-	case from > due:
-		m.payForm.SetError(0, "more than the "+m.c.Money.Format(due)+" due")
-		return nil
-	}
-	amounts, change, short, err := m.settle(due - from)
+	total := m.total()
+	sp, err := m.checkedSplit()
 	if err != nil {
 		var fe fieldErr
 		if errors.As(err, &fe) {
@@ -663,14 +687,7 @@ func (m *Model) review() tea.Cmd {
 		}
 		return nil
 	}
-	if short != 0 {
-		word, diff := "still to pay", short
-		if diff < 0 {
-			word, diff = "too much", -diff
-		}
-		m.payForm.SetError(1, fmt.Sprintf("registers must add up to %s (%s %s)", m.c.Money.Format(due-from), m.c.Money.Format(diff), word))
-		return nil
-	}
+	amounts, change, from := sp.Tenders, sp.Change, sp.FromBalance
 	var tenders []finance.Tender
 	for i, r := range m.regs {
 		if amounts[i] > 0 {
@@ -797,14 +814,15 @@ func (m *Model) bookingLine() string {
 
 func (m *Model) payStatus() string {
 	s := m.c.Styles
-	from, err := m.amountOf(0)
+	in, err := m.payIn()
 	if err != nil {
 		return ""
 	}
-	_, change, rest, err := m.settle(m.due() - from)
+	sp, err := finance.SplitFigures(in)
 	if err != nil {
 		return ""
 	}
+	change, rest := sp.Change, sp.Short
 	switch {
 	case rest == 0 && change > 0:
 		return s.Positive.Render("Covered. Change due " + m.c.Money.Format(change) + ". enter on the last field to review.")
