@@ -3,6 +3,7 @@ module github.com/paydesk/paydesk
 go 1.26.0
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/BurntSushi/toml v1.6.0
 	github.com/bojanz/currency v1.4.2
 	github.com/charmbracelet/bubbles v1.0.0

@@ -78,6 +78,8 @@ type Config struct {
 
 	Backup Backup // [backup]: serve's daily backup
 
+	Receipt Receipt // [receipt]: layout, folder and printer of receipts
+
 	Setup  Setup          // what first-run setup and `paydesk init` start from
 	Rights finance.Rights // what config says; RightsTable merges the defaults in
 
@@ -258,7 +260,8 @@ type fileConfig struct {
 		Hour *int    `toml:"hour"`
 		Keep *int    `toml:"keep"`
 	} `toml:"backup"`
-	Close struct {
+	Receipt fileReceipt `toml:"receipt"`
+	Close   struct {
 		ReasonThreshold     *int64 `toml:"reason_threshold"`
 		RequireClosedDrawer *bool  `toml:"require_closed_drawer"`
 	} `toml:"close"`
@@ -424,6 +427,9 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 			return fmt.Errorf("%w: %s: [backup] keep must be 1 or more (how many backups are kept)", ErrInvalid, path)
 		}
 		c.Backup.Keep = *v
+	}
+	if err := c.readReceipt(f.Receipt, path, home); err != nil {
+		return err
 	}
 	if v := f.Close.ReasonThreshold; v != nil {
 		if *v < 0 {

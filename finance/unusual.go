@@ -99,13 +99,13 @@ func (s *Service) markUnusual(typ int64, pv *Preview) {
 		return
 	}
 	pv.Typical = typ
-	if limit, ok := mulInt64(typ, f); ok && opMoved(pv.Operation) > limit {
+	if limit, ok := MulInt64(typ, f); ok && opMoved(pv.Operation) > limit {
 		pv.Unusual = true
 	}
 }
 
-// mulInt64 multiplies, reporting overflow.
-func mulInt64(a, b int64) (int64, bool) {
+// MulInt64 multiplies, reporting overflow (the one checked product, as AddInt64 is the one checked sum).
+func MulInt64(a, b int64) (int64, bool) {
 	if a == 0 || b == 0 {
 		return 0, true
 	}

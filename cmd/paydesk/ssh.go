@@ -417,6 +417,20 @@ func absPathArgs(args []string) []string {
 			rest[j] = abs(rest[j])
 		}
 	}
+	if len(rest) >= 1 && rest[0] == "receipt" {
+		for j := 1; j < len(rest); j++ { // --pdf FILE, --text FILE
+			name, val, hasVal := strings.Cut(strings.TrimLeft(rest[j], "-"), "=")
+			if !strings.HasPrefix(rest[j], "--") || (name != "pdf" && name != "text") {
+				continue
+			}
+			if hasVal {
+				rest[j] = "--" + name + "=" + abs(val)
+			} else if j+1 < len(rest) {
+				rest[j+1] = abs(rest[j+1])
+				j++
+			}
+		}
+	}
 	return out
 }
 
