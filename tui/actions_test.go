@@ -199,7 +199,7 @@ func TestRefusedRegisterActionsChangeNothingAndKeepTheKey(t *testing.T) {
 	h.press("enter", "enter")
 	h.contains("✗ too large: Cash drawer holds €101.00 and could not book it")
 	h.lacks("Transfer €")
-	h.press("esc")
+	h.press("esc", "y")
 
 	// With a past day on screen the service is asked, and its preview
 	// refuses before any question is put.
@@ -248,7 +248,7 @@ func TestRefusedRegisterActionsChangeNothingAndKeepTheKey(t *testing.T) {
 	h.typ("test")
 	h.press("enter")
 	h.contains("✗ too large: Card terminal holds -€10.00")
-	h.press("esc", "left", "o")
+	h.press("esc", "y", "left", "o")
 	h.typ(maxAmount)
 	h.press("enter")
 	h.typ("test")
@@ -257,7 +257,7 @@ func TestRefusedRegisterActionsChangeNothingAndKeepTheKey(t *testing.T) {
 	if id, _ := lastOp(b); id != 2 {
 		t.Fatalf("last op %d, want 2", id)
 	}
-	h.press("esc")
+	h.press("esc", "y")
 	h.contains("canceled", "Finance · Thu 13 Mar 2025")
 	checkBooks(t, b)
 }
@@ -360,7 +360,7 @@ func TestClientEditRefusalsShowTheServiceWordsAndChangeNothing(t *testing.T) {
 	if cv.Phone != "+380509876543" {
 		t.Fatalf("phone changed to %s", cv.Phone)
 	}
-	h.press("esc")
+	h.press("esc", "y")
 
 	// A credit limit below what the client already owes.
 	owner := finance.OwnerActor("Mila")
@@ -385,7 +385,7 @@ func TestClientEditRefusalsShowTheServiceWordsAndChangeNothing(t *testing.T) {
 	}
 
 	// A name longer than the service keeps.
-	h.press("esc", "E", "ctrl+u")
+	h.press("esc", "y", "E", "ctrl+u")
 	h.typ(strings.Repeat("a", 101))
 	h.press("enter", "enter", "enter", "enter", "enter", "y")
 	h.contains("Edit refused: name is 101 characters long; at most 100")
@@ -476,7 +476,7 @@ func TestGoldenActionForms(t *testing.T) {
 			h.typ("50")
 			h.press("enter")
 			g(h, "client_edit_confirm")
-			h.press("n", "esc", "esc")
+			h.press("n", "esc", "y", "esc")
 
 			h.press("4", "m")
 			g(h, "transfer_form")
@@ -486,9 +486,9 @@ func TestGoldenActionForms(t *testing.T) {
 			h.typ("evening deposit")
 			h.press("enter")
 			g(h, "transfer_confirm")
-			h.press("n", "esc", "i", "enter", "enter")
+			h.press("n", "esc", "y", "i", "enter", "enter")
 			g(h, "paid_in_invalid")
-			h.press("esc", "o")
+			h.press("esc", "o") // nothing typed into the paid-in: no question
 			h.typ("12.50")
 			h.press("enter")
 			h.typ("window cleaner")

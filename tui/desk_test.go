@@ -166,8 +166,8 @@ func TestPrefilledAmountIsReplacedByTyping(t *testing.T) {
 	h.typ("25")
 	h.press("enter", "enter", "enter")
 	h.contains("Pay €25.00 out of Anna Kovalenko's deposit")
-	h.press("esc", "esc", "o") // the question, the form, a new cash-out
-	h.press("end")             // moving keeps the suggestion for editing
+	h.press("esc", "esc", "y", "o") // the question, the form (discard it), a new cash-out
+	h.press("end")                  // moving keeps the suggestion for editing
 	h.press("backspace", "backspace", "backspace", "backspace")
 	h.typ(".5")
 	h.press("enter", "enter", "enter")

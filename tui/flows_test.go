@@ -233,7 +233,7 @@ func TestTopUpCheckoutReverseOnTheScreens(t *testing.T) {
 	h.press("enter", "y")
 	h.contains("Reversal refused")
 	// Reverse the checkout instead.
-	h.press("esc")
+	h.press("esc", "y") // the typed reason: discard it
 	h.press("up", "r")
 	h.press("enter")
 	h.contains("a reversal needs a reason")
@@ -284,6 +284,8 @@ func TestRefusedCashOutKeepsTheFormAndItsKey(t *testing.T) {
 		t.Fatal("form closed after a refusal")
 	}
 	h.press("esc")
+	h.contains("Discard this cash-out?")
+	h.press("y")
 	h.press("o")
 	if k2 := h.m.tabs[0].page.(interface{ FormKey() string }).FormKey(); k2 == key || k2 == "" {
 		t.Fatal("a new form must get a new idempotency key")

@@ -160,6 +160,9 @@ type Model struct {
 
 	// recon is the last reconcile against Stripe's balance (header badge).
 	recon finance.ReconcileReport
+
+	// leave is the open "Discard this top-up?" question (nil: none).
+	leave *leaveAsk
 }
 
 type tabPage struct {
@@ -431,8 +434,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case common.OpenCheckoutMsg:
 		if i := m.tabIndex(common.TabCheckout); i >= 0 {
-			m.active = i
-			return m, m.tabs[i].page.Update(msg)
+			// A new checkout replaces the cart: ask before it goes.
+			return m, m.guardLeave(unsavedOn(m.tabs[i].page, false), " and start a new checkout", func() tea.Cmd {
+				m.active = i
+				return m.tabs[i].page.Update(msg)
+			})
 		}
 		return m, nil
 	case common.SwitchTabMsg:
@@ -477,7 +483,7 @@ func (m *Model) lock(reason string) tea.Cmd {
 	}
 	m.logout()
 	m.state = stateLogin
-	m.tabs, m.full = nil, false
+	m.tabs, m.full, m.leave = nil, false, nil
 	m.c = m.base
 	var o login.Options
 	if m.deps.StaffOnly {
@@ -561,6 +567,15 @@ func (m *Model) tryQuit() tea.Cmd {
 	return common.Status(common.StatusError, "%s (%s) may not quit the desk; ctrl+l locks it.", a.Staff, a.Role)
 }
 
+// guardQuit asks before quitting drops typed work, when quitting is allowed
+// at all (a refusal needs no question first).
+func (m *Model) guardQuit() tea.Cmd {
+	if m.deps.Detachable || m.base.Backend.Allowed(m.c.Actor, finance.RightQuit) {
+		return m.guardLeave(m.anyUnsaved(), " and quit", m.tryQuit)
+	}
+	return m.tryQuit()
+}
+
 // checkSession locks the desk when the person at it was disabled, given a
 // new PIN or another role since they logged in (by another desk, an admin
 // here, or the CLI through serve). The service refuses that login anyway;
@@ -622,8 +637,8 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 // shortcuts reports whether a rune now is a shortcut rather than text: the
 // main screens with no field or question taking the keys.
 func (m *Model) shortcuts() bool {
-	if m.state != stateMain || m.full {
-		return m.state == stateMain
+	if m.state != stateMain || m.full || m.leave != nil {
+		return m.state == stateMain && m.leave == nil
 	}
 	p := m.activePage()
 	return p != nil && !p.Capturing()
@@ -654,22 +669,32 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return m.login.Update(msg)
 	}
+	if m.leave != nil {
+		return m.onLeaveKey(msg)
+	}
 	if key.Matches(msg, k.ForceQuit) {
-		return m.tryQuit()
+		return m.guardQuit()
 	}
 	if m.full {
 		m.full = false
 		return nil
 	}
 	if key.Matches(msg, k.Lock) {
-		return tea.Batch(m.lock("Switch user: pick yourself and type your PIN."),
-			common.Status(common.StatusInfo, "%s locked the desk.", m.c.Actor.Staff))
+		return m.guardLeave(m.anyUnsaved(), " and lock the desk", func() tea.Cmd {
+			return tea.Batch(m.lock("Switch user: pick yourself and type your PIN."),
+				common.Status(common.StatusInfo, "%s locked the desk.", m.c.Actor.Staff))
+		})
 	}
 	page := m.activePage()
+	if msg.String() == "esc" {
+		if w := unsavedOn(page, true); w != "" {
+			return m.guardLeave(w, "", func() tea.Cmd { return page.Update(msg) })
+		}
+	}
 	if !page.Capturing() {
 		switch {
 		case key.Matches(msg, k.Quit):
-			return m.tryQuit()
+			return m.guardQuit()
 		case key.Matches(msg, k.Help):
 			m.full = true
 			return nil
@@ -718,12 +743,18 @@ func (m *Model) View() string {
 			names[i] = t.name
 		}
 		tabs = components.Tabs(s, w, names, m.active)
-		if m.full {
+		switch {
+		case m.leave != nil:
+			content = m.leaveView()
+		case m.full:
 			content = m.fullHelp(page)
-		} else {
+		default:
 			content = page.View()
 		}
 		hk = components.KeyHelp{Short: append(m.c.Offered(page.ShortHelp()), m.frameKeys(page)...)}
+		if m.leave != nil {
+			hk = components.KeyHelp{Short: m.leaveKeys()}
+		}
 	}
 	var b strings.Builder
 	b.WriteString(m.header() + "\n")

@@ -337,6 +337,17 @@ type Component interface {
 	Capturing() bool
 }
 
+// Unsaved is a screen that can hold work typed and not yet posted (a
+// half-filled form, a cart). The root asks "Discard this top-up?" before a
+// key throws it away.
+type Unsaved interface {
+	// Unsaved names the work at stake ("this top-up"), or "" for none. With
+	// esc it answers for esc alone: "" where esc only steps back and keeps
+	// the work; without, for the screen going away (quit, lock, a new
+	// checkout over the cart).
+	Unsaved(esc bool) string
+}
+
 // ---- messages from screens to the root
 
 // StatusKind says how the status line shows a message.

@@ -14,6 +14,7 @@ type Confirm struct {
 	Title string
 	Lines []string
 	Yes   string // "post", "reverse", "refund"...
+	No    string // what n does; "" = "cancel"
 	// Postings, when set, are the ledger's postings, shown instead of
 	// Lines while ShowPostings is on (one key away: p).
 	Postings     []string
@@ -43,8 +44,12 @@ func (c Confirm) View(s *styles.Styles, width int) string {
 		b.WriteString("\n\n" + s.Status.Error.Render(c.Twice))
 		yes = "yes, " + yes
 	}
+	no := c.No
+	if no == "" {
+		no = "cancel"
+	}
 	b.WriteString("\n\n" + s.Help.Key.Render("y") + " " + s.Help.Desc.Render(yes) + "   " +
-		s.Help.Key.Render("n/esc") + " " + s.Help.Desc.Render("cancel"))
+		s.Help.Key.Render("n/esc") + " " + s.Help.Desc.Render(no))
 	if len(c.Postings) > 0 {
 		what := "postings"
 		if c.ShowPostings {

@@ -40,6 +40,9 @@ type Form struct {
 	Width  int
 	styles *styles.Styles
 	keys   *keymap.KeyMap
+	// initial is what the fields held when the first key reached the form
+	// (after any pre-filling), so Dirty means typed by the person.
+	initial []string
 }
 
 // NewInput is a text input styled for this session.
@@ -141,6 +144,9 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 	if !ok || len(f.Fields) == 0 {
 		return nil
 	}
+	if f.initial == nil {
+		f.initial = f.values()
+	}
 	fl := f.Focused()
 	switch {
 	case key.Matches(km, f.keys.NextFld):
@@ -164,6 +170,28 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 	fl.Input.Update(msg)
 	fl.Err = "" // a new keystroke earns a fresh verdict on leaving the field
 	return nil
+}
+
+func (f *Form) values() []string {
+	out := make([]string, len(f.Fields))
+	for i, fl := range f.Fields {
+		out[i] = fl.Value()
+	}
+	return out
+}
+
+// Dirty reports whether the person changed a field since the form opened:
+// leaving it then throws typed work away, so the screen asks first.
+func (f *Form) Dirty() bool {
+	if f == nil || f.initial == nil {
+		return false
+	}
+	for i, v := range f.values() {
+		if v != f.initial[i] {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *Form) validateOne(fl *Field) bool {
