@@ -7,6 +7,7 @@ package payments
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"time"
@@ -91,6 +92,16 @@ type ContextVerifier interface {
 // Without it a GET is refused.
 type GetAnswerer interface {
 	AnswerGet(w http.ResponseWriter, r *http.Request)
+}
+
+// BatchVerifier is a Provider whose one call carries several events (PIX
+// posts Pix in batches) and whose proof is the connection rather than the
+// body (mutual TLS: cs is the request's TLS state, nil over plain HTTP).
+// The receiver stores every event of the call before it answers 2xx
+// (a resent batch is harmless: the inbox is keyed by event id), instead of
+// calling VerifyWebhook.
+type BatchVerifier interface {
+	VerifyWebhookBatch(ctx context.Context, body []byte, h http.Header, cs *tls.ConnectionState) ([]finance.ProviderEvent, error)
 }
 
 // WindowPoller is a Provider with no event list and so no cursor (LiqPay,

@@ -57,6 +57,10 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
+	if bv, ok := rc.prov.(BatchVerifier); ok {
+		rc.serveBatch(w, r, bv, body)
+		return
+	}
 	var e finance.ProviderEvent
 	if cv, ok := rc.prov.(ContextVerifier); ok {
 		e, err = cv.VerifyWebhookContext(r.Context(), body, r.Header)
@@ -80,6 +84,36 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.log.Error("webhook not stored", "event", e.ID, "err", err)
 		http.Error(w, "not stored, retry later", http.StatusInternalServerError)
 		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"received":true}`)
+}
+
+// serveBatch is ServeHTTP for a provider whose call carries several
+// events: all of them are stored before the 2xx (one commit up to
+// finance's chunk of a thousand).
+func (rc *Receiver) serveBatch(w http.ResponseWriter, r *http.Request, bv BatchVerifier, body []byte) {
+	evs, err := bv.VerifyWebhookBatch(r.Context(), body, r.Header, r.TLS)
+	if err != nil {
+		rc.log.Warn("webhook refused", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, "not authenticated or bad payload", http.StatusBadRequest)
+		return
+	}
+	for i := range evs {
+		evs[i].Provider = rc.prov.Name()
+	}
+	fresh, err := rc.w.books.RecordEvents(r.Context(), evs)
+	if errors.Is(err, finance.ErrInvalid) {
+		rc.log.Warn("webhook refused", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, "event refused: "+err.Error(), http.StatusBadRequest)
+		return
+	} else if err != nil {
+		rc.log.Error("webhook not stored", "events", len(evs), "err", err)
+		http.Error(w, "not stored, retry later", http.StatusInternalServerError)
+		return
+	}
+	if fresh > 0 {
+		rc.w.Wake()
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, `{"received":true}`)
