@@ -280,6 +280,17 @@ func claim(ctx context.Context, conn *pgx.Conn, location, fileID string) (Cursor
 	if err := createStages(ctx, conn); err != nil {
 		return Cursor{}, fmt.Errorf("%w: %w", ErrCentral, err)
 	}
+	// The shipping session does not wait for each commit's WAL flush. Safe
+	// because resuming trusts only the central cursor, and it moves in the
+	// same transaction as the rows it covers: a server crash may lose the
+	// last few commits, but whole (rows and cursor together, never one
+	// without the other), and the next check-in reads the older cursor and
+	// ships them again. The local cursor may say more than survived until
+	// then; it only feeds `replicate status` and is rewritten at the next
+	// batch. Nothing else in the database changes its durability.
+	if _, err := conn.Exec(ctx, "SET synchronous_commit = off"); err != nil {
+		return Cursor{}, fmt.Errorf("%w: %w", ErrCentral, err)
+	}
 	return Cursor{Operation: finance.OperationID(op), Audit: uint64(audit), Change: uint64(change)}, nil
 }
 

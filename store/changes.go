@@ -65,8 +65,8 @@ func (t *tx) AuditAfter(after uint64, limit int) ([]finance.AuditEntry, error) {
 	var out []finance.AuditEntry
 	c := t.b(bAudit).Cursor()
 	for k, v := c.Seek(u64(after + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
-		var e finance.AuditEntry
-		if err := getJSON(v, &e); err != nil {
+		e, err := decodeAudit(v)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, e)

@@ -34,7 +34,7 @@ var (
 	bRefunds      = []byte("refunds")         // key -> refund JSON
 	bRefBooking   = []byte("refunds_booking") // booking id 0 key -> nil
 	bStaff        = []byte("staff")           // name -> staff JSON
-	bAudit        = []byte("audit")           // seq -> entry JSON
+	bAudit        = []byte("audit")           // seq -> entry (binary, auditcodec.go; JSON before schema 8)
 	bAuditTime    = []byte("audit_time")      // unix nanos, seq -> nil
 	bInbox        = []byte("inbox")           // event id -> event JSON
 	bInboxRecv    = []byte("inbox_received")  // unix nanos 0 event id -> nil
@@ -70,6 +70,9 @@ func migrations() []migration {
 		{version: 5, name: "operations as binary records", apply: func(*bolt.Tx) error { return nil }},
 		{version: 6, name: "closed days and their seals", apply: createCloseBuckets},
 		{version: 7, name: "change log of clients, bookings, refunds and staff for replication", apply: logExistingRecords},
+		// As 5: JSON audit entries stay readable, new ones are binary
+		// (auditcodec.go), and an older paydesk refuses the file.
+		{version: 8, name: "audit entries as binary records", apply: func(*bolt.Tx) error { return nil }},
 	}
 }
 

@@ -196,7 +196,11 @@ func (t *tx) AppendAudit(e *finance.AuditEntry) error {
 		return fmt.Errorf("numbering audit entry: %w", err)
 	}
 	e.Seq = seq
-	if err := putJSON(b.Put, u64(seq), e); err != nil {
+	v, err := encodeAudit(e)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(u64(seq), v); err != nil {
 		return err
 	}
 	return t.b(bAuditTime).Put(idID(getU64(timeKey(e.Time)), seq), nil)
@@ -222,13 +226,11 @@ func (t *tx) Audit(since time.Time, limit int) ([]finance.AuditEntry, error) {
 
 // auditAt reads the entry a time-index key points at.
 func auditAt(audit *bolt.Bucket, k []byte) (finance.AuditEntry, error) {
-	var e finance.AuditEntry
 	v := audit.Get(u64(tail8(k)))
 	if v == nil {
-		return e, fmt.Errorf("audit index points at missing entry %d (damaged file?)", tail8(k))
+		return finance.AuditEntry{}, fmt.Errorf("audit index points at missing entry %d (damaged file?)", tail8(k))
 	}
-	err := getJSON(v, &e)
-	return e, err
+	return decodeAudit(v)
 }
 
 var _ finance.AuditTailReader = (*tx)(nil)

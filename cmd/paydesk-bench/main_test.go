@@ -75,7 +75,7 @@ func TestQuickJSON(t *testing.T) {
 		"peak RSS of a desk session", "raw bbolt: DB.Batch", "raw bbolt: 1 put per fsync'd tx",
 		"one top-up end to end", "30-day chart", "database bytes per operation", "raw disk: ",
 		"webhook events acknowledged", "desk top-up during the burst", "client search per keystroke during the burst",
-		"poll backlog of ", "paydesk check of ", "peak RSS of paydesk check"}
+		"poll backlog of ", "paydesk check of ", "peak RSS of paydesk check", "keystroke echo over SSH"}
 	for _, w := range want {
 		found := false
 		for name := range byName {

@@ -26,6 +26,8 @@ import (
 type counts struct {
 	searchNames, deskNames, days, charts, history, busy, views, topUps, opens int
 	rawSingle, rawGoroutines, rawPer, webhook, senders, backlog               int
+	// sshNames is how many names each of the four SSH desks types.
+	sshNames int
 	// pageFileMiB, pagesPerCommit and pageCommits size the raw page-write test.
 	pageFileMiB, pagesPerCommit, pageCommits int
 }
@@ -44,11 +46,11 @@ func countsFor(o options) counts {
 func countsBase(o options) counts {
 	if o.Quick {
 		return counts{searchNames: 20, deskNames: 3, days: 300, charts: 100, history: 200, busy: 50, views: 20, topUps: 20,
-			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 300, senders: 32, backlog: 2_000,
+			opens: 3, rawSingle: 50, rawGoroutines: 32, rawPer: 20, webhook: 300, senders: 32, backlog: 2_000, sshNames: 2,
 			pageFileMiB: 16, pagesPerCommit: 64, pageCommits: 5}
 	}
 	return counts{searchNames: 300, deskNames: 50, days: 3000, charts: 1000, history: 2000, busy: 500, views: 200, topUps: 200,
-		opens: 20, rawSingle: 300, rawGoroutines: 128, rawPer: 200, webhook: 20_000, senders: 128, backlog: 100_000,
+		opens: 20, rawSingle: 300, rawGoroutines: 128, rawPer: 200, webhook: 20_000, senders: 128, backlog: 100_000, sshNames: 20,
 		pageFileMiB: 512, pagesPerCommit: 256, pageCommits: 40}
 }
 
@@ -214,6 +216,13 @@ func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, erro
 		durations("webhook request, verify+store", wh.Requests, nil),
 		durations(fmt.Sprintf("desk top-up during the burst (fsync'd, %d senders)", n.senders), load.topUps, under(50, "p99 < 50 ms")),
 		durations(fmt.Sprintf("client search per keystroke during the burst (%d senders)", n.senders), load.searches, under(5, "p99 < 5 ms")))
+
+	logf("four SSH desks typing at once (load average %s)", loadAvg())
+	echoes, err := measureSSHEcho(ctx, books, dir, 4, n.sshNames, 60*time.Millisecond)
+	if err != nil {
+		return nil, fmt.Errorf("SSH desks: %w", err)
+	}
+	rows = append(rows, durations("keystroke echo over SSH, 4 desks typing at once", echoes, under(30, "p99 < 30 ms")))
 
 	bl, err := measureBacklog(ctx, books, n.backlog, b.Clients, o.Seed+4)
 	if err != nil {
