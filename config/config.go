@@ -68,6 +68,13 @@ type Config struct {
 	LiqPaySandbox    bool
 	// MonobankToken ([monobank] token): Monobank acquiring's X-Token; on when set.
 	MonobankToken Secret
+	// Viva ([viva]): on when all four are set; the API key and client
+	// secret are secrets. VivaDemo uses Viva's demo environment.
+	VivaMerchantID   string
+	VivaAPIKey       Secret
+	VivaClientID     string
+	VivaClientSecret Secret
+	VivaDemo         bool
 
 	Close  finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
 	Limits finance.Limits     // [limits]: per-operation amount, registers allowed below zero, admin PIN length
@@ -190,6 +197,10 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("liqpay_public_key", c.LiqPayPublicKey),
 		slog.Any("liqpay_private_key", c.LiqPayPrivateKey),
 		slog.Any("monobank_token", c.MonobankToken),
+		slog.String("viva_merchant_id", c.VivaMerchantID),
+		slog.Any("viva_api_key", c.VivaAPIKey),
+		slog.String("viva_client_id", c.VivaClientID),
+		slog.Any("viva_client_secret", c.VivaClientSecret),
 		slog.Any("replicate_url", c.ReplicateURL),
 		slog.String("replicate_location", c.ReplicateLocation),
 	)
@@ -255,6 +266,13 @@ type fileConfig struct {
 	Monobank struct {
 		Token *string `toml:"token"`
 	} `toml:"monobank"`
+	Viva struct {
+		MerchantID   *string `toml:"merchant_id"`
+		APIKey       *string `toml:"api_key"`
+		ClientID     *string `toml:"client_id"`
+		ClientSecret *string `toml:"client_secret"`
+		Demo         *bool   `toml:"demo"`
+	} `toml:"viva"`
 	Backup struct {
 		Dir  *string `toml:"dir"`
 		Hour *int    `toml:"hour"`
@@ -383,7 +401,8 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	hasSecret := f.Stripe.SecretKey != nil && *f.Stripe.SecretKey != "" ||
 		f.Stripe.WebhookSecret != nil && *f.Stripe.WebhookSecret != "" ||
 		f.LiqPay.PrivateKey != nil && *f.LiqPay.PrivateKey != "" ||
-		f.Monobank.Token != nil && *f.Monobank.Token != ""
+		f.Monobank.Token != nil && *f.Monobank.Token != "" ||
+		f.Viva.APIKey != nil && *f.Viva.APIKey != "" || f.Viva.ClientSecret != nil && *f.Viva.ClientSecret != ""
 	if uid, other := ownedByOther(info); other && (hasSecret || f.Replicate.URL != nil && urlHasPassword(*f.Replicate.URL)) {
 		return fmt.Errorf("%w: %s holds a secret but is owned by another user (uid %d, not %d); run `chown %d %s`",
 			ErrInvalid, path, uid, os.Getuid(), os.Getuid(), path)
@@ -504,6 +523,7 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 	if f.Monobank.Token != nil {
 		c.MonobankToken = Secret(strings.TrimSpace(*f.Monobank.Token))
 	}
+	c.applyViva(&f)
 	if f.Replicate.URL != nil {
 		c.ReplicateURL = Secret(*f.Replicate.URL)
 	}
@@ -580,6 +600,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("MONOBANK_TOKEN"); v != "" {
 		c.MonobankToken = Secret(strings.TrimSpace(v))
 	}
+	c.vivaEnv(getenv)
 	if v := getenv("PAYDESK_POLL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -679,6 +700,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LiqPayPrivateKey.IsSet() != (c.LiqPayPublicKey != "") {
 		bad("[liqpay] needs both public_key and private_key (or LIQPAY_PUBLIC_KEY and LIQPAY_PRIVATE_KEY)")
+	}
+	if p := c.vivaProblem(); p != "" {
+		bad("%s", p)
 	}
 	if c.ReplicateURL.IsSet() && strings.TrimSpace(c.ReplicateLocation) == "" {
 		bad(`[replicate] url is set but location is not: give this location a stable id, e.g. location = "kyiv-podil"`)

@@ -16,6 +16,7 @@ import (
 	"github.com/paydesk/paydesk/payments"
 	"github.com/paydesk/paydesk/payments/liqpay"
 	"github.com/paydesk/paydesk/payments/monobank"
+	"github.com/paydesk/paydesk/payments/viva"
 )
 
 // wiredProvider is one provider the config switches on.
@@ -57,12 +58,26 @@ func (a *app) paymentProviders() ([]wiredProvider, error) {
 		}
 		out = append(out, wiredProvider{prov: p, title: monobank.Title, webhook: true, api: true})
 	}
+	if a.cfg.VivaOn() {
+		// Notifications are confirmed through the API: both at once.
+		p, err := viva.New(viva.Config{MerchantID: a.cfg.VivaMerchantID, APIKey: a.cfg.VivaAPIKey.Reveal(),
+			ClientID: a.cfg.VivaClientID, ClientSecret: a.cfg.VivaClientSecret.Reveal(), Demo: a.cfg.VivaDemo,
+			APIURL: os.Getenv(vivaAPIURLEnv)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, wiredProvider{prov: p, title: viva.Title, webhook: true, api: true})
+	}
 	return out, nil
 }
 
 // monobankAPIURLEnv points the Monobank client at a test server instead of
 // api.monobank.ua.
 const monobankAPIURLEnv = "PAYDESK_MONOBANK_API_URL"
+
+// vivaAPIURLEnv points the Viva client at a test server instead of Viva's
+// three hosts (www, api, accounts).
+const vivaAPIURLEnv = "PAYDESK_VIVA_API_URL"
 
 // liqpayAPIURLEnv points the LiqPay client at a test server instead of
 // www.liqpay.ua, as PAYDESK_STRIPE_API_URL does for Stripe.

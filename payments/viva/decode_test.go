@@ -92,3 +92,20 @@ func TestDocumentedExamples(t *testing.T) {
 		t.Fatalf("reversal %+v", e)
 	}
 }
+
+// A confirmed amount with more decimals than the currency has (Viva's
+// word as much as the notification's) is flagged, never rounded; one the
+// notification alone writes so is refused.
+func TestTooManyDecimals(t *testing.T) {
+	env := envelope{EventTypeID: EventPaymentCreated, EventData: eventData{TransactionID: "t", OrderCode: "1",
+		Amount: "10.123", CurrencyCode: "978"}}
+	if why := disagree(env, transaction{Amount: "10.123", OrderCode: "1", CurrencyCode: "978"}); why != "" {
+		t.Fatalf("the same amount disagrees: %s", why)
+	}
+	if why := disagree(env, transaction{Amount: "10.12", OrderCode: "1", CurrencyCode: "978"}); why == "" {
+		t.Fatal("10.123 agreed with 10.12")
+	}
+	if e := event(env, nil); e.Problem == "" || e.Amount != 0 {
+		t.Fatalf("event %+v", e)
+	}
+}

@@ -357,12 +357,17 @@ func disagree(env envelope, tx transaction) string {
 	if d.CurrencyCode != tx.CurrencyCode {
 		return fmt.Sprintf("currency %q, Viva says %q", d.CurrencyCode, tx.CurrencyCode)
 	}
+	// The same number of minor units; an amount that does not read (an
+	// unknown currency, too many decimals) must at least be written alike,
+	// and is then flagged by event, never posted.
 	cur, ok := payments.CurrencyAlphaText(string(tx.CurrencyCode))
-	if !ok {
-		if strings.TrimPrefix(d.Amount.String(), "-") != strings.TrimPrefix(tx.Amount.String(), "-") {
-			return fmt.Sprintf("amount %s, Viva says %s", d.Amount, tx.Amount)
-		}
-	} else if !sameAmount(d.Amount, tx.Amount, cur) {
+	same := strings.TrimPrefix(d.Amount.String(), "-") == strings.TrimPrefix(tx.Amount.String(), "-")
+	if ok {
+		_, err1 := amountMinor(d.Amount, cur)
+		_, err2 := amountMinor(tx.Amount, cur)
+		same = sameAmount(d.Amount, tx.Amount, cur) || err1 != nil && err2 != nil && same
+	}
+	if !same {
 		return fmt.Sprintf("amount %s, Viva says %s", d.Amount, tx.Amount)
 	}
 	if d.OrderCode == "" || d.OrderCode != tx.OrderCode {
