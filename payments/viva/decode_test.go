@@ -2,7 +2,9 @@ package viva
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
+	"time"
 )
 
 // Amounts are the JSON number's own digits, never a float: 0.1 + 0.2
@@ -107,5 +109,22 @@ func TestTooManyDecimals(t *testing.T) {
 	}
 	if e := event(env, nil); e.Problem == "" || e.Amount != 0 {
 		t.Fatalf("event %+v", e)
+	}
+}
+
+// Past ConfirmPerSecond in one second a notification is refused without
+// asking Viva; the next second it is checked again.
+func TestConfirmationsBounded(t *testing.T) {
+	p, err := New(Config{MerchantID: "m", APIKey: "k", ClientID: "c", ClientSecret: "s", ConfirmPerSecond: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	p.now = func() time.Time { return now }
+	got := []bool{p.mayConfirm(), p.mayConfirm(), p.mayConfirm()}
+	now = now.Add(time.Second)
+	got = append(got, p.mayConfirm())
+	if want := []bool{true, true, false, true}; !slices.Equal(got, want) {
+		t.Fatalf("allowed %v, want %v", got, want)
 	}
 }

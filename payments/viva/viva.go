@@ -71,7 +71,16 @@ type Config struct {
 	APIURL string
 	// HTTPClient defaults to one with a 20 s timeout.
 	HTTPClient *http.Client
+	// ConfirmPerSecond bounds how many notifications a second are checked
+	// against Viva's API (DefaultConfirmPerSecond when 0), so a flood of
+	// forged ones cannot make the desk hammer Viva; past it a notification
+	// is refused unchecked, and Viva resends it within the hour.
+	ConfirmPerSecond int
 }
+
+// DefaultConfirmPerSecond is ConfirmPerSecond's default: far above a
+// salon's payments, far below what would trouble Viva's API.
+const DefaultConfirmPerSecond = 20
 
 // Provider is Viva as a payments.Provider.
 type Provider struct {
@@ -83,6 +92,11 @@ type Provider struct {
 	token    string
 	tokenEnd time.Time
 	key      string // the webhook verification key, static per merchant
+
+	now         func() time.Time
+	confirmMu   sync.Mutex
+	confirmSec  int64 // the second being counted
+	confirmUsed int
 }
 
 var (
@@ -111,6 +125,10 @@ func New(cfg Config) (*Provider, error) {
 	if p.hc == nil {
 		p.hc = &http.Client{Timeout: 20 * time.Second}
 	}
+	if p.cfg.ConfirmPerSecond <= 0 {
+		p.cfg.ConfirmPerSecond = DefaultConfirmPerSecond
+	}
+	p.now = time.Now
 	return p, nil
 }
 
@@ -321,6 +339,10 @@ func (p *Provider) VerifyWebhookContext(ctx context.Context, body []byte, _ http
 		return finance.ProviderEvent{}, fmt.Errorf("%w: %v", finance.ErrInvalid, err)
 	}
 	d := &env.EventData
+	if !p.mayConfirm() {
+		return finance.ProviderEvent{}, fmt.Errorf("%w: more than %d notifications a second to confirm with Viva; left for Viva to resend",
+			payments.ErrBadSignature, p.cfg.ConfirmPerSecond)
+	}
 	tx, err := p.transaction(ctx, d.TransactionID)
 	if errors.Is(err, errNotFound) {
 		return finance.ProviderEvent{}, fmt.Errorf("%w: Viva has no transaction %s", payments.ErrBadSignature, d.TransactionID)
@@ -349,6 +371,20 @@ func (p *Provider) VerifyWebhookContext(ctx context.Context, body []byte, _ http
 	fn := tx.FullName
 	d.FullName = &fn
 	return event(env, body), nil
+}
+
+// mayConfirm counts one confirmation against this second's allowance.
+func (p *Provider) mayConfirm() bool {
+	p.confirmMu.Lock()
+	defer p.confirmMu.Unlock()
+	if sec := p.now().Unix(); sec != p.confirmSec {
+		p.confirmSec, p.confirmUsed = sec, 0
+	}
+	if p.confirmUsed >= p.cfg.ConfirmPerSecond {
+		return false
+	}
+	p.confirmUsed++
+	return true
 }
 
 // disagree says how a notification differs from Viva's transaction, or "".
