@@ -20,6 +20,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/paydesk/paydesk/finance"
+	"github.com/paydesk/paydesk/internal/receipt"
 	"github.com/paydesk/paydesk/tui/common"
 	"github.com/paydesk/paydesk/tui/components"
 	"github.com/paydesk/paydesk/tui/keymap"
@@ -91,6 +92,8 @@ type Deps struct {
 	// Chain reads the chain's central database for the Finance tab's chain
 	// view (admins with the chain right); nil = replication not configured.
 	Chain Chain
+	// Receipt is [receipt]: the receipt's width, folder and printer.
+	Receipt receipt.Config
 }
 
 // New builds the root model for one terminal.
@@ -163,6 +166,11 @@ type Model struct {
 
 	// leave is the open "Discard this top-up?" question (nil: none).
 	leave *leaveAsk
+	// offer is the receipt the tab offerTab offers after its last post;
+	// rview is that receipt shown (receipt.go).
+	offer    *common.ReceiptOfferMsg
+	offerTab int
+	rview    *receiptView
 }
 
 type tabPage struct {
@@ -446,6 +454,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.activate(i)
 		}
 		return m, nil
+	case common.ReceiptOfferMsg:
+		m.offer, m.offerTab = &msg, m.active
+		return m, nil
+	case receiptBuiltMsg:
+		return m, m.receiptBuilt(msg)
+	case receiptDoneMsg:
+		return m, m.receiptDone(msg)
 	case tea.KeyMsg:
 		m.lastInput = m.c.Now()
 		return m, m.onKeys(msg)
@@ -484,6 +499,7 @@ func (m *Model) lock(reason string) tea.Cmd {
 	m.logout()
 	m.state = stateLogin
 	m.tabs, m.full, m.leave = nil, false, nil
+	m.offer, m.rview = nil, nil // the next person sees no one else's receipt
 	m.c = m.base
 	var o login.Options
 	if m.deps.StaffOnly {
@@ -685,7 +701,13 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 				common.Status(common.StatusInfo, "%s locked the desk.", m.c.Actor.Staff))
 		})
 	}
+	if m.rview != nil {
+		return m.receiptKey(msg)
+	}
 	page := m.activePage()
+	if m.offersReceipt(page) && key.Matches(msg, k.Receipt) {
+		return m.openReceipt()
+	}
 	if msg.String() == "esc" {
 		if w := unsavedOn(page, true); w != "" {
 			return m.guardLeave(w, "", func() tea.Cmd { return page.Update(msg) })
@@ -743,15 +765,26 @@ func (m *Model) View() string {
 			names[i] = t.name
 		}
 		tabs = components.Tabs(s, w, names, m.active)
+		short := m.c.Offered(page.ShortHelp())
+		if m.offersReceipt(page) {
+			// First: a full footer is cut at its end.
+			short = append([]key.Binding{m.base.Keys.Receipt}, short...)
+		}
 		switch {
 		case m.leave != nil:
 			content = m.leaveView()
 		case m.full:
 			content = m.fullHelp(page)
+		case m.rview != nil:
+			content = m.receiptViewText()
+			short = m.receiptKeys()
 		default:
 			content = page.View()
 		}
-		hk = components.KeyHelp{Short: append(m.c.Offered(page.ShortHelp()), m.frameKeys(page)...)}
+		if m.rview == nil {
+			short = append(short, m.frameKeys(page)...)
+		}
+		hk = components.KeyHelp{Short: short}
 		if m.leave != nil {
 			hk = components.KeyHelp{Short: m.leaveKeys()}
 		}

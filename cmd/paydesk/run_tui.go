@@ -60,6 +60,7 @@ func runTUI(ctx context.Context, a *app) error {
 		Service:        svc,
 		Renderer:       renderer,
 		ExportDir:      a.cfg.ExportDir,
+		Receipt:        receiptConfig(a.cfg),
 		IdleLock:       a.cfg.IdleLock,
 		SyncConfigured: a.syncOn(),
 		SyncNote:       a.syncNote(),

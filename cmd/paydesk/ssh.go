@@ -312,6 +312,7 @@ func (a *app) deskModel(svc *finance.Service, refunder tui.Refunder) deskserver.
 			Service:        svc,
 			Renderer:       s.Renderer,
 			ExportDir:      a.cfg.ExportDir,
+			Receipt:        receiptConfig(a.cfg),
 			IdleLock:       a.cfg.IdleLock,
 			SyncConfigured: syncOn,
 			SyncNote:       a.syncNote(),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -165,6 +166,22 @@ func TestTUIEndToEnd(t *testing.T) {
 	}
 	m.keys("y")
 	m.waitFor("Receipt", "Checkout of €150.00 posted as operation #2. Change due €10.00.")
+
+	// The receipt: on screen with the cash handed over, then saved as text
+	// and PDF in the receipts folder beside the database.
+	m.keys("p")
+	m.waitFor("Receipt · operation #2", "SALE", "From deposit", "Cash tendered", "€60.00", "Deposit balance after")
+	m.keys("s")
+	m.waitFor("Receipt #2 saved")
+	saved, err := os.ReadFile(filepath.Join(filepath.Dir(d.db), "receipts", "op-2.txt"))
+	if err != nil || !strings.Contains(string(saved), "Change                              €10.00") {
+		t.Fatalf("the saved receipt: %v\n%s", err, saved)
+	}
+	if pdf, err := os.ReadFile(filepath.Join(filepath.Dir(d.db), "receipts", "op-2.pdf")); err != nil || !strings.HasPrefix(string(pdf), "%PDF-") {
+		t.Fatalf("the saved PDF: %v", err)
+	}
+	m.keys("Escape")
+	m.waitFor("enter: next checkout")
 
 	// Reverse the checkout from the client's history (newest first).
 	m.keys("1")

@@ -73,6 +73,11 @@ type KeyMap struct {
 	Add           key.Binding
 	Disable       key.Binding
 	ResetPIN      key.Binding
+
+	// receipts: shown after a post, saved, printed
+	Receipt      key.Binding
+	SaveReceipt  key.Binding
+	PrintReceipt key.Binding
 }
 
 // Default is the key map every session starts with.
@@ -142,5 +147,9 @@ func Default() *KeyMap {
 		Add:           b("a", "add", "a"),
 		Disable:       b("d", "disable / enable", "d"),
 		ResetPIN:      b("p", "reset PIN", "p"),
+
+		Receipt:      b("p", "receipt", "p"),
+		SaveReceipt:  b("s", "save txt+pdf", "s"),
+		PrintReceipt: b("P", "print", "P"),
 	}
 }

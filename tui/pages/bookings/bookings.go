@@ -51,6 +51,7 @@ type (
 	}
 	doneMsg struct {
 		text string
+		op   finance.OperationID // what posted, when it offers a receipt
 		err  error
 	}
 )
@@ -146,6 +147,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return common.Status(common.StatusError, "%s", common.ErrText(msg.err))
 		}
 		m.form, m.approval = nil, nil
+		if msg.op != 0 {
+			return tea.Batch(common.Status(common.StatusOK, "%s", msg.text), m.load(), common.OfferReceipt(msg.op, 0, 0))
+		}
 		return tea.Batch(common.Status(common.StatusOK, "%s", msg.text), m.load())
 	case tea.KeyMsg:
 		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
@@ -323,7 +327,7 @@ func (m *Model) review() tea.Cmd {
 				return doneMsg{err: err}
 			}
 			if toDeposit {
-				return doneMsg{text: fmt.Sprintf("Refunded %s of booking %s to the deposit.", money.Format(r.Amount), bk.ID)}
+				return doneMsg{text: fmt.Sprintf("Refunded %s of booking %s to the deposit.", money.Format(r.Amount), bk.ID), op: r.OperationID}
 			}
 			// The refund is saved under its key before the provider call, so
 			// a failure here is retried with the same key, never doubled.

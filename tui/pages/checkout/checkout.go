@@ -270,11 +270,13 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.receipt = msg.op
 		m.step = stepReceipt
+		offer := common.OfferReceipt(msg.op.ID, 0, 0)
 		if m.change > 0 {
-			return common.Status(common.StatusOK, "Checkout of %s posted as operation #%d. Change due %s.%s", m.c.Money.Format(m.req.Total),
-				msg.op.ID, m.c.Money.Format(m.change), common.DatedNote(msg.op))
+			offer = common.OfferReceipt(msg.op.ID, cashTaken(m.req.Payments, m.regs)+m.change, m.change)
+			return tea.Batch(common.Status(common.StatusOK, "Checkout of %s posted as operation #%d. Change due %s.%s", m.c.Money.Format(m.req.Total),
+				msg.op.ID, m.c.Money.Format(m.change), common.DatedNote(msg.op)), offer)
 		}
-		return common.Status(common.StatusOK, "Checkout of %s posted as operation #%d.%s", m.c.Money.Format(m.req.Total), msg.op.ID, common.DatedNote(msg.op))
+		return tea.Batch(common.Status(common.StatusOK, "Checkout of %s posted as operation #%d.%s", m.c.Money.Format(m.req.Total), msg.op.ID, common.DatedNote(msg.op)), offer)
 	case tea.KeyMsg:
 		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
 			return cmd
@@ -781,7 +783,7 @@ func (m *Model) View() string {
 		}
 		b.WriteString(s.Title.Render("Receipt") + "\n\n")
 		b.WriteString(components.OperationView(m.c, m.receipt, names))
-		b.WriteString("\n\n" + s.Muted.Render("enter: next checkout"))
+		b.WriteString("\n\n" + s.Muted.Render("p: the receipt to save or print · enter: next checkout"))
 	}
 	return b.String()
 }

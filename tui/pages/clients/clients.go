@@ -290,7 +290,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.pages, m.before = nil, 0
 		m.posted = msg.op.ID
 		return tea.Batch(common.Status(common.StatusOK, "%s of %s posted as operation #%d.%s", msg.what, m.c.Money.Format(opAmount(msg.op)), msg.op.ID, common.DatedNote(msg.op)),
-			m.load(m.view.ID, 0), m.search())
+			m.load(m.view.ID, 0), m.search(), common.OfferReceipt(msg.op.ID, 0, 0))
 	case tea.KeyMsg:
 		if cmd, ok := m.pend.HandleKey(msg, m.c.Keys); ok {
 			return cmd
