@@ -406,7 +406,7 @@ func TestFinanceOpsPostingsAndExport(t *testing.T) {
 
 	h.press("e")
 	h.contains("Exported 4 postings to")
-	path := filepath.Join(b.dir, "exports", "paydesk-2025-03-14.csv")
+	path := filepath.Join(b.dir, "exports", "paydesk-studio-mila-2025-03-14.csv")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -424,7 +424,7 @@ func TestFinanceOpsPostingsAndExport(t *testing.T) {
 	audit, _ := b.svc.Audit(ctx(), owner, testNow.Add(-1e12), 100)
 	found := false
 	for _, e := range audit {
-		found = found || (e.Action == "export" && strings.Contains(e.Subject, "paydesk-2025-03-14.csv"))
+		found = found || (e.Action == "export" && strings.Contains(e.Subject, "paydesk-studio-mila-2025-03-14.csv"))
 	}
 	if !found {
 		t.Fatal("export not in the audit log")
@@ -433,9 +433,31 @@ func TestFinanceOpsPostingsAndExport(t *testing.T) {
 	// A range export through the E prompt.
 	h.press("E", "enter", "enter")
 	h.contains("Exported 4 postings to")
-	if _, err := os.Stat(filepath.Join(b.dir, "exports", "paydesk-2025-03-08_2025-03-14.csv")); err != nil {
+	if _, err := os.Stat(filepath.Join(b.dir, "exports", "paydesk-studio-mila-2025-03-08_2025-03-14.csv")); err != nil {
 		t.Fatal(err)
 	}
+
+	// The same day again: the file is there, so the desk asks; n keeps it.
+	if err := os.WriteFile(path, []byte("kept"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.press("e")
+	h.contains("Write over paydesk-studio-mila-2025-03-14.csv?", "y write over it", "n/esc keep the old file")
+	h.press("n")
+	if got, _ := os.ReadFile(path); string(got) != "kept" {
+		t.Fatalf("the file was written over without a yes: %q", got)
+	}
+	h.press("e", "y")
+	h.contains("Exported 4 postings to")
+	if got, _ := os.ReadFile(path); !strings.HasPrefix(string(got), "operation,") {
+		t.Fatalf("not written over on yes: %q", got)
+	}
+
+	// A range given backwards is refused, not swapped.
+	h.press("E", "ctrl+u")
+	h.typ("2025-03-15")
+	h.press("enter", "enter")
+	h.contains("the range ends (2025-03-14) before it starts (2025-03-15)")
 }
 
 func TestBookingsSyncStaffAuditScreens(t *testing.T) {

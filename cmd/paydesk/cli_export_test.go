@@ -43,6 +43,26 @@ func TestExport(t *testing.T) {
 	if !strings.Contains(d.ok("audit"), "export") {
 		t.Error("the export is not in the audit log")
 	}
+	// The file is there now: refused without --force, replaced with it.
+	if err := os.WriteFile(out, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := d.run("export", "--out", out); r.code == 0 || !strings.Contains(r.err, "--force writes over it") {
+		t.Errorf("over an existing file: %d %q", r.code, r.err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "mine" {
+		t.Errorf("the file was written over without --force: %q", b)
+	}
+	if r := d.run("export", "--out", out, "--force"); r.code != 0 {
+		t.Errorf("--force: %d %q", r.code, r.err)
+	}
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "operation,") {
+		t.Errorf("--force did not write the export: %q", b)
+	}
+	// Client names in the rows.
+	if !strings.Contains(lines[1], ",Iryna,") {
+		t.Errorf("the client's name is not in the row: %s", lines[1])
+	}
 
 	for _, tt := range []struct {
 		args []string
@@ -53,6 +73,7 @@ func TestExport(t *testing.T) {
 		{[]string{"export", "--from", today}, 2, "--to"},
 		{[]string{"export", "--from", "2024-01-01", "--to", "2025-06-01"}, 1, "366 days"},
 		{[]string{"export", "--date", "2024-13-01"}, 1, "YYYY-MM-DD"},
+		{[]string{"export", "--from", "2025-03-14", "--to", "2025-03-10"}, 1, "before"},
 	} {
 		if r := d.run(tt.args...); r.code != tt.code || !strings.Contains(r.err, tt.want) {
 			t.Errorf("%v: exit %d %q, want %d %q", tt.args, r.code, r.err, tt.code, tt.want)

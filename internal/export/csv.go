@@ -6,6 +6,7 @@ package export
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/paydesk/paydesk/finance"
 )
@@ -20,10 +23,16 @@ import (
 // MaxDays bounds one export, so a typo in a year cannot stall the desk.
 const MaxDays = 366
 
-// Source is what an export reads: a day's operations, with the reader's rights.
+// Source is what an export reads: a day's operations, with the reader's
+// rights, and a client's card for the client's name.
 type Source interface {
 	DayOperations(ctx context.Context, a finance.Actor, d finance.Date, register string) ([]finance.Operation, error)
+	ClientView(ctx context.Context, id finance.ClientID, p finance.Page) (finance.ClientView, error)
 }
+
+// ErrExists is a refusal to write over a file already there: the desk asks
+// first, `paydesk export` needs --force. It wraps os.ErrExist.
+var ErrExists = fmt.Errorf("%w: the export file exists already", os.ErrExist)
 
 // Money is how amounts are written: the currency's code and minor digits.
 type Money interface {
@@ -32,8 +41,10 @@ type Money interface {
 }
 
 // Header is the first row of every export.
+// time is the location's local time with its offset; client and items come
+// last so scripts reading the older columns by position keep working.
 var header = []string{"operation", "business_date", "time", "kind", "staff", "client_id", "booking_id",
-	"account", "amount", "currency", "reverses", "reversed_by", "comment"}
+	"account", "amount", "currency", "reverses", "reversed_by", "comment", "client", "items"}
 
 // number is a cell this package writes as a plain number; only those may
 // start with "-" as they are.
@@ -54,10 +65,12 @@ func Cell(s string) string {
 	return s
 }
 
-// Range checks an export's days: from..to in order, at most MaxDays.
+// Range checks an export's days: from..to in order, at most MaxDays. A
+// range given backwards is refused, not swapped: it is likely a typo in one
+// of the dates, and guessing would export days nobody asked for.
 func Range(from, to finance.Date) (finance.Date, finance.Date, error) {
 	if to < from {
-		from, to = to, from
+		return from, to, fmt.Errorf("%w: the range ends (%s) before it starts (%s)", finance.ErrInvalid, to, from)
 	}
 	if from.AddDays(MaxDays-1) < to {
 		return from, to, fmt.Errorf("%w: export at most %d days at a time", finance.ErrInvalid, MaxDays)
@@ -65,20 +78,64 @@ func Range(from, to finance.Date) (finance.Date, finance.Date, error) {
 	return from, to, nil
 }
 
-// FileName is the export's default name: paydesk-DAY.csv or paydesk-FROM_TO.csv.
-func FileName(from, to finance.Date) string {
-	if from == to {
-		return fmt.Sprintf("paydesk-%s.csv", from)
+// FileName is the export's default name, carrying the location so files
+// of several salons in one folder never mix: paydesk-studio-mila-DAY.csv or
+// paydesk-studio-mila-FROM_TO.csv.
+func FileName(location string, from, to finance.Date) string {
+	days := string(from)
+	if from != to {
+		days = string(from) + "_" + string(to)
 	}
-	return fmt.Sprintf("paydesk-%s_%s.csv", from, to)
+	if slug := Slug(location); slug != "" {
+		return "paydesk-" + slug + "-" + days + ".csv"
+	}
+	return "paydesk-" + days + ".csv"
+}
+
+// Slug is a location name fit for a file name: lower-case letters and
+// digits (any script), runs of anything else one "-".
+func Slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	return b.String()
 }
 
 // Write writes every posting of the days from..to to w, one row a posting,
-// and returns how many rows it wrote (the header not counted).
-func Write(ctx context.Context, w io.Writer, src Source, a finance.Actor, m Money, from, to finance.Date) (int, error) {
+// and returns how many rows it wrote (the header not counted). Times are in
+// loc, the location's zone (nil: UTC).
+func Write(ctx context.Context, w io.Writer, src Source, a finance.Actor, m Money, from, to finance.Date, loc *time.Location) (int, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(header); err != nil {
 		return 0, err
+	}
+	names := map[finance.ClientID]string{}
+	name := func(id finance.ClientID) string {
+		if id == 0 {
+			return ""
+		}
+		if n, ok := names[id]; ok {
+			return n
+		}
+		v, err := src.ClientView(ctx, id, finance.Page{Limit: 1})
+		if err != nil {
+			v.Name = "" // a client that cannot be read keeps its number alone
+		}
+		names[id] = v.Name
+		return v.Name
 	}
 	n := 0
 	for d := from; d <= to; d = d.AddDays(1) {
@@ -87,12 +144,14 @@ func Write(ctx context.Context, w io.Writer, src Source, a finance.Actor, m Mone
 			return n, fmt.Errorf("read %s: %w", d, err)
 		}
 		for _, op := range ops {
+			client, items := name(op.ClientID), lineItems(m.Digits(), op.Lines)
 			for _, p := range op.Postings {
 				rec := []string{
-					strconv.FormatUint(uint64(op.ID), 10), string(op.BusinessDate), op.Time.UTC().Format("2006-01-02T15:04:05Z"),
+					strconv.FormatUint(uint64(op.ID), 10), string(op.BusinessDate), op.Time.In(loc).Format(time.RFC3339),
 					string(op.Kind), op.Staff, idOrEmpty(uint64(op.ClientID)), op.BookingID,
 					string(p.Account), plainAmount(m.Digits(), p.Amount), m.Currency(),
 					idOrEmpty(uint64(op.Reverses)), idOrEmpty(uint64(op.ReversedBy)), op.Comment,
+					client, items,
 				}
 				for i := range rec {
 					rec[i] = Cell(rec[i])
@@ -111,11 +170,26 @@ func Write(ctx context.Context, w io.Writer, src Source, a finance.Actor, m Mone
 	return n, cw.Error()
 }
 
+// lineItems is an operation's lines in one cell: "Haircut 1 × 45.00; …".
+func lineItems(digits int, lines []finance.LineItem) string {
+	parts := make([]string, len(lines))
+	for i, l := range lines {
+		parts[i] = fmt.Sprintf("%s %d × %s", l.Description, l.Quantity, plainAmount(digits, l.UnitPrice))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // WriteFile writes the export to path all or nothing: a temp file beside it,
-// synced, then renamed into place.
-func WriteFile(ctx context.Context, path string, src Source, a finance.Actor, m Money, from, to finance.Date) (n int, err error) {
+// synced, then moved into place. A file already at path is refused with
+// ErrExists unless overwrite is set (the desk asked, or --force).
+func WriteFile(ctx context.Context, path string, overwrite bool, src Source, a finance.Actor, m Money, from, to finance.Date, loc *time.Location) (n int, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return 0, fmt.Errorf("export directory: %w", err)
+	}
+	if !overwrite {
+		if _, err := os.Lstat(path); err == nil {
+			return 0, fmt.Errorf("%s: %w", path, ErrExists)
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".paydesk-export-*.csv")
 	if err != nil {
@@ -127,7 +201,7 @@ func WriteFile(ctx context.Context, path string, src Source, a finance.Actor, m 
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if n, err = Write(ctx, tmp, src, a, m, from, to); err != nil {
+	if n, err = Write(ctx, tmp, src, a, m, from, to, loc); err != nil {
 		return 0, err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -136,8 +210,28 @@ func WriteFile(ctx context.Context, path string, src Source, a finance.Actor, m 
 	if err := tmp.Close(); err != nil {
 		return 0, err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return 0, fmt.Errorf("export file: %w", err)
+	if overwrite {
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return 0, fmt.Errorf("export file: %w", err)
+		}
+		return n, nil
+	}
+	// A link fails where a file appeared since the check: never over it.
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return 0, fmt.Errorf("%s: %w", path, ErrExists)
+		}
+		// A disk without hard links (a FAT stick): check once more, rename.
+		if _, err := os.Lstat(path); err == nil {
+			return 0, fmt.Errorf("%s: %w", path, ErrExists)
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return 0, fmt.Errorf("export file: %w", err)
+		}
+		return n, nil
+	}
+	if err := os.Remove(tmp.Name()); err != nil {
+		return n, fmt.Errorf("export file: %w", err)
 	}
 	return n, nil
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
@@ -40,6 +42,13 @@ func (f fakeBooks) DayOperations(_ context.Context, _ finance.Actor, d finance.D
 	return f[d], nil
 }
 
+func (f fakeBooks) ClientView(_ context.Context, id finance.ClientID, _ finance.Page) (finance.ClientView, error) {
+	if id == 3 {
+		return finance.ClientView{ClientSummary: finance.ClientSummary{Client: finance.Client{ID: 3, Name: "=Anna"}}}, nil
+	}
+	return finance.ClientView{}, finance.ErrNotFound
+}
+
 type eur struct{}
 
 func (eur) Currency() string { return "EUR" }
@@ -53,7 +62,7 @@ func TestWriteNeutralisesOutsideText(t *testing.T) {
 		Postings: []finance.Posting{{Account: "client/3", Amount: -5000}, {Account: "register/cash", Amount: 5000}},
 	}}}
 	var buf bytes.Buffer
-	n, err := Write(context.Background(), &buf, books, finance.Actor{}, eur{}, day, day)
+	n, err := Write(context.Background(), &buf, books, finance.Actor{}, eur{}, day, day, nil)
 	if err != nil || n != 2 {
 		t.Fatalf("Write: %d rows, %v", n, err)
 	}
@@ -77,14 +86,25 @@ func TestRangeAndFile(t *testing.T) {
 	if _, _, err := Range("2025-01-01", "2026-06-01"); err == nil {
 		t.Error("an export of more than MaxDays days was allowed")
 	}
-	if f, to, err := Range("2026-12-03", "2026-12-01"); err != nil || f != "2026-12-01" || to != "2026-12-03" {
-		t.Errorf("Range reversed: %s %s %v", f, to, err)
+	if _, _, err := Range("2026-12-03", "2026-12-01"); !errors.Is(err, finance.ErrInvalid) || !strings.Contains(err.Error(), "before it starts") {
+		t.Errorf("a backwards range: %v, want refused", err)
 	}
-	if FileName("2026-12-01", "2026-12-01") != "paydesk-2026-12-01.csv" || FileName("2026-12-01", "2026-12-03") != "paydesk-2026-12-01_2026-12-03.csv" {
-		t.Error("file names")
+	for _, tt := range []struct {
+		loc      string
+		from, to finance.Date
+		want     string
+	}{
+		{"Studio Mila", "2026-12-01", "2026-12-01", "paydesk-studio-mila-2026-12-01.csv"},
+		{"Studio Mila", "2026-12-01", "2026-12-03", "paydesk-studio-mila-2026-12-01_2026-12-03.csv"},
+		{" Салон «Ліра» / Kyiv ", "2026-12-01", "2026-12-01", "paydesk-салон-ліра-kyiv-2026-12-01.csv"},
+		{"../..", "2026-12-01", "2026-12-01", "paydesk-2026-12-01.csv"},
+	} {
+		if got := FileName(tt.loc, tt.from, tt.to); got != tt.want {
+			t.Errorf("FileName(%q) = %q, want %q", tt.loc, got, tt.want)
+		}
 	}
 	path := filepath.Join(t.TempDir(), "out", "x.csv")
-	if _, err := WriteFile(context.Background(), path, fakeBooks{}, finance.Actor{}, eur{}, "2026-12-01", "2026-12-02"); err != nil {
+	if _, err := WriteFile(context.Background(), path, false, fakeBooks{}, finance.Actor{}, eur{}, "2026-12-01", "2026-12-02", nil); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -94,5 +114,71 @@ func TestRangeAndFile(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".paydesk-export-*"))
 	if len(left) != 0 {
 		t.Errorf("temp files left: %v", left)
+	}
+}
+
+// An existing file is never written over unless asked; asked, it is
+// replaced whole.
+func TestWriteFileKeepsAnExistingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.csv")
+	if err := os.WriteFile(path, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := WriteFile(context.Background(), path, false, fakeBooks{}, finance.Actor{}, eur{}, "2026-12-01", "2026-12-01", nil)
+	if !errors.Is(err, ErrExists) || !errors.Is(err, os.ErrExist) {
+		t.Fatalf("over an existing file: %v, want ErrExists", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "mine" {
+		t.Fatalf("the file was changed: %q", b)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".paydesk-export-*"))
+	if len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+	if _, err := WriteFile(context.Background(), path, true, fakeBooks{}, finance.Actor{}, eur{}, "2026-12-01", "2026-12-01", nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.HasPrefix(b, []byte("operation,")) {
+		t.Fatalf("not replaced: %q", b)
+	}
+}
+
+// Times are the location's, with its offset; the client's name and the
+// item lines are in the row.
+func TestWriteLocalTimeClientAndItems(t *testing.T) {
+	kyiv, err := time.LoadLocation("Europe/Kyiv")
+	if err != nil {
+		t.Skip("no tz data:", err)
+	}
+	day := finance.Date("2026-12-03")
+	books := fakeBooks{day: {{
+		ID: 8, BusinessDate: day, Time: time.Date(2026, 12, 3, 22, 30, 0, 0, time.UTC), Kind: finance.OpCheckout, ClientID: 3,
+		Lines:    []finance.LineItem{{Description: "Haircut", UnitPrice: 4500, Quantity: 1}, {Description: "Shampoo", UnitPrice: 750, Quantity: 2}},
+		Postings: []finance.Posting{{Account: "revenue", Amount: -6000}, {Account: "client/3", Amount: 6000}},
+	}, {
+		ID: 9, BusinessDate: day, Time: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), Kind: finance.OpTopUp, ClientID: 4,
+		Postings: []finance.Posting{{Account: "client/4", Amount: -100}, {Account: "register/cash", Amount: 100}},
+	}}}
+	var buf bytes.Buffer
+	if _, err := Write(context.Background(), &buf, books, finance.Actor{}, eur{}, day, day, kyiv); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rows[0]
+	if h[13] != "client" || h[14] != "items" {
+		t.Fatalf("header %q", h)
+	}
+	r := rows[1]
+	if r[2] != "2026-12-04T00:30:00+02:00" {
+		t.Errorf("time %q, want Kyiv's local time with its offset", r[2])
+	}
+	if r[13] != "'=Anna" || r[14] != "Haircut 1 × 45.00; Shampoo 2 × 7.50" {
+		t.Errorf("client %q items %q", r[13], r[14])
+	}
+	if rows[3][13] != "" || rows[3][5] != "4" {
+		t.Errorf("an unreadable client keeps its number alone: %q", rows[3])
 	}
 }

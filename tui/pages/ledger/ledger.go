@@ -100,6 +100,9 @@ type (
 		path string
 		rows int
 		err  error
+		// exists: a file of that name is there; from..to is asked again
+		from, to finance.Date
+		exists   bool
 	}
 )
 
@@ -348,6 +351,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return m.posted(msg)
 	case exportMsg:
 		m.pend.Done()
+		if msg.exists {
+			return m.exists(msg)
+		}
 		if msg.err != nil {
 			return common.Status(common.StatusError, "Export failed: %s", common.ErrText(msg.err))
 		}
