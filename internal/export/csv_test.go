@@ -6,8 +6,8 @@ import (
 	"encoding/csv"
 	"errors"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 

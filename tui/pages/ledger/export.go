@@ -24,7 +24,7 @@ func (m *Model) exists(msg exportMsg) tea.Cmd {
 	from, to := msg.from, msg.to
 	m.pend.Ask(components.Confirm{Title: "Write over " + filepath.Base(msg.path) + "?",
 		Lines: []string{"  It is already in " + filepath.Dir(msg.path) + ";", "  the export of " + string(from) + ".." + string(to) + " would replace it."},
-		Yes: "write over it", No: "keep the old file"}, func() tea.Cmd { return m.exportTo(from, to, true) })
+		Yes:   "write over it", No: "keep the old file"}, func() tea.Cmd { return m.exportTo(from, to, true) })
 	return common.Status(common.StatusInfo, "%s exists already.", filepath.Base(msg.path))
 }
 
