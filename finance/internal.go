@@ -124,7 +124,8 @@ func DefaultRights() Rights {
 	// admin keeps staff, settings and the chain.
 	desk := []Right{RightTopUp, RightCheckout, RightClients}
 	manager := append(append([]Right{}, desk...), RightCashOut, RightTransfer, RightPaidInOut, RightReverse,
-		RightRefund, RightPastTotals, RightExport, RightBookings, RightCloseDay, RightCredit, RightQuit)
+		RightRefund, RightPastTotals, RightExport, RightBookings, RightCloseDay, RightCredit, RightQuit,
+		RightCatalog, RightDiscount)
 	return Rights{
 		RoleDesk:    {Rights: desk},
 		RoleManager: {Rights: manager},

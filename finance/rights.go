@@ -30,6 +30,12 @@ const (
 	// RightSyncAdmin re-applies and resolves payment provider events: a
 	// retry can post money, and a resolve closes a flag for good.
 	RightSyncAdmin Right = "sync_admin"
+	// RightCatalog adds, edits and deactivates the service and product list
+	// (its prices are what the desk charges by default).
+	RightCatalog Right = "catalog"
+	// RightDiscount gives a discount at checkout (per line or per visit):
+	// money the business does not take, so a manager's call.
+	RightDiscount Right = "discount"
 )
 
 // Description is the right in words, for "may not <description>".
@@ -71,6 +77,10 @@ func (r Right) Description() string {
 		return "see the chain's reports"
 	case RightSyncAdmin:
 		return "retry or resolve payment sync events"
+	case RightCatalog:
+		return "edit the service and product list"
+	case RightDiscount:
+		return "give discounts"
 	}
 	return string(r)
 }
@@ -79,7 +89,7 @@ func (r Right) Description() string {
 func AllRights() []Right {
 	return []Right{RightTopUp, RightCheckout, RightCashOut, RightTransfer, RightPaidInOut, RightReverse,
 		RightRefund, RightCloseDay, RightPastTotals, RightExport, RightManageStaff, RightSettings,
-		RightClients, RightBookings, RightCredit, RightQuit, RightChain, RightSyncAdmin}
+		RightClients, RightBookings, RightCredit, RightQuit, RightChain, RightSyncAdmin, RightCatalog, RightDiscount}
 }
 
 // RoleRights is what one role may do, and which registers it may use

@@ -44,6 +44,7 @@ var (
 	bRegCloses    = []byte("closes_register") // register 0 date -> nil (schema 6)
 	bSeals        = []byte("day_seals")       // date -> seal JSON (schema 6)
 	bChanges      = []byte("changes")         // seq -> kind byte + record id (schema 7, changes.go)
+	bCatalog      = []byte("catalog")         // item id -> catalogue item JSON (schema 9, catalog.go)
 )
 
 var keySchema = []byte("schema")
@@ -73,6 +74,7 @@ func migrations() []migration {
 		// As 5: JSON audit entries stay readable, new ones are binary
 		// (auditcodec.go), and an older paydesk refuses the file.
 		{version: 8, name: "audit entries as binary records", apply: func(*bolt.Tx) error { return nil }},
+		{version: 9, name: "the service and product list", apply: createCatalogBucket},
 	}
 }
 
@@ -80,7 +82,7 @@ func allBuckets() [][]byte {
 	return [][]byte{bMeta, bSettings, bClients, bClientPhone, bClientName, bClientWord, bClientDigits,
 		bOps, bOpKey, bOpClient, bOpDay, bOpBooking, bBalances, bRegDays, bBookings, bBookStatus,
 		bBookClient, bRefunds, bRefBooking, bStaff, bAudit, bAuditTime, bInbox, bInboxRecv, bInboxDue, bCursors,
-		bBookStart, bClientPrefix, bDayCloses, bRegCloses, bSeals, bChanges}
+		bBookStart, bClientPrefix, bDayCloses, bRegCloses, bSeals, bChanges, bCatalog}
 }
 
 func createBuckets(tx *bolt.Tx) error {

@@ -102,7 +102,7 @@ func commands() []command {
 		{"refund", usageRefund, "refund a canceled booking to the card (Stripe) or to the client's deposit", cmdRefund},
 		{"stripe setup", "--url URL", "create the Stripe webhook endpoint and save its secret in the config file", cmdStripeSetup},
 		{"serve", "", "run headless until SIGINT/SIGTERM: desks over SSH, other paydesk commands through a socket, Stripe webhooks, poller and sync worker", cmdServe},
-	}, slices.Concat(staffCommands(), sshCommands(), closeCommands(), replicateCommands(), exportCommands(), reconcileCommands(), syncCommands(), receiptCommands())...)
+	}, slices.Concat(staffCommands(), sshCommands(), closeCommands(), replicateCommands(), exportCommands(), reconcileCommands(), syncCommands(), receiptCommands(), catalogCommands())...)
 }
 
 // app is what every command works with. The database is opened lazily, by
