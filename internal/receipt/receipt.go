@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paydesk/paydesk/finance"
@@ -171,9 +172,17 @@ func fill(r *Receipt, op finance.Operation, kind finance.OpKind, ps []finance.Po
 	}
 	switch kind {
 	case finance.OpCheckout:
+		// The sale is every credit but the client's: the revenue leg, and
+		// any other (a tip to its account) as a line of its own.
+		var revenue, lines int64
+		var extras []Line
 		for _, p := range ps {
-			if p.Account == finance.AccountRevenue {
-				r.Total = -p.Amount
+			switch {
+			case p.Amount >= 0 || finance.IsClientAccount(p.Account):
+			case p.Account == finance.AccountRevenue:
+				revenue = -p.Amount
+			default:
+				extras = append(extras, Line{Text: creditLabel(p.Account), Amount: -p.Amount})
 			}
 		}
 		for _, l := range op.Lines {
@@ -182,23 +191,35 @@ func fill(r *Receipt, op finance.Operation, kind finance.OpKind, ps []finance.Po
 			if !ok {
 				amt = 0
 			}
+			lines, _ = finance.AddInt64(lines, amt)
 			r.Lines = append(r.Lines, Line{Text: l.Description, Quantity: q, Unit: l.UnitPrice, Amount: amt})
 		}
-		if len(r.Lines) == 0 {
-			r.Lines = []Line{{Text: "Visit", Amount: r.Total}}
+		switch {
+		case len(r.Lines) == 0:
+			r.Lines = []Line{{Text: "Visit", Amount: revenue}}
+		case lines > revenue:
+			// The lines at their prices come to more than the sale: the
+			// difference is what was taken off.
+			r.Lines = append(r.Lines, Line{Text: "Discount", Amount: revenue - lines})
+		case lines < revenue:
+			r.Lines = append(r.Lines, Line{Text: "Other", Amount: revenue - lines})
 		}
-		// Every other leg is how the total was paid, with its own sign:
-		// the deposit given (+) or credited with a prepayment's excess (-).
+		r.Lines = append(r.Lines, extras...)
+		r.Total = revenue
+		for _, e := range extras {
+			r.Total, _ = finance.AddInt64(r.Total, e.Amount)
+		}
+		// Every debit is how the total was paid, and so is a credit to
+		// the deposit (a prepayment's excess put on it), with its sign.
 		for _, p := range ps {
 			switch {
-			case p.Account == finance.AccountRevenue:
-			case p.Account == finance.AccountPrepaid:
+			case p.Account == finance.AccountPrepaid && p.Amount > 0:
 				r.Tenders = append(r.Tenders, Tender{"Prepaid online", p.Amount})
 			case finance.IsClientAccount(p.Account) && p.Amount >= 0:
 				r.Tenders = append(r.Tenders, Tender{"From deposit", p.Amount})
 			case finance.IsClientAccount(p.Account):
 				r.Tenders = append(r.Tenders, Tender{"Put on deposit", p.Amount})
-			default:
+			case p.Amount > 0:
 				n, _ := regName(p.Account)
 				if n == "" {
 					n = string(p.Account)
@@ -291,6 +312,14 @@ func balanceAfter(ctx context.Context, src Source, client finance.ClientID, id f
 		}
 		before = v.History[len(v.History)-1].ID
 	}
+}
+
+// creditLabel names a checkout's credit other than revenue on its line.
+func creditLabel(acc finance.AccountID) string {
+	if strings.Contains(strings.ToLower(string(acc)), "tip") {
+		return "Tip"
+	}
+	return string(acc)
 }
 
 // title is the receipt's heading for an operation kind.
