@@ -35,11 +35,37 @@ func BarChart(s *styles.Styles, in, out []int64, height int) []string {
 				o = out[i]
 			}
 			b.WriteString(inCell(barCell(in[i], top, height, level)))
-			b.WriteString(outCell(barCell(o, top, height, level)))
+			oc := barCell(o, top, height, level)
+			if s.Plain {
+				oc = shaded(oc)
+			}
+			b.WriteString(outCell(oc))
 		}
 		rows[r] = b.String()
 	}
 	return rows
+}
+
+// OutGlyph is the out bar's glyph in the legend: shaded where the terminal
+// has no colour to tell it from the solid in bar.
+func OutGlyph(s *styles.Styles) string {
+	if s.Plain {
+		return "▒"
+	}
+	return "█"
+}
+
+// shaded is an out bar's cell without colour: a full cell shaded, a part
+// of one lightly shaded (no shade comes in eighths), so in and out bars
+// differ by glyph and not only by colour.
+func shaded(r rune) rune {
+	switch r {
+	case ' ', '·':
+		return r
+	case '█':
+		return '▒'
+	}
+	return '░'
 }
 
 // glyphCache memoises render for single glyphs.

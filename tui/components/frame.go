@@ -72,6 +72,9 @@ func Tabs(s *styles.Styles, width int, names []string, active int) string {
 	for i, n := range names {
 		label := itoa(i+1) + " " + n
 		if i == active {
+			if s.Plain {
+				label = "[" + label + "]"
+			}
 			parts[i] = s.Tabs.Active.Render(label)
 		} else {
 			parts[i] = s.Tabs.Inactive.Render(label)

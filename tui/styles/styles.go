@@ -4,11 +4,18 @@
 // profile (NO_COLOR, tests) renders plain text.
 package styles
 
-import "github.com/charmbracelet/lipgloss"
+import (
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+)
 
 // Styles groups the styles of the frame, tables, forms and status line.
 type Styles struct {
 	Renderer *lipgloss.Renderer
+	// Plain is a terminal without colour or attributes (NO_COLOR, a dumb
+	// terminal): what colour tells apart elsewhere is told by symbols too
+	// (the active tab in brackets, the chart's out bars shaded).
+	Plain bool
 
 	App lipgloss.Style
 
@@ -83,7 +90,7 @@ func New(r *lipgloss.Renderer) *Styles {
 	yellow := lipgloss.AdaptiveColor{Light: "#8A6100", Dark: "#F2C94C"}
 	barBg := lipgloss.AdaptiveColor{Light: "#E8E4FA", Dark: "#2A2540"}
 
-	s := &Styles{Renderer: r}
+	s := &Styles{Renderer: r, Plain: r.ColorProfile() == termenv.Ascii}
 	s.App = r.NewStyle()
 
 	s.Header.Base = r.NewStyle().Background(barBg)

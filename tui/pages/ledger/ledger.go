@@ -756,7 +756,7 @@ func (m *Model) chartView(register string, height int) string {
 	}
 	var b strings.Builder
 	b.WriteString(s.Subtitle.Render("Last 30 days · "+m.c.RegisterName(register)) +
-		s.Muted.Render("  each day: in (left) | out (right) · top "+m.c.Money.Format(top)) + "\n")
+		s.Muted.Render("  each day: in █ (left) | out "+components.OutGlyph(s)+" (right) · top "+m.c.Money.Format(top)) + "\n")
 	for _, row := range components.BarChart(s, in, out, height) {
 		b.WriteString(" " + row + "\n")
 	}
