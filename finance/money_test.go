@@ -147,3 +147,28 @@ func TestFormat(t *testing.T) {
 		t.Errorf("JPY digits %d currency %s", f.Digits(), f.Currency())
 	}
 }
+
+func TestDecimal(t *testing.T) {
+	cases := []struct {
+		minor  int64
+		digits int
+		sep    string
+		want   string
+	}{
+		{123450, 2, ".", "1234.50"},
+		{5, 2, ".", "0.05"},
+		{-5, 2, ".", "-0.05"},
+		{0, 2, ",", "0,00"},
+		{-123450, 2, ",", "-1234,50"},
+		{1234, 0, ".", "1234"},
+		{-1234, 0, ".", "-1234"},
+		{7, 3, ".", "0.007"},
+		{-9223372036854775808, 2, ".", "-92233720368547758.08"},
+		{9223372036854775807, 2, ".", "92233720368547758.07"},
+	}
+	for _, c := range cases {
+		if got := finance.Decimal(c.minor, c.digits, c.sep); got != c.want {
+			t.Errorf("Decimal(%d, %d, %q) = %q, want %q", c.minor, c.digits, c.sep, got, c.want)
+		}
+	}
+}

@@ -500,7 +500,7 @@ func (p *plainAmounts) format(f *Formatter, amt int64) string {
 	if !p.ok {
 		return f.Plain(amt)
 	}
-	return plainDigits(amt, p.sep, f.Digits())
+	return Decimal(amt, f.Digits(), p.sep)
 }
 
 // plainSeparator reads the decimal separator off Plain(plainProbe); ok is
@@ -522,18 +522,6 @@ func plainSeparator(got string, digits int) (string, bool) {
 		return "", false
 	}
 	return sep, true
-}
-
-// plainDigits writes amt minor units with digits decimals after sep.
-func plainDigits(amt int64, sep string, digits int) string {
-	s := strconv.FormatInt(amt, 10)
-	if digits == 0 {
-		return s
-	}
-	if len(s) <= digits {
-		s = strings.Repeat("0", digits-len(s)+1) + s
-	}
-	return s[:len(s)-digits] + sep + s[len(s)-digits:]
 }
 
 // AddInt64 adds without wrapping: money that overflows is refused, never

@@ -51,11 +51,7 @@ func MinorToMajor(n int64, currency string) (string, error) {
 	if n < 0 {
 		return "", fmt.Errorf("negative amount %d", n)
 	}
-	s := fmt.Sprintf("%0*d", digits+1, n)
-	if digits == 0 {
-		return s, nil
-	}
-	return s[:len(s)-digits] + "." + s[len(s)-digits:], nil
+	return finance.Decimal(n, digits, "."), nil
 }
 
 // AllDigits reports whether s is nothing but ASCII digits.

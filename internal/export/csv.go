@@ -146,10 +146,12 @@ func Write(ctx context.Context, w io.Writer, src Source, a finance.Actor, m Mone
 		for _, op := range ops {
 			client, items := name(op.ClientID), lineItems(m.Digits(), op.Lines)
 			for _, p := range op.Postings {
+				// The amount with a dot whatever the locale, so spreadsheets
+				// and scripts read it the same everywhere.
 				rec := []string{
 					strconv.FormatUint(uint64(op.ID), 10), string(op.BusinessDate), op.Time.In(loc).Format(time.RFC3339),
 					string(op.Kind), op.Staff, idOrEmpty(uint64(op.ClientID)), op.BookingID,
-					string(p.Account), plainAmount(m.Digits(), p.Amount), m.Currency(),
+					string(p.Account), finance.Decimal(p.Amount, m.Digits(), "."), m.Currency(),
 					idOrEmpty(uint64(op.Reverses)), idOrEmpty(uint64(op.ReversedBy)), op.Comment,
 					client, items,
 				}
@@ -174,7 +176,7 @@ func Write(ctx context.Context, w io.Writer, src Source, a finance.Actor, m Mone
 func lineItems(digits int, lines []finance.LineItem) string {
 	parts := make([]string, len(lines))
 	for i, l := range lines {
-		parts[i] = fmt.Sprintf("%s %d × %s", l.Description, l.Quantity, plainAmount(digits, l.UnitPrice))
+		parts[i] = fmt.Sprintf("%s %d × %s", l.Description, l.Quantity, finance.Decimal(l.UnitPrice, digits, "."))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -241,22 +243,4 @@ func idOrEmpty(v uint64) string {
 		return ""
 	}
 	return strconv.FormatUint(v, 10)
-}
-
-// plainAmount is a signed decimal with a dot, whatever the locale, so
-// spreadsheets and scripts read it the same everywhere.
-func plainAmount(digits int, minor int64) string {
-	neg := minor < 0
-	if neg {
-		minor = -minor
-	}
-	s := strconv.FormatInt(minor, 10)
-	if digits > 0 {
-		s = strings.Repeat("0", max(0, digits+1-len(s))) + s
-		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
 }

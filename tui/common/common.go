@@ -280,21 +280,7 @@ func (m *Money) Plain(minor int64) string {
 	if m.f != nil {
 		return m.f.Plain(minor)
 	}
-	neg := minor < 0
-	if neg {
-		minor = -minor
-	}
-	s := strconv.FormatInt(minor, 10)
-	if m.digits > 0 {
-		for len(s) <= m.digits {
-			s = "0" + s
-		}
-		s = s[:len(s)-m.digits] + "." + s[len(s)-m.digits:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
+	return finance.Decimal(minor, m.digits, ".")
 }
 
 // Signed renders an amount with an explicit sign, for postings.
