@@ -370,8 +370,8 @@ func asciiDigits(s string) string {
 
 // ---- accounts and dates
 
-// The prefixes of register and client deposit accounts. Only the four
-// functions below read or write them: everything else asks them.
+// The prefixes of register and client deposit accounts. Only the functions
+// below read or write them: everything else asks them.
 const (
 	registerPrefix = "register/"
 	clientPrefix   = "client/"
@@ -379,6 +379,11 @@ const (
 
 // RegisterAccount is the ledger account of a cash register.
 func RegisterAccount(id string) AccountID { return AccountID(registerPrefix + id) }
+
+// AccountPrefixes are what every register account and every client deposit
+// account begins with, for SQL that selects them by pattern (the central
+// database's reports) rather than one by one.
+func AccountPrefixes() (register, client string) { return registerPrefix, clientPrefix }
 
 // ClientAccount is the ledger account of a client's deposit.
 func ClientAccount(id ClientID) AccountID { return AccountID(clientPrefix + uitoa(uint64(id))) }

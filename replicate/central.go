@@ -112,7 +112,19 @@ func migrateDB(ctx context.Context, db *sql.DB) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("%w: migrating the schema: %w", ErrCentral, err)
 	}
+	reg, client := finance.AccountPrefixes()
+	if _, err := db.ExecContext(ctx, `INSERT INTO account_prefixes (kind, prefix) VALUES ('register', $1), ('client', $2)
+		ON CONFLICT (kind) DO UPDATE SET prefix = excluded.prefix WHERE account_prefixes.prefix <> excluded.prefix`, reg, client); err != nil {
+		return fmt.Errorf("%w: writing the account prefixes: %w", ErrCentral, err)
+	}
 	return nil
+}
+
+// registerPrefix is what every register account begins with, for queries
+// that select them by pattern.
+func registerPrefix() string {
+	reg, _ := finance.AccountPrefixes()
+	return reg
 }
 
 // SchemaVersion is the newest central schema this binary knows.

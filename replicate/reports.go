@@ -131,7 +131,7 @@ func locationTotals(ctx context.Context, conn *pgx.Conn, l Location, from, to fi
 	for _, r := range l.Registers {
 		var sum int64
 		if err := conn.QueryRow(ctx, `SELECT coalesce(sum(amount), 0)::bigint FROM postings
-			WHERE location = $1 AND account = $2 AND business_date < $3`, l.ID, "register/"+r.ID, day(from)).Scan(&sum); err != nil {
+			WHERE location = $1 AND account = $2 AND business_date < $3`, l.ID, string(finance.RegisterAccount(r.ID)), day(from)).Scan(&sum); err != nil {
 			return lt, centralErr(err)
 		}
 		opening[r.ID] = sum

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -118,7 +117,7 @@ func Verify(ctx context.Context, st finance.Store, conn *pgx.Conn, location stri
 					if p.Amount > 0 {
 						f.Debits += p.Amount
 					}
-					if strings.HasPrefix(string(p.Account), "register/") {
+					if _, ok := finance.RegisterOf(p.Account); ok {
 						f.Registers += p.Amount
 					}
 				}
@@ -197,8 +196,8 @@ func centralFigures(ctx context.Context, conn *pgx.Conn, location string, throug
 	}
 	rows, err = conn.Query(ctx, `SELECT business_date, count(*),
 			coalesce(sum(amount) FILTER (WHERE amount > 0), 0)::bigint,
-			coalesce(sum(amount) FILTER (WHERE account LIKE 'register/%'), 0)::bigint
-		FROM postings WHERE location = $1 AND op_id <= $2 GROUP BY 1`, location, int64(through))
+			coalesce(sum(amount) FILTER (WHERE starts_with(account, $3)), 0)::bigint
+		FROM postings WHERE location = $1 AND op_id <= $2 GROUP BY 1`, location, int64(through), registerPrefix())
 	if err != nil {
 		return nil, centralErr(err)
 	}
