@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +40,10 @@ const (
 	BalancePayout            BalanceKind = "payout"             // to the bank (amount negative)
 	BalancePayoutFailure     BalanceKind = "payout_failure"     // a payout that came back (amount positive)
 	BalanceOther             BalanceKind = "other"              // anything else: flagged for an admin
+	// BalanceLedgerOnly is no balance transaction: an operation that moved
+	// the online register with nothing at the provider for it (a report
+	// item's kind only).
+	BalanceLedgerOnly BalanceKind = "ledger_only"
 )
 
 // BalanceTxn is one movement of the provider's balance, in minor units of
@@ -209,9 +214,19 @@ func (s *Service) Reconcile(ctx context.Context, provider string, from, to Date,
 	if provider == "" {
 		provider = defaultProvider
 	}
+	start, _, err := s.ReconcileWindow(ctx, from, to)
+	if err != nil {
+		return ReconcileReport{}, err
+	}
 	txns = slices.Clone(txns)
 	// Oldest first, as the money moved: a payment before its refund.
 	slices.SortStableFunc(txns, func(a, b BalanceTxn) int { return a.Created.Compare(b.Created) })
+	// What moved before the window (the caller's lookback) only says which
+	// operations in it are the provider's late echo of older money: it is
+	// matched, never posted or reported.
+	cut, _ := slices.BinarySearchFunc(txns, start, func(t BalanceTxn, at time.Time) int { return t.Created.Compare(at) })
+	before := txns[:cut]
+	txns = txns[cut:]
 	rep := ReconcileReport{Provider: provider, From: from, To: to, Ran: s.now(), Days: []ReconcileDay{}}
 	seen := map[OperationID]bool{} // an operation counts once, on its first transaction's day
 	var changes []Change
@@ -263,6 +278,12 @@ func (s *Service) Reconcile(ctx context.Context, provider string, from, to Date,
 			changes = append(changes, ch...)
 		}
 	}
+	only, ch, err := s.reconcileLedgerOnly(ctx, provider, from, to, before, seen)
+	if err != nil {
+		return rep, err
+	}
+	rep.Items = append(rep.Items, only...)
+	changes = append(changes, ch...)
 	rep.summarise()
 	if err := s.saveReconcile(ctx, rep); err != nil {
 		return rep, err
@@ -323,6 +344,125 @@ func (s *Service) reconcileWrite(ctx context.Context, provider string, t Balance
 		return it, nil, fmt.Errorf("reconcile %s: %w", t.ID, err)
 	}
 	return it, []Change{{What: "inbox"}}, nil
+}
+
+// ledgerOnlyEventID is the inbox id of an operation that moved the online
+// register with no balance transaction at the provider: "reconcile:op:<id>".
+func ledgerOnlyEventID(op OperationID) string { return fmt.Sprintf("%sop:%d", reconcileEventPrefix, op) }
+
+// reconcileLedgerOnly finds what the register holds and the provider's
+// balance does not: operations of from..to that moved the online register
+// and that no balance transaction matched (seen, or before, the lookback's).
+// Each is flagged once in the inbox with both figures, never reversed or
+// deleted: an admin finds out at the provider whether it happened (a
+// payout booked by hand, a reversal of a payment the provider kept...).
+// An operation and its reversal that are both unmatched cancel out and
+// are left alone.
+func (s *Service) reconcileLedgerOnly(ctx context.Context, provider string, from, to Date, before []BalanceTxn,
+	seen map[OperationID]bool) ([]ReconcileItem, []Change, error) {
+	type found struct {
+		op   Operation
+		move int64
+		prev *ProviderEvent
+	}
+	var only []found
+	var online, cur string
+	var money func(int64) string
+	err := s.view(ctx, func(tx ReadTx) error {
+		env, err := s.env(tx, SystemActor())
+		if err != nil {
+			return err
+		}
+		if online, err = onlineRegister(env.Settings, provider); err != nil {
+			return err
+		}
+		cur, money = env.Settings.Currency, env.Money
+		reg := RegisterAccount(online)
+		known := maps.Clone(seen)
+		for _, t := range before {
+			ops, _, err := findOps(tx, reconcileKeys(provider, t))
+			if err != nil {
+				return err
+			}
+			for _, op := range ops {
+				known[op.ID] = true
+			}
+		}
+		days, err := tx.RegisterDays(online, from, to)
+		if err != nil {
+			return err
+		}
+		for _, d := range days {
+			if d.Count == 0 {
+				continue
+			}
+			ops, err := tx.DayOperations(d.Date)
+			if err != nil {
+				return err
+			}
+			for _, op := range ops {
+				if m := registerMove(op, reg); m != 0 && !known[op.ID] {
+					only = append(only, found{op: op, move: m})
+				}
+			}
+		}
+		unmatched := map[OperationID]bool{}
+		for _, f := range only {
+			unmatched[f.op.ID] = true
+		}
+		only = slices.DeleteFunc(only, func(f found) bool {
+			return f.op.Reverses != 0 && unmatched[f.op.Reverses] || f.op.ReversedBy != 0 && unmatched[f.op.ReversedBy]
+		})
+		for i := range only {
+			e, err := tx.InboxEvent(ledgerOnlyEventID(only[i].op.ID))
+			switch {
+			case err == nil:
+				only[i].prev = &e
+			case !errors.Is(err, ErrNotFound):
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || len(only) == 0 {
+		return nil, nil, err
+	}
+	items := make([]ReconcileItem, len(only))
+	var recs []ProviderEvent
+	now := s.now()
+	for i, f := range only {
+		op := f.op
+		note := fmt.Sprintf("operation %d (%s, %s) moved the %s register %s, but %s's balance has no transaction for it "+
+			"(%s to %s): %s %s, the register %s; not reversed: check it at %s, reverse it if it never happened there, "+
+			"or resolve this with a reason",
+			op.ID, op.Kind, op.BusinessDate, online, money(f.move), providerTitle(provider), from, to,
+			providerTitle(provider), money(0), money(f.move), providerTitle(provider))
+		if f.prev != nil {
+			note = resolvedNote(*f.prev)
+		} else {
+			recs = append(recs, ProviderEvent{ID: ledgerOnlyEventID(op.ID), Provider: provider, Type: EventUnknown,
+				RawType: "reconcile." + string(BalanceLedgerOnly), Created: op.Time, Received: now,
+				Status: InboxFlagged, Error: note, Operation: op.ID, ObjectID: op.ProviderRef,
+				Amount: f.move, Currency: strings.ToLower(cur)})
+		}
+		items[i] = ReconcileItem{Kind: BalanceLedgerOnly, Date: op.BusinessDate, Outcome: ReconcileFlagged,
+			Ledger: f.move, Operations: []OperationID{op.ID}, moves: []int64{f.move}, Note: note}
+	}
+	if len(recs) == 0 {
+		return items, nil, nil
+	}
+	err = s.update(ctx, func(tx Tx) error {
+		for _, r := range recs {
+			if err := tx.PutInboxEvent(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return items, []Change{{What: "inbox"}}, nil
 }
 
 // summarise adds up the items by day.

@@ -27,6 +27,12 @@ type BalanceSource interface {
 // events poller does, so what no webhook or poll delivered is found.
 const ReconcileWindow = 30
 
+// ReconcileLookback is how far before the window balance transactions are
+// read as well, to match operations the window holds for older money (a
+// webhook Stripe retried for days, a poll catching up): Stripe retries a
+// live webhook for up to three days.
+const ReconcileLookback = 3 * 24 * time.Hour
+
 // Reconcile reads the provider's balance transactions of from..to
 // (business days at the location), fetches the bookings of payments the
 // books lack, and lets finance match, post and flag them.
@@ -35,7 +41,10 @@ func Reconcile(ctx context.Context, books *finance.Service, src BalanceSource, f
 	if err != nil {
 		return finance.ReconcileReport{}, err
 	}
-	txns, err := src.BalanceTransactions(ctx, start, end)
+	// The lookback's transactions are matched only: they tell an operation
+	// in the window that echoes older money (a late webhook) from one the
+	// provider has nothing for.
+	txns, err := src.BalanceTransactions(ctx, start.Add(-ReconcileLookback), end)
 	if err != nil {
 		return finance.ReconcileReport{}, err
 	}
@@ -44,6 +53,9 @@ func Reconcile(ctx context.Context, books *finance.Service, src BalanceSource, f
 		return finance.ReconcileReport{}, err
 	}
 	for _, i := range need {
+		if txns[i].Created.Before(start) {
+			continue // the lookback's: not posted here
+		}
 		md, err := src.PaymentMetadata(ctx, txns[i].PaymentRef)
 		if errors.Is(err, ErrRejected) {
 			continue // gone at the provider: posted without a booking, or flagged

@@ -101,7 +101,11 @@ func cmdReconcileStripe(ctx context.Context, a *app, args []string) error {
 	}
 	for _, it := range rep.Items {
 		if it.Outcome == finance.ReconcileFlagged || it.Outcome == finance.ReconcileWaiting {
-			fmt.Fprintf(a.stdout, "%s %s %s: %s\n", it.Date, it.Outcome, it.Txn, it.Note)
+			what := it.Txn
+			if it.Kind == finance.BalanceLedgerOnly {
+				what = "ledger only"
+			}
+			fmt.Fprintf(a.stdout, "%s %s %s: %s\n", it.Date, it.Outcome, what, it.Note)
 		}
 	}
 	verdict := "the Stripe register agrees with Stripe"

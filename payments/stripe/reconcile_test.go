@@ -1,6 +1,7 @@
 package stripe_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -241,6 +242,85 @@ func TestReconcileKinds(t *testing.T) {
 	again := d.reconcile()
 	if again.Posted != 0 || again.Flagged != 2 {
 		t.Fatalf("second run = %+v", again)
+	}
+	d.check()
+}
+
+// (f) What the register holds and Stripe's balance does not: an operation
+// with no balance transaction is flagged with both figures, once, and
+// never reversed; an operation reversed again, and one that echoes money
+// from before the window (the lookback's), are left alone.
+func TestReconcileFindsLedgerOnlyOperations(t *testing.T) {
+	d, bal := reconDesk(t)
+	now := d.clock.Now()
+	bal.Charge("pi_a", now.Add(-2*time.Hour), 2500, 73, "eur", 2500, "eur", booking("bk_a"))
+	// Money from eight days ago: a 14-day run posts it today; the 7-day
+	// run after must match it through the lookback, not call it ledger-only.
+	bal.Charge("pi_old", now.Add(-8*24*time.Hour), 2500, 73, "eur", 2500, "eur", booking("bk_old"))
+	wide, err := payments.ReconcileLast(d.ctx, d.books, d.prov, 14)
+	must(t, err)
+	if wide.Posted != 2 || !wide.Agrees {
+		t.Fatalf("first run = %+v", wide)
+	}
+	// A payout booked by hand that Stripe never made, and one booked and
+	// reversed.
+	hand, err := d.books.Transfer(d.ctx, d.admin, finance.TransferRequest{Key: "t1", From: "stripe", To: "bank", Amount: 1000, Note: "payout by hand"})
+	must(t, err)
+	undone, err := d.books.Transfer(d.ctx, d.admin, finance.TransferRequest{Key: "t2", From: "stripe", To: "bank", Amount: 500, Note: "typo"})
+	must(t, err)
+	_, err = d.books.Reverse(d.ctx, d.admin, finance.ReverseRequest{Key: "r2", OperationID: undone.ID, Reason: "typo"})
+	must(t, err)
+	before := d.state()
+
+	rep := d.reconcile()
+	if rep.Flagged != 1 || rep.Posted != 0 || rep.Agrees {
+		t.Fatalf("report = %+v", rep)
+	}
+	var item finance.ReconcileItem
+	for _, it := range rep.Items {
+		if it.Kind == finance.BalanceLedgerOnly {
+			item = it
+		}
+	}
+	if item.Outcome != finance.ReconcileFlagged || item.Ledger != -1000 || item.Stripe != 0 ||
+		len(item.Operations) != 1 || item.Operations[0] != hand.ID {
+		t.Fatalf("ledger-only item = %+v", item)
+	}
+	diff := rep.DiffDays()
+	if len(diff) != 1 || diff[0].Stripe != 2500-73 || diff[0].Ledger != 2500-73-1000 {
+		t.Fatalf("days that differ = %+v", diff)
+	}
+	id := fmt.Sprintf("reconcile:op:%d", hand.ID)
+	e, err := d.books.Event(d.ctx, id)
+	if err != nil || e.Status != finance.InboxFlagged || e.Operation != hand.ID ||
+		!strings.Contains(e.Error, "€0.00") || !strings.Contains(e.Error, "−€10.00") && !strings.Contains(e.Error, "-€10.00") {
+		t.Fatalf("record = %+v %v", e, err)
+	}
+	if st := d.state(); st.lastOp != before.lastOp || st.stripe != before.stripe {
+		t.Fatalf("reconcile moved the register: %+v -> %+v", before, st)
+	}
+	if op, err := d.books.Operation(d.ctx, hand.ID); err != nil || op.ReversedBy != 0 {
+		t.Fatalf("the hand payout was reversed: %+v %v", op, err)
+	}
+	d.check()
+
+	// A second run flags nothing new; once resolved, the reason says so.
+	again := d.reconcile()
+	stats, err := d.books.InboxStats(d.ctx)
+	must(t, err)
+	if again.Flagged != 1 || stats.Flagged != 1 {
+		t.Fatalf("second run = %+v, inbox %+v", again, stats)
+	}
+	_, err = d.books.ResolveEvent(d.ctx, d.admin, id, "moved by bank transfer outside Stripe")
+	must(t, err)
+	third := d.reconcile()
+	for _, it := range third.Items {
+		if it.Kind == finance.BalanceLedgerOnly && !strings.Contains(it.Note, "resolved: moved by bank transfer") {
+			t.Fatalf("after resolve: %+v", it)
+		}
+	}
+	if e, _ := d.books.Event(d.ctx, id); e.Status != finance.InboxResolved {
+		t.Fatalf("a run undid the resolve: %+v", e)
 	}
 	d.check()
 }
