@@ -1,8 +1,9 @@
 // Package stripefake is a Stripe balance for tests: the balance
 // transactions a fake Stripe holds, served as GET /v1/balance_transactions
 // (created[gte|gt|lte|lt], starting_after, limit, expand[]=data.source,
-// newest first with has_more, as Stripe lists), and the payment intents
-// behind its charges as GET /v1/payment_intents/{id}. The fakes of the
+// newest first with has_more, as Stripe lists), the payment intents
+// behind its charges as GET /v1/payment_intents/{id}, and its failed
+// refunds by charge as GET /v1/refunds?charge=. The fakes of the
 // payments/stripe and cmd/paydesk tests mount it beside what they fake.
 // Loopback only: it is an http.Handler for httptest.
 package stripefake
@@ -36,13 +37,16 @@ type Balance struct {
 	mu       sync.Mutex
 	txns     []Txn // oldest first
 	payments map[string]map[string]any
+	refunds  map[string][]map[string]any // by charge, for GET /v1/refunds?charge=
 	n        int
 	// Requests counts list requests (pages), for pagination tests.
 	Requests int
 }
 
 // New makes an empty balance.
-func New() *Balance { return &Balance{payments: map[string]map[string]any{}} }
+func New() *Balance {
+	return &Balance{payments: map[string]map[string]any{}, refunds: map[string][]map[string]any{}}
+}
 
 func (b *Balance) nextID(prefix string) string {
 	b.n++
@@ -91,6 +95,31 @@ func (b *Balance) Refund(re, pi string, at time.Time, amount int64, cur string) 
 			"payment_intent": pi, "metadata": map[string]string{}}})
 }
 
+// RefundFailure records refund re of pi failing after it left: the money
+// comes back as an adjustment in reporting category refund_failure. Its
+// source is the refund (source "refund"), the charge ("charge"; the refund,
+// listed by charge, names this transaction as its failure_balance_transaction),
+// or the charge with no refund naming it ("charge-unlinked").
+func (b *Balance) RefundFailure(re, pi string, at time.Time, amount int64, cur, source string) string {
+	ch := "ch_" + strings.TrimPrefix(pi, "pi_")
+	refund := map[string]any{"id": re, "object": "refund", "amount": amount, "currency": cur, "status": "failed",
+		"failure_reason": "expired_or_canceled_card", "payment_intent": pi, "charge": ch, "metadata": map[string]string{}}
+	src := refund
+	if source != "refund" {
+		src = map[string]any{"id": ch, "object": "charge", "amount": amount, "currency": cur, "payment_intent": pi,
+			"metadata": map[string]string{}}
+	}
+	id := b.Add(Txn{Type: "adjustment", Category: "refund_failure", Created: at.Unix(), Amount: amount, Currency: cur,
+		Desc: "REFUND FOR FAILED REFUND", Source: src})
+	if source == "charge" {
+		refund["failure_balance_transaction"] = id
+	}
+	b.mu.Lock()
+	b.refunds[ch] = append(b.refunds[ch], refund)
+	b.mu.Unlock()
+	return id
+}
+
 // Payout records a payout to the bank.
 func (b *Balance) Payout(po string, at time.Time, amount int64, cur string) string {
 	return b.Add(Txn{Type: "payout", Category: "payout", Created: at.Unix(), Amount: -amount, Currency: cur,
@@ -103,6 +132,16 @@ func (b *Balance) Dispute(dp, pi string, at time.Time, amount, fee int64, cur st
 		Desc: "Chargeback withdrawal for ch_" + strings.TrimPrefix(pi, "pi_"),
 		Source: map[string]any{"id": dp, "object": "dispute", "amount": amount, "currency": cur, "reason": "fraudulent",
 			"status": "needs_response", "payment_intent": pi, "charge": "ch_" + strings.TrimPrefix(pi, "pi_")}})
+}
+
+// DisputeReinstated records a won dispute's funds coming back: amount in,
+// and the dispute fee returned as a negative fee (feeBack > 0), as Stripe
+// returns it on the reinstatement (reporting category dispute_reversal).
+func (b *Balance) DisputeReinstated(dp, pi string, at time.Time, amount, feeBack int64, cur string) string {
+	return b.Add(Txn{Type: "adjustment", Category: "dispute_reversal", Created: at.Unix(), Amount: amount, Fee: -feeBack, Currency: cur,
+		Desc: "Chargeback reversal for ch_" + strings.TrimPrefix(pi, "pi_"),
+		Source: map[string]any{"id": dp, "object": "dispute", "amount": amount, "currency": cur, "reason": "fraudulent",
+			"status": "won", "payment_intent": pi, "charge": "ch_" + strings.TrimPrefix(pi, "pi_")}})
 }
 
 // Net is what the balance moved in [from, to), in Stripe's units.
@@ -137,6 +176,15 @@ func (b *Balance) Serve(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case r.URL.Path == "/v1/balance_transactions":
 		b.list(w, r)
+		return true
+	case r.URL.Path == "/v1/refunds" && r.URL.Query().Get("charge") != "":
+		b.mu.Lock()
+		data := b.refunds[r.URL.Query().Get("charge")]
+		b.mu.Unlock()
+		if data == nil {
+			data = []map[string]any{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"object": "list", "url": "/v1/refunds", "has_more": false, "data": data})
 		return true
 	case strings.HasPrefix(r.URL.Path, "/v1/payment_intents/"):
 		b.mu.Lock()

@@ -1,6 +1,7 @@
 package stripe
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -40,11 +41,22 @@ func (p *Provider) BalanceTransactions(ctx context.Context, from, to time.Time) 
 	params.AddExpand("data.source")
 	var out []finance.BalanceTxn
 	it := p.api.BalanceTransactions.List(params)
+	var orphans []int // failed refunds whose source is not the refund
 	for it.Next() {
-		out = append(out, neutralBalanceTxn(it.BalanceTransaction()))
+		bt := it.BalanceTransaction()
+		t := neutralBalanceTxn(bt)
+		if t.Kind == finance.BalanceRefundFailure && (bt.Source == nil || bt.Source.Refund == nil) {
+			orphans = append(orphans, len(out))
+		}
+		out = append(out, t)
 	}
 	if err := it.Err(); err != nil {
 		return nil, fmt.Errorf("listing balance transactions: %w", stripeErr(err))
+	}
+	for _, i := range orphans {
+		if err := p.findFailedRefund(ctx, &out[i]); err != nil {
+			return nil, err
+		}
 	}
 	// Newest first as listed; the money moved oldest first.
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
@@ -176,4 +188,49 @@ func neutralBalanceTxn(bt *stripego.BalanceTransaction) finance.BalanceTxn {
 	}
 	t.Problem = strings.Join(problems, "; ")
 	return t
+}
+
+// findFailedRefund names the refund behind a failed refund's balance
+// transaction whose source is not that refund. Stripe documents the link
+// from the refund's side only (Refund.failure_balance_transaction: "the
+// adjustment ... that reverses the initial balance transaction"); the
+// transaction itself is type refund_failure or adjustment with reporting
+// category refund_failure, and its source has been seen as the refund. Where
+// it names the charge (or nothing expandable), the charge's refunds are
+// read for the one whose failure transaction this is; none found, it is
+// flagged rather than guessed.
+func (p *Provider) findFailedRefund(ctx context.Context, t *finance.BalanceTxn) error {
+	ch := t.SourceID
+	if !strings.HasPrefix(ch, "ch_") && !strings.HasPrefix(ch, "py_") {
+		t.Problem = joinProblem(t.Problem, fmt.Sprintf("a failed refund whose balance transaction names %s, not the refund or its charge: which refund failed is not known",
+			cmp.Or(ch, "no object")))
+		return nil
+	}
+	params := &stripego.RefundListParams{Charge: stripego.String(ch)}
+	params.Context = ctx
+	params.Limit = stripego.Int64(100)
+	it := p.api.Refunds.List(params)
+	for it.Next() {
+		r := it.Refund()
+		if r.FailureBalanceTransaction == nil || r.FailureBalanceTransaction.ID != t.ID {
+			continue
+		}
+		t.SourceID, t.Metadata = r.ID, r.Metadata
+		if r.PaymentIntent != nil {
+			t.PaymentRef = r.PaymentIntent.ID
+		}
+		return nil
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("listing the refunds of %s: %w", ch, stripeErr(err))
+	}
+	t.Problem = joinProblem(t.Problem, fmt.Sprintf("a failed refund of charge %s whose refund is not found (no refund of it names balance transaction %s as its failure)", ch, t.ID))
+	return nil
+}
+
+func joinProblem(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }

@@ -324,3 +324,92 @@ func TestReconcileFindsLedgerOnlyOperations(t *testing.T) {
 	}
 	d.check()
 }
+
+// A refund that failed after it left comes back as a refund_failure
+// balance transaction. Stripe links it from the refund's side
+// (failure_balance_transaction); the transaction's source has been the
+// refund, and where it is the charge the refund is looked up by it. Each
+// shape reverses the refund once; a failure no refund names is flagged.
+func TestReconcileFailedRefundShapes(t *testing.T) {
+	for _, tc := range []struct{ source, flag string }{
+		{"refund", ""},
+		{"charge", ""},
+		{"charge-unlinked", "refund is not found"},
+	} {
+		t.Run(tc.source, func(t *testing.T) {
+			d, bal := reconDesk(t)
+			now := d.clock.Now()
+			bal.Charge("pi_f", now.Add(-5*time.Hour), 2500, 73, "eur", 2500, "eur", booking("bk_f"))
+			bal.Refund("re_f", "pi_f", now.Add(-4*time.Hour), 1000, "eur")
+			bal.RefundFailure("re_f", "pi_f", now.Add(-3*time.Hour), 1000, "eur", tc.source)
+			rep := d.reconcile()
+			ops := d.opsOf("bk_f")
+			if tc.flag != "" {
+				if rep.Flagged != 1 || rep.Agrees || ops[finance.OpProviderReversal] != 0 {
+					t.Fatalf("report = %+v, ops %v", rep, ops)
+				}
+				var notes []string
+				for _, it := range rep.Items {
+					notes = append(notes, it.Note)
+				}
+				if !strings.Contains(strings.Join(notes, "|"), tc.flag) {
+					t.Fatalf("notes = %q", notes)
+				}
+				d.check()
+				return
+			}
+			if rep.Flagged != 0 || rep.Waiting != 0 || !rep.Agrees || ops[finance.OpRefund] != 1 || ops[finance.OpProviderReversal] != 1 {
+				t.Fatalf("report = %+v, ops %v", rep, ops)
+			}
+			if st := d.state(); st.stripe != 2500-73 {
+				t.Fatalf("stripe register = %d", st.stripe)
+			}
+			if b := d.booking("bk_f"); b.Refunded != 0 {
+				t.Fatalf("booking still counts the failed refund: %+v", b)
+			}
+			if again := d.reconcile(); again.Posted != 0 || !again.Agrees {
+				t.Fatalf("second run = %+v", again)
+			}
+			d.check()
+		})
+	}
+}
+
+// A dispute's fee, in both shapes: on the dispute's own balance
+// transaction (Stripe's dispute fees FAQ: "a single balance transaction for
+// the dispute amount and fee", returned as a negative fee when won), or
+// billed on its own as a fee transaction (and given back the same way).
+// Either way a dispute withdrawn and won leaves the register where it was.
+func TestReconcileDisputeFeeShapes(t *testing.T) {
+	for _, separate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("separate=%v", separate), func(t *testing.T) {
+			d, bal := reconDesk(t)
+			now := d.clock.Now()
+			bal.Charge("pi_w", now.Add(-6*time.Hour), 2500, 73, "eur", 2500, "eur", booking("bk_w"))
+			fee := int64(1500)
+			if separate {
+				fee = 0
+				bal.Add(stripefake.Txn{Type: "stripe_fee", Category: "fee", Created: now.Add(-5 * time.Hour).Unix(),
+					Amount: -1500, Currency: "eur", Desc: "Dispute fee"})
+				bal.Add(stripefake.Txn{Type: "stripe_fee", Category: "fee", Created: now.Add(-3 * time.Hour).Unix(),
+					Amount: 1500, Currency: "eur", Desc: "Dispute fee returned"})
+			}
+			bal.Dispute("dp_w", "pi_w", now.Add(-5*time.Hour), 2500, fee, "eur")
+			bal.DisputeReinstated("dp_w", "pi_w", now.Add(-3*time.Hour), 2500, fee, "eur")
+			rep := d.reconcile()
+			if rep.Flagged != 0 || rep.Waiting != 0 || !rep.Agrees {
+				t.Fatalf("report = %+v", rep)
+			}
+			if st := d.state(); st.stripe != 2500-73 || st.fees != 73 {
+				t.Fatalf("state = %+v", st)
+			}
+			if ops := d.opsOf("bk_w"); ops[finance.OpDispute] != 2 {
+				t.Fatalf("ops = %v", ops)
+			}
+			if again := d.reconcile(); again.Posted != 0 || !again.Agrees {
+				t.Fatalf("second run = %+v", again)
+			}
+			d.check()
+		})
+	}
+}
