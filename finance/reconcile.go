@@ -348,7 +348,9 @@ func (s *Service) reconcileWrite(ctx context.Context, provider string, t Balance
 
 // ledgerOnlyEventID is the inbox id of an operation that moved the online
 // register with no balance transaction at the provider: "reconcile:op:<id>".
-func ledgerOnlyEventID(op OperationID) string { return fmt.Sprintf("%sop:%d", reconcileEventPrefix, op) }
+func ledgerOnlyEventID(op OperationID) string {
+	return fmt.Sprintf("%sop:%d", reconcileEventPrefix, op)
+}
 
 // reconcileLedgerOnly finds what the register holds and the provider's
 // balance does not: operations of from..to that moved the online register
