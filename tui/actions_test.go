@@ -105,6 +105,18 @@ func TestFinanceTransferPostsAndRefreshesTheDay(t *testing.T) {
 	if dt["cash"].Closing != 4000 || dt["cash"].Out != 6000 || dt["bank"].Closing != 6000 || dt["bank"].In != 6000 {
 		t.Fatalf("day totals %+v", dt)
 	}
+	// All registers: the move between two of them is neither in nor out,
+	// and is said apart.
+	var all string
+	for _, l := range strings.Split(h.view(), "\n") {
+		if strings.Contains(l, "All registers") {
+			all = l
+		}
+	}
+	if f := strings.Fields(all); len(f) != 6 || f[3] != "€0.00" || f[4] != "€0.00" {
+		t.Fatalf("All registers row %q: want in and out €0.00", all)
+	}
+	h.contains("Between registers €60.00 (transfers, payouts): not in the in/out above")
 	checkBooks(t, b)
 }
 

@@ -669,14 +669,18 @@ func (m *Model) dayView() string {
 		return b.String()
 	}
 	b.WriteString(m.regTbl.View() + "\n")
-	var o, in, out, cl int64
+	var o, cl int64
 	for _, t := range m.totals {
-		o, in, out, cl = o+t.Opening, in+t.In, out+t.Out, cl+t.Closing
+		o, cl = o+t.Opening, cl+t.Closing
 	}
+	in, out, moved := allRegisters(m.totals)
 	ws := []int{max(14, m.regTbl.Width-2-13-12-12-13-4), 13, 12, 12, 13}
 	b.WriteString(s.Strong.Render("  " + components.Pad("All registers", ws[0], false) + " " + components.Pad(m.c.Money.Format(o), ws[1], true) + " " +
 		components.Pad(m.c.Money.Format(in), ws[2], true) + " " + components.Pad(m.c.Money.Format(out), ws[3], true) + " " +
 		components.Pad(m.c.Money.Format(cl), ws[4], true)))
+	if moved != 0 {
+		b.WriteString("\n" + s.Muted.Render("  Between registers "+m.c.Money.Format(moved)+" (transfers, payouts): not in the in/out above"))
+	}
 	b.WriteString("\n\n")
 	sel := m.totals[min(m.regTbl.Cursor, len(m.totals)-1)]
 	b.WriteString(m.kindsLine(sel))
