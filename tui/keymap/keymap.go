@@ -18,6 +18,8 @@ type KeyMap struct {
 	// lists and forms
 	Up       key.Binding
 	Down     key.Binding
+	ListUp   key.Binding // the arrows alone: a list under a text field, where j and k are typed
+	ListDown key.Binding
 	PageUp   key.Binding
 	PageDown key.Binding
 	Enter    key.Binding
@@ -96,6 +98,8 @@ func Default() *KeyMap {
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
+		ListUp:   b("↑", "up", "up"),
+		ListDown: b("↓", "down", "down"),
 		PageUp:   b("pgup", "page up", "pgup"),
 		PageDown: b("pgdn", "page down", "pgdown"),
 		Enter:    b("enter", "open", "enter"),

@@ -163,7 +163,7 @@ func (m *Model) Capturing() bool {
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
-	enter := func(h string) key.Binding { return key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", h)) }
+	enter := func(h string) key.Binding { b := k.Enter; b.SetHelp("enter", h); return b }
 	switch {
 	case m.pend.Active():
 		return m.pend.Keys(k)
@@ -289,7 +289,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		case stepPay:
 			return m.updatePay(msg)
 		case stepReceipt:
-			if msg.String() == "enter" || msg.String() == "esc" {
+			if key.Matches(msg, m.c.Keys.Enter, m.c.Keys.Back) {
 				m.reset()
 				return m.search()
 			}
@@ -313,13 +313,13 @@ func (m *Model) updateClient(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.WalkIn):
 		m.walkIn()
 		return nil
-	case msg.String() == "esc":
+	case key.Matches(msg, k.Back):
 		if m.filtering {
 			m.filtering = false
 			m.filter.Blur()
 		}
 		return nil
-	case msg.String() == "/":
+	case key.Matches(msg, k.Filter):
 		if !m.filtering {
 			m.filtering = true
 			m.filter.Focus()
@@ -330,13 +330,13 @@ func (m *Model) updateClient(msg tea.KeyMsg) tea.Cmd {
 			}
 			return nil
 		}
-	case msg.String() == "up":
+	case key.Matches(msg, k.ListUp) || (!m.filtering && key.Matches(msg, k.Up)):
 		m.list.Move(-1)
 		return nil
-	case msg.String() == "down":
+	case key.Matches(msg, k.ListDown) || (!m.filtering && key.Matches(msg, k.Down)):
 		m.list.Move(1)
 		return nil
-	case msg.String() == "enter":
+	case key.Matches(msg, k.Enter):
 		if m.list.Cursor == 0 {
 			m.walkIn()
 			return nil
@@ -347,12 +347,6 @@ func (m *Model) updateClient(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if !m.filtering {
-		switch msg.String() {
-		case "k":
-			m.list.Move(-1)
-		case "j":
-			m.list.Move(1)
-		}
 		return nil
 	}
 	before := m.filter.Value()
@@ -370,7 +364,7 @@ func (m *Model) updateClient(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) updateItems(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
 	switch {
-	case msg.String() == "esc":
+	case key.Matches(msg, k.Back):
 		m.step = stepClient
 		m.filtering = true
 		m.filter.Focus()
@@ -389,7 +383,7 @@ func (m *Model) updateItems(msg tea.KeyMsg) tea.Cmd {
 			}
 		}
 		return nil
-	case msg.String() == "enter":
+	case key.Matches(msg, k.Enter):
 		f := m.lineForm.Fields
 		if f[0].Value() == "" && f[1].Value() == "" {
 			if len(m.lines) == 0 && m.booking < 0 {
@@ -630,12 +624,12 @@ func (m *Model) autoTender() {
 }
 
 func (m *Model) updatePay(msg tea.KeyMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch k := m.c.Keys; {
+	case key.Matches(msg, k.Back):
 		m.step = stepItems
 		m.payForm = nil
 		return nil
-	case "enter":
+	case key.Matches(msg, k.Enter):
 		if !m.payForm.OnLast() {
 			m.payForm.FocusField(m.payForm.Focus + 1)
 			return nil
