@@ -20,6 +20,8 @@ type KeyMap struct {
 	Down     key.Binding
 	ListUp   key.Binding // the arrows alone: a list under a text field, where j and k are typed
 	ListDown key.Binding
+	PickUp   key.Binding // the login list beside the PIN field: the arrows or ctrl+p / ctrl+n
+	PickDown key.Binding
 	PageUp   key.Binding
 	PageDown key.Binding
 	Enter    key.Binding
@@ -100,6 +102,8 @@ func Default() *KeyMap {
 		Down:     b("↓/j", "down", "down", "j"),
 		ListUp:   b("↑", "up", "up"),
 		ListDown: b("↓", "down", "down"),
+		PickUp:   b("↑/ctrl+p", "previous", "up", "ctrl+p"),
+		PickDown: b("↓/ctrl+n", "next", "down", "ctrl+n"),
 		PageUp:   b("pgup", "page up", "pgup"),
 		PageDown: b("pgdn", "page down", "pgdown"),
 		Enter:    b("enter", "open", "enter"),

@@ -257,11 +257,11 @@ func (m *Model) openRefund() tea.Cmd {
 }
 
 func (m *Model) updateForm(msg tea.KeyMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch k := m.c.Keys; {
+	case key.Matches(msg, k.Back):
 		m.form, m.approval = nil, nil
 		return nil
-	case "enter":
+	case key.Matches(msg, k.Enter):
 		if !m.form.Enter() {
 			return nil
 		}

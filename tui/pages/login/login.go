@@ -93,7 +93,9 @@ func (m *Model) Capturing() bool { return true }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
-	keys := []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "log in"))}
+	enter := k.Enter
+	enter.SetHelp("enter", "log in")
+	keys := []key.Binding{k.Up, k.Down, enter}
 	if m.leave != nil {
 		keys = append(keys, *m.leave)
 	}
@@ -141,16 +143,16 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if m.busy {
 			return nil
 		}
-		switch msg.String() {
-		case "up", "ctrl+p":
+		switch k := m.c.Keys; {
+		case key.Matches(msg, k.PickUp):
 			m.table.Move(-1)
 			m.pin.SetValue("")
 			return nil
-		case "down", "ctrl+n":
+		case key.Matches(msg, k.PickDown):
 			m.table.Move(1)
 			m.pin.SetValue("")
 			return nil
-		case "enter":
+		case key.Matches(msg, k.Enter):
 			return m.submit()
 		}
 		m.pin.Update(msg)
