@@ -43,9 +43,9 @@ type Saved struct {
 }
 
 // Save writes the receipt's text and PDF into dir, as op-<id>.txt and
-// op-<id>.pdf. A file already there with the same contents is left as it
-// is (saving twice is one receipt); one with other contents (another
-// database's operation of that number, or a receipt since reversed) is
+// op-<id>.pdf. Files there of the same receipt (the same text) are left as
+// they are (saving twice is one receipt); another receipt's (another
+// database's operation of that number, or a receipt since reversed) are
 // never overwritten: the new one gets the next free op-<id>-<n> name.
 func Save(dir string, r Receipt, width int) (Saved, error) {
 	text, err := Text(r, width)
@@ -66,22 +66,28 @@ func Save(dir string, r Receipt, width int) (Saved, error) {
 			name = fmt.Sprintf("%s-%d", base, n)
 		}
 		s := Saved{Text: filepath.Join(dir, name+".txt"), PDF: filepath.Join(dir, name+".pdf")}
-		okText, err := placeable(s.Text, []byte(text))
+		// The text says which receipt a name holds: the PDF of the same
+		// text is the same receipt, even where its bytes differ (an
+		// embedded font's subset is not laid out the same every time).
+		same, err := placeable(s.Text, []byte(text))
 		if err != nil {
 			return Saved{}, err
 		}
-		okPDF, err := placeable(s.PDF, pdf.Bytes())
-		if err != nil {
-			return Saved{}, err
-		}
-		if !okText || !okPDF {
+		_, errPDF := os.Stat(s.PDF)
+		_, errText := os.Stat(s.Text)
+		switch {
+		case !same:
 			continue
+		case errors.Is(errText, os.ErrNotExist) && !errors.Is(errPDF, os.ErrNotExist):
+			continue // a PDF without its text: not ours to judge
 		}
 		if err := writeNew(s.Text, []byte(text)); err != nil {
 			return Saved{}, err
 		}
-		if err := writeNew(s.PDF, pdf.Bytes()); err != nil {
-			return Saved{}, err
+		if errors.Is(errPDF, os.ErrNotExist) {
+			if err := writeNew(s.PDF, pdf.Bytes()); err != nil {
+				return Saved{}, err
+			}
 		}
 		return s, nil
 	}

@@ -368,3 +368,54 @@ func TestDiscountAndTip(t *testing.T) {
 		t.Error("a walk-in has no balance after")
 	}
 }
+
+// A Ukrainian desk's receipt: Cyrillic and ₴ are beyond Windows-1252, so the
+// PDF embeds DejaVu Sans Mono and keeps them.
+func TestPDFBeyondCP1252(t *testing.T) {
+	op := finance.Operation{ID: 3, Kind: finance.OpTopUp, Time: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), Staff: "Оля",
+		Postings: []finance.Posting{{Account: finance.RegisterAccount("cash"), Amount: 500_00}, {Account: "client/1", Amount: -500_00}}}
+	src := fakeBooks{op}
+	r, err := receipt.Build(context.Background(), uahBooks{src}, 3, receipt.Options{Footer: []string{"Дякуємо!"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := receipt.PDF(&buf, r, 42, receipt.PDFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) || !bytes.Contains(buf.Bytes(), []byte("FontFile2")) {
+		t.Fatal("no embedded font")
+	}
+	// Saved twice, it is one receipt, though the font's subset may differ.
+	dir := t.TempDir()
+	first, err := receipt.Save(dir, r, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := receipt.Save(dir, r, 42); err != nil || again != first {
+		t.Errorf("saved again as %+v, %v", again, err)
+	}
+	if path, err := exec.LookPath("pdftotext"); err == nil {
+		f := filepath.Join(t.TempDir(), "r.pdf")
+		if err := os.WriteFile(f, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(path, "-layout", f, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Студія Міла", "Оля", "Дякуємо!", "500,00"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("pdftotext lacks %q:\n%s", want, out)
+			}
+		}
+	}
+}
+
+// uahBooks is fakeBooks at a Ukrainian location.
+type uahBooks struct{ fakeBooks }
+
+func (u uahBooks) Settings(context.Context) (finance.Settings, error) {
+	return finance.Settings{Location: "Студія Міла", Currency: "UAH", Locale: "uk", TimeZone: "Europe/Kyiv",
+		Registers: finance.DefaultRegisters()}, nil
+}

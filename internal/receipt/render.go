@@ -2,6 +2,7 @@ package receipt
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"io"
 	"strings"
@@ -27,13 +28,34 @@ func cp1252(s string) []byte {
 	return out
 }
 
+// dejaVuMono is DejaVu Sans Mono (Bitstream Vera licence, fonts/LICENSE-
+// DejaVu.txt): the PDF's font when a receipt has letters Windows-1252 lacks
+// (Cyrillic names, ₴, ₽), embedded as the subset used.
+//
+//go:embed fonts/DejaVuSansMono.ttf
+var dejaVuMono []byte
+
+// fitsCP1252 says whether every row can be set in a core font.
+func fitsCP1252(rows []Row) bool {
+	for _, row := range rows {
+		for _, r := range row.Text {
+			if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // PDFOptions tune the PDF. Uncompressed is for tests that read its text.
 type PDFOptions struct {
 	Uncompressed bool
 }
 
 // PDF writes the receipt as a one-page PDF the size of a till roll (80 mm
-// wide, 58 mm for 32 columns), in Courier so it lines up as printed. The
+// wide, 58 mm for 32 columns), in a monospaced font so it lines up as
+// printed: Courier, or the embedded DejaVu Sans Mono for letters beyond
+// Windows-1252. The
 // document's dates are the operation's time, so the same receipt is the
 // same file, byte for byte.
 func PDF(w io.Writer, r Receipt, width int, o PDFOptions) error {
@@ -63,14 +85,25 @@ func PDF(w io.Writer, r Receipt, width int, o PDFOptions) error {
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.AddPage()
+	core := fitsCP1252(rows)
+	if !core {
+		pdf.AddUTF8FontFromBytes("DejaVuSansMono", "", dejaVuMono)
+	}
 	for _, row := range rows {
-		style := ""
-		if row.Bold {
-			style = "B"
+		text := strings.TrimRight(row.Text, " ")
+		if core {
+			style := ""
+			if row.Bold {
+				style = "B"
+			}
+			pdf.SetFont("Courier", style, sizePt)
+			text = string(cp1252(text))
+		} else {
+			// One weight only: a second TTF would double what is embedded.
+			pdf.SetFont("DejaVuSansMono", "", sizePt)
 		}
-		pdf.SetFont("Courier", style, sizePt)
 		pdf.SetX(margin)
-		pdf.CellFormat(paper-2*margin, lineH, string(cp1252(strings.TrimRight(row.Text, " "))), "", 1, "L", false, 0, "")
+		pdf.CellFormat(paper-2*margin, lineH, text, "", 1, "L", false, 0, "")
 	}
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("make the PDF: %w", err)
