@@ -142,7 +142,7 @@ func run(ctx context.Context, o options, logf func(string, ...any)) ([]Row, erro
 	}
 	// Closed before the check, which opens the file in a process of its own.
 	closeDB := sync.OnceValue(db.Close)
-	defer closeDB()
+	defer func() { _ = closeDB() }()
 	books := finance.NewService(db)
 	rng := rand.New(rand.NewSource(o.Seed + 1))
 

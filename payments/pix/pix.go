@@ -443,7 +443,7 @@ func (p *Provider) SetWebhook(ctx context.Context, chave, webhookURL string) err
 	}
 	u, err := url.Parse(webhookURL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("%w: the webhook URL must be https://...", finance.ErrInvalid)
+		return fmt.Errorf("%w: the webhook URL must start with https://", finance.ErrInvalid)
 	}
 	_, err = p.call(ctx, http.MethodPut, "/webhook/"+url.PathEscape(chave), map[string]string{"webhookUrl": webhookURL})
 	return err
