@@ -6,6 +6,7 @@ import (
 
 	"github.com/paydesk/paydesk/tui/common"
 	"github.com/paydesk/paydesk/tui/components"
+	"github.com/paydesk/paydesk/tui/keymap"
 )
 
 // leaveAsk is the root's question before a key throws typed work away
@@ -73,8 +74,6 @@ func (m *Model) leaveView() string {
 }
 
 func (m *Model) leaveKeys() []key.Binding {
-	return []key.Binding{
-		key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "discard")),
-		key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "keep it")),
-	}
+	k := m.base.Keys
+	return []key.Binding{keymap.Relabel(k.Confirm, "y", "discard"), keymap.Relabel(k.Cancel, "n/esc", "keep it")}
 }

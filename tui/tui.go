@@ -507,7 +507,7 @@ func (m *Model) lock(reason string) tea.Cmd {
 	}
 	o.HideRoles = m.deps.HideRoles
 	if m.deps.Detachable {
-		leave := key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "disconnect"))
+		leave := m.base.Keys.Disconnect
 		o.Leave = &leave
 	}
 	m.login = login.New(m.base, prefer, reason, o)
@@ -664,7 +664,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.base.Keys
 	switch m.state {
 	case stateFatal, stateLoading:
-		if key.Matches(msg, k.Quit, k.ForceQuit) || msg.String() == "esc" {
+		if key.Matches(msg, k.Quit, k.ForceQuit, k.Back) {
 			return m.quit()
 		}
 		return nil
@@ -708,7 +708,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	if m.offersReceipt(page) && key.Matches(msg, k.Receipt) {
 		return m.openReceipt()
 	}
-	if msg.String() == "esc" {
+	if key.Matches(msg, k.Back) {
 		if w := unsavedOn(page, true); w != "" {
 			return m.guardLeave(w, "", func() tea.Cmd { return page.Update(msg) })
 		}

@@ -159,10 +159,10 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if len(fl.Choices) > 0 {
-		switch km.String() {
-		case "left", "h":
+		switch {
+		case key.Matches(km, f.keys.ChoicePrev):
 			fl.Choice = (fl.Choice + len(fl.Choices) - 1) % len(fl.Choices)
-		case "right", "l", " ":
+		case key.Matches(km, f.keys.ChoiceNext):
 			fl.Choice = (fl.Choice + 1) % len(fl.Choices)
 		}
 		return nil

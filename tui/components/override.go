@@ -5,6 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/tui/common"
 )
@@ -108,11 +109,11 @@ func (o *Override) Update(c common.Common, msg tea.Msg) (cmd tea.Cmd, handled bo
 		if o.busy {
 			return nil, true
 		}
-		switch msg.String() {
-		case "esc":
+		switch {
+		case key.Matches(msg, c.Keys.Back):
 			o.Close()
 			return common.Status(common.StatusInfo, "canceled"), true
-		case "enter":
+		case key.Matches(msg, c.Keys.Enter):
 			pin := o.form.Fields[1].Value()
 			if pin == "" {
 				o.form.SetError(1, "the manager types their PIN")
@@ -147,7 +148,8 @@ func (o *Override) View(c common.Common, w, h int) string {
 	b.WriteString(s.Dialog.Title.Render(o.reason+".") + "\n")
 	b.WriteString(s.Muted.Render("A manager's PIN allows it this once; the audit log names you both.") + "\n\n")
 	b.WriteString(o.form.View() + "\n\n")
-	b.WriteString(s.Help.Key.Render("enter") + " " + s.Help.Desc.Render("approve") + "   " +
-		s.Help.Key.Render("esc") + " " + s.Help.Desc.Render("cancel"))
+	approve, cancel := c.Keys.EnterFor("approve").Help(), c.Keys.BackFor("cancel").Help()
+	b.WriteString(s.Help.Key.Render(approve.Key) + " " + s.Help.Desc.Render(approve.Desc) + "   " +
+		s.Help.Key.Render(cancel.Key) + " " + s.Help.Desc.Render(cancel.Desc))
 	return Center(s, w, h, s.Dialog.Box.Render(b.String()))
 }

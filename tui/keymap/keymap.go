@@ -31,10 +31,16 @@ type KeyMap struct {
 	PrevFld  key.Binding
 	Left     key.Binding
 	Right    key.Binding
-	Confirm  key.Binding
-	Cancel   key.Binding
-	Refresh  key.Binding
-	Postings key.Binding // in a confirmation: the ledger's postings / the words
+	// a choice field (one of a few values): the arrows, h/l, space forward
+	ChoicePrev key.Binding
+	ChoiceNext key.Binding
+	// the search field over a list: down to the list, or clear it
+	FilterDone key.Binding
+	Disconnect key.Binding // an SSH desk's login: leave without logging in
+	Confirm    key.Binding
+	Cancel     key.Binding
+	Refresh    key.Binding
+	Postings   key.Binding // in a confirmation: the ledger's postings / the words
 
 	// clients and money actions
 	New      key.Binding
@@ -98,25 +104,29 @@ func Default() *KeyMap {
 		Tab1:      b("1-7", "go to tab", "1", "2", "3", "4", "5", "6", "7"),
 		Lock:      b("ctrl+l", "lock / switch user", "ctrl+l"),
 
-		Up:       b("↑/k", "up", "up", "k"),
-		Down:     b("↓/j", "down", "down", "j"),
-		ListUp:   b("↑", "up", "up"),
-		ListDown: b("↓", "down", "down"),
-		PickUp:   b("↑/ctrl+p", "previous", "up", "ctrl+p"),
-		PickDown: b("↓/ctrl+n", "next", "down", "ctrl+n"),
-		PageUp:   b("pgup", "page up", "pgup"),
-		PageDown: b("pgdn", "page down", "pgdown"),
-		Enter:    b("enter", "open", "enter"),
-		Back:     b("esc", "back", "esc"),
-		Filter:   b("/", "search", "/"),
-		NextFld:  b("tab", "next field", "tab", "down"),
-		PrevFld:  b("shift+tab", "prev field", "shift+tab", "up"),
-		Left:     b("←", "previous", "left"),
-		Right:    b("→", "next", "right"),
-		Confirm:  b("y", "confirm", "y", "Y"),
-		Cancel:   b("n/esc", "cancel", "n", "N", "esc"),
-		Refresh:  b("ctrl+r", "refresh", "ctrl+r"),
-		Postings: b("p", "postings", "p"),
+		Up:         b("↑/k", "up", "up", "k"),
+		Down:       b("↓/j", "down", "down", "j"),
+		ListUp:     b("↑", "up", "up"),
+		ListDown:   b("↓", "down", "down"),
+		PickUp:     b("↑/ctrl+p", "previous", "up", "ctrl+p"),
+		PickDown:   b("↓/ctrl+n", "next", "down", "ctrl+n"),
+		PageUp:     b("pgup", "page up", "pgup"),
+		PageDown:   b("pgdn", "page down", "pgdown"),
+		Enter:      b("enter", "open", "enter"),
+		Back:       b("esc", "back", "esc"),
+		Filter:     b("/", "search", "/"),
+		NextFld:    b("tab", "next field", "tab", "down"),
+		PrevFld:    b("shift+tab", "prev field", "shift+tab", "up"),
+		Left:       b("←", "previous", "left"),
+		Right:      b("→", "next", "right"),
+		ChoicePrev: b("←/h", "previous", "left", "h"),
+		ChoiceNext: b("→/l/space", "next", "right", "l", " "),
+		FilterDone: b("enter/↓", "to the list", "enter", "down", "tab"),
+		Disconnect: b("ctrl+c", "disconnect", "ctrl+c"),
+		Confirm:    b("y", "confirm", "y", "Y"),
+		Cancel:     b("n/esc", "cancel", "n", "N", "esc"),
+		Refresh:    b("ctrl+r", "refresh", "ctrl+r"),
+		Postings:   b("p", "postings", "p"),
 
 		New:      b("n", "new client", "n"),
 		TopUp:    b("t", "top up", "t"),
@@ -161,3 +171,16 @@ func Default() *KeyMap {
 		PrintReceipt: b("P", "print", "P"),
 	}
 }
+
+// Relabel is b with other help words: one key doing the screen's own thing
+// (enter "approve", esc "clear") still matches through the same binding.
+func Relabel(b key.Binding, help, desc string) key.Binding {
+	b.SetHelp(help, desc)
+	return b
+}
+
+// EnterFor is Enter helped as what it does on this screen.
+func (k *KeyMap) EnterFor(desc string) key.Binding { return Relabel(k.Enter, "enter", desc) }
+
+// BackFor is Back (esc) helped as what it does on this screen.
+func (k *KeyMap) BackFor(desc string) key.Binding { return Relabel(k.Back, "esc", desc) }

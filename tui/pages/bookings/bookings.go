@@ -86,11 +86,11 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.ovr.Active():
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve")), k.Back}
+		return []key.Binding{k.EnterFor("approve"), k.Back}
 	case m.pend.Active():
 		return m.pend.Keys(k)
 	case m.form != nil:
-		return []key.Binding{k.NextFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
+		return []key.Binding{k.NextFld, k.EnterFor("next / review"), k.Back}
 	}
 	return []key.Binding{k.Up, k.Down, k.RefundsDue, k.CancelBooking, k.Refund, k.Refresh}
 }

@@ -163,7 +163,7 @@ func (m *Model) Capturing() bool {
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
-	enter := func(h string) key.Binding { b := k.Enter; b.SetHelp("enter", h); return b }
+	enter := k.EnterFor
 	switch {
 	case m.pend.Active():
 		return m.pend.Keys(k)

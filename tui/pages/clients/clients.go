@@ -148,19 +148,19 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.ovr.Active():
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve")), k.Back}
+		return []key.Binding{k.EnterFor("approve"), k.Back}
 	case m.pend.Active():
 		return m.pend.Keys(k)
 	case m.form != nil:
-		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
+		return []key.Binding{k.NextFld, k.PrevFld, k.EnterFor("next / review"), k.Back}
 	case m.filtering:
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter/↓", "to the list")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}
+		return []key.Binding{k.FilterDone, k.BackFor("clear")}
 	case m.mode == modeDetail:
-		return []key.Binding{k.TopUp, k.Checkout, k.CashOut, k.Reverse, m.editKey(), key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "postings")), k.NextPage, k.PrevPage, k.Back}
+		return []key.Binding{k.TopUp, k.Checkout, k.CashOut, k.Reverse, m.editKey(), k.EnterFor("postings"), k.NextPage, k.PrevPage, k.Back}
 	case m.mode == modeOp:
 		return []key.Binding{k.Reverse, k.Back}
 	}
-	return []key.Binding{k.Filter, k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open client")), k.New, k.Checkout}
+	return []key.Binding{k.Filter, k.Up, k.Down, k.EnterFor("open client"), k.New, k.Checkout}
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
@@ -313,8 +313,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 func (m *Model) updateList(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
 	if m.filtering {
-		switch msg.String() {
-		case "esc":
+		switch {
+		case key.Matches(msg, k.Back):
 			m.filtering = false
 			m.filter.Blur()
 			if m.filter.Value() != "" {
@@ -322,7 +322,7 @@ func (m *Model) updateList(msg tea.KeyMsg) tea.Cmd {
 				return m.search()
 			}
 			return nil
-		case "enter", "down", "tab":
+		case key.Matches(msg, k.FilterDone):
 			m.filtering = false
 			m.filter.Blur()
 			return nil
@@ -603,11 +603,11 @@ func (m *Model) openReverse(op finance.Operation) tea.Cmd {
 }
 
 func (m *Model) updateForm(msg tea.KeyMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch k := m.c.Keys; {
+	case key.Matches(msg, k.Back):
 		m.closeForm()
 		return common.Status(common.StatusInfo, "canceled")
-	case "enter":
+	case key.Matches(msg, k.Enter):
 		if !m.form.Enter() {
 			return nil
 		}

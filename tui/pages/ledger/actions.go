@@ -147,11 +147,11 @@ func (m *Model) closeAction() {
 }
 
 func (m *Model) updateAction(msg tea.KeyMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch k := m.c.Keys; {
+	case key.Matches(msg, k.Back):
 		m.closeAction()
 		return common.Status(common.StatusInfo, "canceled")
-	case "enter":
+	case key.Matches(msg, k.Enter):
 		if !m.form.Enter() {
 			return nil
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/tui/common"
 	"github.com/paydesk/paydesk/tui/components"
+	"github.com/paydesk/paydesk/tui/keymap"
 )
 
 // chainState is what the chain view shows and waits for.
@@ -106,7 +107,7 @@ func (m *Model) updateChain(msg tea.KeyMsg) tea.Cmd {
 
 func (m *Model) chainHelp() []key.Binding {
 	k := m.c.Keys
-	return []key.Binding{k.DayBack, k.DayFwd, k.Refresh, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc/v", "back")),
+	return []key.Binding{k.DayBack, k.DayFwd, k.Refresh, keymap.Relabel(k.Back, "esc/v", "back"),
 		k.WeekBack, k.MonthBack, k.Today, k.GoTo, k.Up, k.Down}
 }
 

@@ -173,7 +173,8 @@ func (m *Model) cancelClose() {
 }
 
 func (m *Model) updateCloseKeys(msg tea.KeyMsg) tea.Cmd {
-	if msg.String() == "esc" {
+	k := m.c.Keys
+	if key.Matches(msg, k.Back) {
 		if m.cl.form != nil {
 			m.cl.form = nil // back to the count
 			return nil
@@ -182,7 +183,7 @@ func (m *Model) updateCloseKeys(msg tea.KeyMsg) tea.Cmd {
 		return common.Status(common.StatusInfo, "canceled")
 	}
 	if m.cl.form == nil {
-		if msg.String() != "enter" {
+		if !key.Matches(msg, k.Enter) {
 			m.cl.count.update(msg)
 			return nil
 		}
@@ -192,7 +193,7 @@ func (m *Model) updateCloseKeys(msg tea.KeyMsg) tea.Cmd {
 		m.openCloseForm()
 		return nil
 	}
-	if msg.String() == "enter" {
+	if key.Matches(msg, k.Enter) {
 		if !m.cl.form.Enter() {
 			return nil
 		}

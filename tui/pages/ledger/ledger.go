@@ -147,21 +147,21 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.ovr.Active():
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve")), k.Back}
+		return []key.Binding{k.EnterFor("approve"), k.Back}
 	case m.pend.Active():
 		return m.pend.Keys(k)
 	case m.closeActive():
-		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
+		return []key.Binding{k.NextFld, k.PrevFld, k.EnterFor("next / review"), k.Back}
 	case m.mode == modeZ:
 		return []key.Binding{k.Back}
 	case m.form != nil:
-		return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / review")), k.Back}
+		return []key.Binding{k.NextFld, k.PrevFld, k.EnterFor("next / review"), k.Back}
 	case m.prompt != nil:
-		return []key.Binding{k.NextFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), k.Back}
+		return []key.Binding{k.NextFld, k.EnterFor("ok"), k.Back}
 	case m.mode == modeOps:
-		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "postings")), k.Back}
+		return []key.Binding{k.Up, k.Down, k.EnterFor("postings"), k.Back}
 	case m.mode == modeOp:
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "reversal link")), k.Back}
+		return []key.Binding{k.EnterFor("reversal link"), k.Back}
 	case m.mode == modeChain:
 		return m.chainHelp()
 	}
@@ -173,7 +173,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	out = append(out, m.actionKeys()...)
 	out = append(out, m.closeKeys()...)
-	return append(out, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "day's ops")),
+	return append(out, k.EnterFor("day's ops"),
 		k.WeekBack, k.MonthBack, k.Today, k.GoTo, k.Export)
 }
 
@@ -544,11 +544,11 @@ func validDate(v string) error {
 }
 
 func (m *Model) updatePrompt(msg tea.KeyMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch k := m.c.Keys; {
+	case key.Matches(msg, k.Back):
 		m.prompt = nil
 		return nil
-	case "enter":
+	case key.Matches(msg, k.Enter):
 		if !m.prompt.Enter() {
 			return nil
 		}

@@ -93,8 +93,7 @@ func (m *Model) Capturing() bool { return true }
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
-	enter := k.Enter
-	enter.SetHelp("enter", "log in")
+	enter := k.EnterFor("log in")
 	keys := []key.Binding{k.Up, k.Down, enter}
 	if m.leave != nil {
 		keys = append(keys, *m.leave)

@@ -158,9 +158,9 @@ func (m *Model) Capturing() bool { return true }
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	if m.done != nil {
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the desk")), k.ForceQuit}
+		return []key.Binding{k.EnterFor("open the desk"), k.ForceQuit}
 	}
-	return []key.Binding{k.NextFld, k.PrevFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / create")), k.ForceQuit}
+	return []key.Binding{k.NextFld, k.PrevFld, k.EnterFor("next / create"), k.ForceQuit}
 }
 
 func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

@@ -74,7 +74,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.pend.Active():
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.form != nil:
-		return []key.Binding{k.NextFld, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / save")), k.Back}
+		return []key.Binding{k.NextFld, k.EnterFor("next / save"), k.Back}
 	}
 	add := k.Add
 	add.SetHelp("a", "add staff")

@@ -112,7 +112,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.detail {
 		return []key.Binding{k.Retry, k.Back}
 	}
-	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")), k.Retry, k.Refresh}
+	return []key.Binding{k.Up, k.Down, k.EnterFor("details"), k.Retry, k.Refresh}
 }
 
 func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
