@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 )
@@ -218,7 +217,6 @@ func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
 		return nil, 0, errf(ErrInvalid, "at most %d lines", maxLines)
 	}
 	var lines []LineItem
-	var sum int64
 	for i, l := range in {
 		desc, err := requiredText("line "+strconv.Itoa(i+1)+" description", l.Description, maxNameLen)
 		if err != nil {
@@ -230,14 +228,11 @@ func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
 		if l.UnitPrice < 0 {
 			return nil, 0, errf(ErrInvalid, "line %d price cannot be negative", i+1)
 		}
-		if l.UnitPrice > 0 && l.Quantity > math.MaxInt64/l.UnitPrice {
-			return nil, 0, errf(ErrInvalid, "line %d is too large", i+1)
-		}
-		var ok bool
-		if sum, ok = AddInt64(sum, l.UnitPrice*l.Quantity); !ok {
-			return nil, 0, errf(ErrInvalid, "the lines add up to too much")
-		}
 		lines = append(lines, LineItem{Description: desc, UnitPrice: l.UnitPrice, Quantity: l.Quantity})
+	}
+	sum, err := LinesTotal(lines)
+	if err != nil {
+		return nil, 0, err
 	}
 	if len(lines) > 0 {
 		if total == 0 {
@@ -251,6 +246,24 @@ func checkLines(in []LineItem, total int64) ([]LineItem, int64, error) {
 		return nil, 0, err
 	}
 	return lines, total, nil
+}
+
+// LinesTotal is what the lines come to, each price times its quantity, every
+// product and sum checked: ErrInvalid names the line too large, or says the
+// lines together are. The desk's checkout shows the same figure as it adds
+// lines, so it refuses one the books would.
+func LinesTotal(lines []LineItem) (int64, error) {
+	var sum int64
+	for i, l := range lines {
+		p, ok := MulInt64(l.UnitPrice, l.Quantity)
+		if !ok {
+			return 0, errf(ErrInvalid, "line %d is too large", i+1)
+		}
+		if sum, ok = AddInt64(sum, p); !ok {
+			return 0, errf(ErrInvalid, "the lines add up to too much")
+		}
+	}
+	return sum, nil
 }
 
 // CashOut pays a deposit back: client +A, register -A.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -533,4 +534,13 @@ func AddInt64(a, b int64) (int64, bool) {
 		return 0, false
 	}
 	return c, true
+}
+
+// SubInt64 is a - b through AddInt64 (so there is still one checked add);
+// b = MinInt64 has no negation and is refused as overflow.
+func SubInt64(a, b int64) (int64, bool) {
+	if b == math.MinInt64 {
+		return 0, false
+	}
+	return AddInt64(a, -b)
 }

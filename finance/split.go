@@ -92,7 +92,10 @@ func (e *SplitError) Unwrap() error {
 // Errors are *SplitError. Short is not an error here: the caller refuses a
 // checkout whose Short is not 0 in its own words.
 func SplitCheckout(in SplitInput) (Split, error) {
-	sp := splitPrepaid(in)
+	sp, err := splitPrepaid(in)
+	if err != nil {
+		return Split{}, err
+	}
 	if sp.Excess > 0 && !in.Client {
 		return Split{}, &SplitError{Reason: SplitExcessWalkIn}
 	}
@@ -115,15 +118,25 @@ func SplitCheckout(in SplitInput) (Split, error) {
 // SplitFigures is SplitCheckout's arithmetic with the deposit's amount taken
 // as typed, unchecked: the figures a form shows while the person is still
 // typing. Review with SplitCheckout.
+// Every sum is checked: a figure typed near int64's edge is SplitTooLarge
+// (Tender -1 when no one register's amount is to blame), never a wrapped
+// negative on the screen.
 func SplitFigures(in SplitInput) (Split, error) {
-	sp := splitPrepaid(in)
+	tooLarge := &SplitError{Reason: SplitTooLarge, Tender: -1}
+	sp, err := splitPrepaid(in)
+	if err != nil {
+		return Split{}, err
+	}
 	switch {
 	case in.FromBalance != nil:
 		sp.FromBalance = *in.FromBalance
 	case in.Client:
 		sp.FromBalance = max(min(in.Available, sp.Due), 0)
 	}
-	sp.Left = sp.Due - sp.FromBalance
+	var ok bool
+	if sp.Left, ok = SubInt64(sp.Due, sp.FromBalance); !ok {
+		return Split{}, tooLarge
+	}
 
 	sp.Tenders = make([]int64, len(in.Tenders))
 	var paid int64
@@ -131,21 +144,31 @@ func SplitFigures(in SplitInput) (Split, error) {
 		if a < 0 {
 			return Split{}, &SplitError{Reason: SplitTenderNegative, Tender: i}
 		}
-		var ok bool
 		if paid, ok = AddInt64(paid, a); !ok {
 			return Split{}, &SplitError{Reason: SplitTooLarge, Tender: i}
 		}
 		sp.Tenders[i] = a
 	}
-	if rest := sp.Left - paid; rest > 0 && in.Rest >= 0 && in.Rest < len(sp.Tenders) {
-		sp.Tenders[in.Rest] += rest // cannot overflow: it stays below Left
-		paid += rest
+	rest, ok := SubInt64(sp.Left, paid)
+	if !ok {
+		return Split{}, tooLarge
+	}
+	if rest > 0 && in.Rest >= 0 && in.Rest < len(sp.Tenders) {
+		// It stays at most Left, so the add holds; checked all the same.
+		if sp.Tenders[in.Rest], ok = AddInt64(sp.Tenders[in.Rest], rest); !ok {
+			return Split{}, &SplitError{Reason: SplitTooLarge, Tender: in.Rest}
+		}
+		paid = sp.Left // paid + rest
 	}
 	cash := in.Cash
 	if cash >= len(sp.Tenders) {
 		cash = -1
 	}
-	if over := paid - sp.Left; over > 0 && cash >= 0 {
+	over, ok := SubInt64(paid, sp.Left)
+	if !ok {
+		return Split{}, tooLarge
+	}
+	if over > 0 && cash >= 0 {
 		// Cash typed above the rest is change; only the sale posts.
 		took := min(over, sp.Tenders[cash])
 		sp.Tenders[cash] -= took
@@ -153,20 +176,31 @@ func SplitFigures(in SplitInput) (Split, error) {
 		paid -= took
 	}
 	if cash >= 0 && in.Handed > 0 {
-		typed := sp.Tenders[cash] + sp.Change
+		typed, ok := AddInt64(sp.Tenders[cash], sp.Change)
+		if !ok {
+			return Split{}, &SplitError{Reason: SplitTooLarge, Tender: cash}
+		}
 		if in.Handed < typed {
 			return Split{}, &SplitError{Reason: SplitHandedShort, Tender: cash, Limit: typed}
 		}
+		// Handed >= typed >= the cash register's amount >= 0: no wrap.
 		sp.Change = in.Handed - sp.Tenders[cash]
 	}
-	sp.Short = sp.Left - paid
+	if sp.Short, ok = SubInt64(sp.Left, paid); !ok {
+		return Split{}, tooLarge
+	}
 	return sp, nil
 }
 
 // splitPrepaid applies a served booking's prepayment: up to the total, the
 // rest of it the client's.
-func splitPrepaid(in SplitInput) Split {
+func splitPrepaid(in SplitInput) (Split, error) {
 	left := max(in.PrepaidLeft, 0)
 	prepaid := min(left, in.Total)
-	return Split{Prepaid: prepaid, Excess: left - prepaid, Due: in.Total - prepaid}
+	excess, ok1 := SubInt64(left, prepaid)
+	due, ok2 := SubInt64(in.Total, prepaid)
+	if !ok1 || !ok2 {
+		return Split{}, &SplitError{Reason: SplitTooLarge, Tender: -1}
+	}
+	return Split{Prepaid: prepaid, Excess: excess, Due: due}, nil
 }

@@ -138,3 +138,56 @@ func TestSplitFiguresAsTyped(t *testing.T) {
 		t.Errorf("over due: %+v, %v", sp, err)
 	}
 }
+
+// SplitFigures takes figures as typed, so any of them may sit at int64's
+// edge: each sum that would wrap is SplitTooLarge, never a negative figure.
+func TestSplitFiguresOverflow(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     finance.SplitInput
+		tender int // the register blamed; -1: none
+	}{
+		{name: "from the deposit typed at the negative edge (Left = Due - From)",
+			in:     finance.SplitInput{Total: 1000, Client: true, FromBalance: i64(math.MinInt64), Tenders: []int64{0}, Rest: 0, Cash: -1},
+			tender: -1},
+		{name: "from the deposit typed very negative, Due near the top",
+			in:     finance.SplitInput{Total: math.MaxInt64, Client: true, FromBalance: i64(-1), Tenders: []int64{0}, Rest: 0, Cash: -1},
+			tender: -1},
+		{name: "Left far below zero, a large tender (the overpaid check)",
+			in:     finance.SplitInput{Total: 0, Client: true, FromBalance: i64(math.MaxInt64), Tenders: []int64{0, 10}, Rest: -1, Cash: 1},
+			tender: -1},
+		{name: "a negative total under a prepayment (Excess = left - prepaid)",
+			in:     finance.SplitInput{Total: math.MinInt64 + 1, PrepaidLeft: 10, Client: true, Tenders: []int64{0}, Rest: -1, Cash: -1},
+			tender: -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sp, err := finance.SplitFigures(tt.in)
+			var se *finance.SplitError
+			if !errors.As(err, &se) || se.Reason != finance.SplitTooLarge || se.Tender != tt.tender {
+				t.Fatalf("got %+v, %v; want SplitTooLarge at tender %d", sp, err, tt.tender)
+			}
+			if !errors.Is(err, finance.ErrInvalid) {
+				t.Errorf("err %v is not ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestSubInt64(t *testing.T) {
+	tests := []struct {
+		a, b, want int64
+		ok         bool
+	}{
+		{5, 3, 2, true},
+		{math.MinInt64, 1, 0, false},
+		{math.MaxInt64, -1, 0, false},
+		{0, math.MinInt64, 0, false},
+		{-1, math.MaxInt64, math.MinInt64, true},
+	}
+	for _, tt := range tests {
+		if got, ok := finance.SubInt64(tt.a, tt.b); got != tt.want || ok != tt.ok {
+			t.Errorf("SubInt64(%d, %d) = %d, %v; want %d, %v", tt.a, tt.b, got, ok, tt.want, tt.ok)
+		}
+	}
+}

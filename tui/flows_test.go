@@ -672,3 +672,32 @@ func TestSyncTabShowsItsStandingNote(t *testing.T) {
 	h.press("5")
 	h.contains("Payment sync", "Fees need the secret key.")
 }
+
+// A line whose price times quantity, or whose sum with the lines before it,
+// would wrap int64 is refused under the price with the books' words, and
+// the total on screen stays what the accepted lines come to.
+func TestCheckoutRefusesLinesThatOverflow(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	h := newHarness(t, b, Deps{}, 100, 30)
+	h.enter(owner)
+	h.press("2")
+	h.press("ctrl+w")
+	h.typ("Gold")
+	h.press("enter")
+	h.typ("90000000000000000")
+	h.press("tab")
+	h.typ("2")
+	h.press("enter")
+	h.contains("too large: line 1 is too large")
+	h.lacks("Total -")
+	h.press("tab", "ctrl+u")
+	h.typ("1")
+	h.press("enter")
+	h.contains("Gold", "Total €90,000,000,000,000,000.00")
+	h.typ("More")
+	h.press("enter")
+	h.typ("90000000000000000")
+	h.press("enter")
+	h.contains("too large: the lines add up to too much", "Total €90,000,000,000,000,000.00")
+}

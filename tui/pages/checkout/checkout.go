@@ -389,6 +389,9 @@ func (m *Model) updateItems(msg tea.KeyMsg) tea.Cmd {
 			if len(m.lines) == 0 && m.booking < 0 {
 				return common.Status(common.StatusError, "add an item (name, price) or pick a booking first")
 			}
+			if why := m.totalErr(m.allLines()); why != "" {
+				return common.Status(common.StatusError, "%s", why) // a booking picked over large lines
+			}
 			return m.toPay()
 		}
 		if !m.lineForm.OnLast() && (f[0].Value() == "" || f[1].Value() == "") {
@@ -420,7 +423,12 @@ func (m *Model) addLine() tea.Cmd {
 		}
 		qty = int64(n)
 	}
-	m.lines = append(m.lines, finance.LineItem{Description: f[0].Value(), UnitPrice: price, Quantity: qty})
+	l := finance.LineItem{Description: f[0].Value(), UnitPrice: price, Quantity: qty}
+	if why := m.totalErr(append(m.allLines(), l)); why != "" {
+		m.lineForm.SetError(1, why)
+		return nil
+	}
+	m.lines = append(m.lines, l)
 	m.syncLines()
 	m.newLineForm()
 	return nil
@@ -430,7 +438,7 @@ func (m *Model) syncLines() {
 	rows := make([]components.Row, len(m.lines))
 	for i, l := range m.lines {
 		rows[i] = components.Row{Cells: []string{l.Description, m.c.Money.Format(l.UnitPrice), strconv.FormatInt(l.Quantity, 10),
-			m.c.Money.Format(l.UnitPrice * l.Quantity)}}
+			m.c.Money.Format(l.UnitPrice * l.Quantity)}} // addLine let in only lines whose product holds
 	}
 	m.lineTbl.SetRows(rows)
 	m.lineTbl.Bottom()
@@ -452,12 +460,22 @@ func (m *Model) selectedBooking() *finance.Booking {
 	return &m.bookings[m.booking]
 }
 
+// total is the sale's total, 0 when the lines overflow (addLine and toPay
+// refuse that with totalErr's words, so a wrapped figure never shows).
 func (m *Model) total() int64 {
-	var t int64
-	for _, l := range m.allLines() {
-		t += l.UnitPrice * l.Quantity
+	t, err := finance.LinesTotal(m.allLines())
+	if err != nil {
+		return 0
 	}
 	return t
+}
+
+// totalErr says why the lines cannot be a sale: their total overflows.
+func (m *Model) totalErr(lines []finance.LineItem) string {
+	if _, err := finance.LinesTotal(lines); err != nil {
+		return "too large: " + common.ErrText(err)
+	}
+	return ""
 }
 
 // splitIn is the sale as the books split it, before the pay form's amounts.
