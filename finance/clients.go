@@ -330,3 +330,55 @@ func orNone(s string) string {
 	}
 	return s
 }
+
+// ClientAfter is a client's name and what their deposit held right after
+// one of their operations: what a receipt prints under it.
+type ClientAfter struct {
+	Name    string
+	Balance int64 // owed to the client, as ClientView.Balance
+}
+
+// ClientBalanceAfter reads ClientAfter in one snapshot: today's balance with
+// every later operation of the client taken back. One read transaction, so
+// an operation posted meanwhile cannot land between the balance and the
+// history it is walked back through (a reprint stays consistent).
+func (s *Service) ClientBalanceAfter(ctx context.Context, id ClientID, op OperationID) (ClientAfter, error) {
+	return read(ctx, s, func(tx ReadTx) (ClientAfter, error) {
+		c, err := tx.Client(id)
+		if err != nil {
+			return ClientAfter{}, err
+		}
+		acc := ClientAccount(id)
+		bal, err := tx.Balance(acc)
+		if err != nil {
+			return ClientAfter{}, err
+		}
+		out := ClientAfter{Name: c.Name, Balance: -bal}
+		for before := OperationID(0); ; {
+			ops, err := tx.ClientOperations(id, Page{Before: before, Limit: maxHistoryPage})
+			if err != nil {
+				return ClientAfter{}, err
+			}
+			for _, o := range ops {
+				if o.ID <= op {
+					return out, nil
+				}
+				for _, p := range o.Postings {
+					if p.Account != acc {
+						continue
+					}
+					// The deposit is credit-normal: what is owed is minus the
+					// account, so taking a posting back adds it.
+					var ok bool
+					if out.Balance, ok = AddInt64(out.Balance, p.Amount); !ok {
+						return ClientAfter{}, errf(ErrInvalid, "the balance after #%d overflows", op)
+					}
+				}
+			}
+			if len(ops) < maxHistoryPage {
+				return out, nil
+			}
+			before = ops[len(ops)-1].ID
+		}
+	})
+}

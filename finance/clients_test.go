@@ -1,6 +1,8 @@
 package finance_test
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,5 +106,34 @@ func TestSearchClientsByLocalPhone(t *testing.T) {
 		if len(got) != 1 || got[0].ID != c.ID {
 			t.Errorf("search %q: %+v", q, got)
 		}
+	}
+}
+
+// ClientBalanceAfter walks today's balance back through the client's later
+// operations in one read, across more than one page of history, and counts
+// only that client's deposit.
+func TestClientBalanceAfter(t *testing.T) {
+	f := newFixture(t)
+	anna, bob := f.client("Anna", "+380501112233"), f.client("Bob", "+380501112244")
+	const n = 505 // more than one page of history (500)
+	ids := make([]finance.OperationID, n)
+	for i := range n {
+		op, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: fmt.Sprintf("a%d", i), ClientID: anna.ID, Amount: int64(i + 1), Register: "cash"})
+		must(t, err)
+		ids[i] = op.ID
+		if i%100 == 0 {
+			_, err := f.svc.TopUp(f.ctx, f.desk, finance.TopUpRequest{Key: fmt.Sprintf("b%d", i), ClientID: bob.ID, Amount: 7, Register: "cash"})
+			must(t, err)
+		}
+	}
+	for _, i := range []int{0, 3, 4, 250, n - 2, n - 1} {
+		got, err := f.svc.ClientBalanceAfter(f.ctx, anna.ID, ids[i])
+		must(t, err)
+		if want := int64((i + 1) * (i + 2) / 2); got.Balance != want || got.Name != "Anna" {
+			t.Errorf("after op %d (#%d): %+v, want Anna with %d", i, ids[i], got, want)
+		}
+	}
+	if _, err := f.svc.ClientBalanceAfter(f.ctx, 999, ids[0]); !errors.Is(err, finance.ErrNotFound) {
+		t.Errorf("no such client: %v", err)
 	}
 }

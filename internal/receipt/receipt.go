@@ -19,7 +19,7 @@ import (
 type Source interface {
 	Settings(ctx context.Context) (finance.Settings, error)
 	Operation(ctx context.Context, id finance.OperationID) (finance.Operation, error)
-	ClientView(ctx context.Context, id finance.ClientID, p finance.Page) (finance.ClientView, error)
+	ClientBalanceAfter(ctx context.Context, id finance.ClientID, op finance.OperationID) (finance.ClientAfter, error)
 }
 
 // Options are the location's own words ([receipt] in config): lines under
@@ -92,10 +92,6 @@ func (r Receipt) WithCash(tendered, change int64) Receipt {
 	return r
 }
 
-// balancePageSize is how many of a client's operations a reprint reads at
-// once while it works back to the balance after an older one.
-const balancePageSize = 200
-
 // Build reads operation id and what its receipt needs. An operation that
 // does not exist is finance.ErrNotFound in words.
 func Build(ctx context.Context, src Source, id finance.OperationID, o Options) (Receipt, error) {
@@ -143,16 +139,14 @@ func Build(ctx context.Context, src Source, id finance.OperationID, o Options) (
 		r.Title = title(op.Kind)
 	}
 	if op.ClientID != 0 {
-		v, err := src.ClientView(ctx, op.ClientID, finance.Page{Limit: 1})
+		// The name and the balance after in one snapshot, so a receipt
+		// never mixes two moments of the books.
+		after, err := src.ClientBalanceAfter(ctx, op.ClientID, op.ID)
 		if err != nil {
 			return Receipt{}, err
 		}
-		r.Client = v.Name
-		bal, err := balanceAfter(ctx, src, op.ClientID, op.ID, v.Balance)
-		if err != nil {
-			return Receipt{}, err
-		}
-		r.Balance = &bal
+		r.Client = after.Name
+		r.Balance = &after.Balance
 	}
 	return r, nil
 }
@@ -278,39 +272,6 @@ func negate(r *Receipt) {
 	}
 	for i := range r.Tenders {
 		r.Tenders[i].Amount = -r.Tenders[i].Amount
-	}
-}
-
-// balanceAfter is what the client's deposit held right after operation id:
-// today's balance with every later operation of the client taken back.
-func balanceAfter(ctx context.Context, src Source, client finance.ClientID, id finance.OperationID, now int64) (int64, error) {
-	acc := finance.ClientAccount(client)
-	bal := now
-	before := finance.OperationID(0)
-	for {
-		v, err := src.ClientView(ctx, client, finance.Page{Before: before, Limit: balancePageSize})
-		if err != nil {
-			return 0, err
-		}
-		for _, o := range v.History {
-			if o.ID <= id {
-				return bal, nil
-			}
-			for _, p := range o.Postings {
-				if p.Account == acc {
-					// The deposit is credit-normal: what is owed is minus
-					// the account, so taking a posting back adds it.
-					var ok bool
-					if bal, ok = finance.AddInt64(bal, p.Amount); !ok {
-						return 0, fmt.Errorf("the balance after #%d overflows", id)
-					}
-				}
-			}
-		}
-		if !v.More || len(v.History) == 0 {
-			return bal, nil
-		}
-		before = v.History[len(v.History)-1].ID
 	}
 }
 

@@ -343,8 +343,8 @@ func (f fakeBooks) Operation(_ context.Context, id finance.OperationID) (finance
 	return f.op, nil
 }
 
-func (f fakeBooks) ClientView(context.Context, finance.ClientID, finance.Page) (finance.ClientView, error) {
-	return finance.ClientView{}, errors.New("no clients here")
+func (f fakeBooks) ClientBalanceAfter(context.Context, finance.ClientID, finance.OperationID) (finance.ClientAfter, error) {
+	return finance.ClientAfter{}, errors.New("no clients here")
 }
 
 // A sale whose lines at their prices come to more than the revenue says

@@ -30,6 +30,7 @@ type Backend interface {
 	CreateClient(ctx context.Context, a finance.Actor, nc finance.NewClient) (finance.Client, error)
 	SearchClients(ctx context.Context, q string, limit int) ([]finance.ClientSummary, error)
 	ClientView(ctx context.Context, id finance.ClientID, p finance.Page) (finance.ClientView, error)
+	ClientBalanceAfter(ctx context.Context, id finance.ClientID, op finance.OperationID) (finance.ClientAfter, error)
 	UpdateClient(ctx context.Context, a finance.Actor, id finance.ClientID, u finance.ClientUpdate) (finance.Client, error)
 
 	TopUp(ctx context.Context, a finance.Actor, r finance.TopUpRequest) (finance.Operation, error)
