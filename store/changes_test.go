@@ -100,7 +100,7 @@ func TestChangeLogMigrationListsExistingRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	closeAtEnd(t, db)
 	got := changes(t, db, 0)
 	if len(got) != 3 || got[0].ID != "1" || got[1].ID != "2" || got[2] != (finance.ChangeEntry{Seq: 3, Kind: finance.ChangeStaff, ID: "Ira"}) {
 		t.Errorf("changes after migrating: %+v", got)

@@ -126,7 +126,7 @@ func openTrimTest(t testing.TB, cap, max int64) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
+	closeAtEnd(t, db)
 	return db
 }
 
