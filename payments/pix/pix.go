@@ -26,6 +26,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,15 @@ type Config struct {
 	// WebhookCAs is the PSP's CA: a callback's client certificate must
 	// chain to it. Nil: callbacks are refused (API-only desk).
 	WebhookCAs *x509.CertPool
+	// PinnedFingerprints are the SHA-256 fingerprints (hex of the DER, any
+	// case, colons allowed) of the PSP's callback certificates, and
+	// PinnedSubjects their subjects (the CommonName or the whole subject as
+	// Go writes it, "CN=...,O=..."). The CA alone would let any certificate
+	// it ever issued (another of its customers' too) post Pix to this desk:
+	// when a list is set the caller's certificate must be in it, when both
+	// are set in both.
+	PinnedFingerprints []string
+	PinnedSubjects     []string
 	// BaseURL is the PSP's API Pix base with its own prefix (the spec's
 	// paths, /pix, /cob, /webhook, are relative to it), e.g.
 	// https://pix.example.com/api/v2. Empty: no API (webhook only).
@@ -104,6 +114,13 @@ func New(cfg Config) (*Provider, error) {
 		if cfg.TokenURL == "" {
 			cfg.TokenURL = u.Scheme + "://" + u.Host + "/oauth/token"
 		}
+	}
+	for i, f := range cfg.PinnedFingerprints {
+		f = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(f), ":", ""))
+		if b, err := hex.DecodeString(f); err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("%w: Pix client certificate fingerprint %q is not a SHA-256 in hex", finance.ErrInvalid, cfg.PinnedFingerprints[i])
+		}
+		cfg.PinnedFingerprints[i] = f
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -160,7 +177,31 @@ func (p *Provider) verifyPeer(cs *tls.ConnectionState) error {
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
 		return fmt.Errorf("client certificate not from the PSP's CA: %w", err)
 	}
+	return p.pinned(cs.PeerCertificates[0])
+}
+
+// pinned checks the caller's certificate against the configured
+// fingerprints and subjects (none configured: the CA's word is enough).
+func (p *Provider) pinned(c *x509.Certificate) error {
+	if len(p.cfg.PinnedFingerprints) > 0 {
+		if !slices.Contains(p.cfg.PinnedFingerprints, Fingerprint(c)) {
+			return errors.New("client certificate is not one of the pinned fingerprints")
+		}
+	}
+	if len(p.cfg.PinnedSubjects) > 0 && !slices.ContainsFunc(p.cfg.PinnedSubjects, func(s string) bool {
+		s = strings.TrimSpace(s)
+		return s != "" && (s == c.Subject.CommonName || s == c.Subject.String())
+	}) {
+		return errors.New("client certificate's subject is not one of the pinned subjects")
+	}
 	return nil
+}
+
+// Fingerprint is a certificate's SHA-256 fingerprint as [pix]
+// client_cert_fingerprints takes it (lower-case hex of the DER).
+func Fingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // ---- the API
@@ -335,15 +376,28 @@ func (p *Provider) Poll(ctx context.Context, _ string, since time.Time) ([]finan
 	return out, "", nil
 }
 
-// Enrich reads the charge of a payment's txid (GET /cob/{txid}) once, for
-// the client's name and the booking's fields (a group event's total among
-// them, so a partial prepayment of one is flagged). A charge the PSP does
-// not have (a cobv, say) leaves the booking at its id; a PSP that cannot be
-// reached defers the payment, which must not post without its group flag.
+// Enrich confirms a payment with the PSP (GET /pix/{e2eid}): a callback is
+// proven by its certificate alone, so a Pix whose amount, txid or e2eid the
+// PSP does not agree with is flagged, never posted. Then it reads the charge
+// of its txid (GET /cob/{txid}) once, for the client's name and the
+// booking's fields (a group event's total among them, so a partial
+// prepayment of one is flagged). A charge the PSP does not have (a cobv,
+// say) leaves the booking at its id; a PSP that cannot be reached defers
+// the payment, which must not post unconfirmed or without its group flag.
 func (p *Provider) Enrich(ctx context.Context, e *finance.ProviderEvent) (bool, error) {
-	txid := e.Metadata[finance.MetaBookingID]
-	if e.Type != finance.EventPaymentSucceeded || txid == "" || e.ObjectStatus != "" || !p.api() || !alnum(txid, 1, 35) {
+	if e.Type != finance.EventPaymentSucceeded || e.ObjectStatus != "" || e.Problem != "" || !p.api() {
 		return false, nil
+	}
+	if why, err := p.confirm(ctx, *e); err != nil {
+		return false, err
+	} else if why != "" {
+		e.Problem, e.ObjectStatus = why, "not confirmed"
+		return true, nil
+	}
+	txid := e.Metadata[finance.MetaBookingID]
+	if txid == "" || !alnum(txid, 1, 35) {
+		e.ObjectStatus = "confirmed"
+		return true, nil
 	}
 	raw, err := p.call(ctx, http.MethodGet, "/cob/"+txid, nil)
 	switch {
@@ -360,6 +414,29 @@ func (p *Provider) Enrich(ctx context.Context, e *finance.ProviderEvent) (bool, 
 	c.metadata(e.Metadata)
 	e.ObjectStatus = cmp.Or(c.Status, "charge read")
 	return true, nil
+}
+
+// confirm reads the payment's Pix at the PSP: why it must not post ("" if
+// the PSP agrees), or an error to try again later (the PSP unreachable).
+func (p *Provider) confirm(ctx context.Context, e finance.ProviderEvent) (string, error) {
+	it, _, err := p.getPix(ctx, e.PaymentRef)
+	switch {
+	case isNotFound(err) || errors.Is(err, finance.ErrInvalid):
+		return "the PSP has no Pix " + e.PaymentRef + ": not posted (a forged or mistaken notification?)", nil
+	case err != nil:
+		return "", fmt.Errorf("confirming Pix %s with the PSP: %s", e.PaymentRef, err.Error())
+	}
+	n, err := ParseValor(it.Valor)
+	switch {
+	case it.EndToEndID != e.PaymentRef:
+		return fmt.Sprintf("the PSP answered Pix %q for %s: not posted", it.EndToEndID, e.PaymentRef), nil
+	case it.TxID != e.Metadata[finance.MetaBookingID]:
+		return fmt.Sprintf("Pix %s: the PSP has txid %q, the notification %q: not posted", e.PaymentRef, it.TxID,
+			e.Metadata[finance.MetaBookingID]), nil
+	case err != nil || n != e.Amount:
+		return fmt.Sprintf("Pix %s: the PSP has valor %q, the notification %d centavos: not posted", e.PaymentRef, it.Valor, e.Amount), nil
+	}
+	return "", nil
 }
 
 // DevolucaoID is the devolução id paydesk uses for a refund key: the key

@@ -229,14 +229,7 @@ func TestBadBodies(t *testing.T) {
 	if ops := d.Ops("bk1reserva0000000000000000001"); ops[finance.OpOnlinePrepayment] != 1 {
 		t.Fatalf("operations %v", ops)
 	}
-	evs, err := d.Books.Inbox(d.Ctx, 100)
-	paytest.Must(t, err)
-	flagged := 0
-	for _, e := range evs {
-		if e.Status == finance.InboxFlagged {
-			flagged++
-		}
-	}
+	flagged, evs := d.flagged()
 	if flagged != 2 {
 		t.Fatalf("%d flagged, want 2 (an unreadable Pix, three decimals): %+v", flagged, evs)
 	}
