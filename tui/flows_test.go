@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -700,4 +701,25 @@ func TestCheckoutRefusesLinesThatOverflow(t *testing.T) {
 	h.typ("90000000000000000")
 	h.press("enter")
 	h.contains("too large: the lines add up to too much", "Total €90,000,000,000,000,000.00")
+}
+
+// The Audit tab follows the right Service.Audit asks (past totals), not a
+// role: a desk given that right in the rights table sees it, and a manager
+// without it does not.
+func TestAuditTabFollowsTheRight(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, true)
+	r := finance.DefaultRights()
+	desk, mgr := r[finance.RoleDesk], r[finance.RoleManager]
+	desk.Rights = append(append([]finance.Right{}, desk.Rights...), finance.RightPastTotals)
+	mgr.Rights = slices.DeleteFunc(slices.Clone(mgr.Rights), func(x finance.Right) bool { return x == finance.RightPastTotals })
+	r[finance.RoleDesk], r[finance.RoleManager] = desk, mgr
+	b.svc = finance.NewService(b.db, finance.WithClock(b.clock.now), finance.WithRights(r))
+
+	h := newHarness(t, b, Deps{}, 120, 30)
+	h.enter(finance.Actor{Staff: "Olha", Role: finance.RoleDesk})
+	h.contains("Audit")
+	h = newHarness(t, b, Deps{}, 120, 30)
+	h.enter(finance.Actor{Staff: "Max", Role: finance.RoleManager})
+	h.lacks("Audit")
 }
