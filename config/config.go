@@ -75,6 +75,8 @@ type Config struct {
 	VivaClientID     string
 	VivaClientSecret Secret
 	VivaDemo         bool
+	// Pix ([pix], PIX_*): the API Pix through a PSP and its mTLS receiver.
+	Pix Pix
 
 	Close  finance.CloseRules // [close]: the over/short reason threshold, the closed-drawer rule
 	Limits finance.Limits     // [limits]: per-operation amount, registers allowed below zero, admin PIN length
@@ -201,6 +203,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("viva_api_key", c.VivaAPIKey),
 		slog.String("viva_client_id", c.VivaClientID),
 		slog.Any("viva_client_secret", c.VivaClientSecret),
+		slog.Any("pix", c.Pix),
 		slog.Any("replicate_url", c.ReplicateURL),
 		slog.String("replicate_location", c.ReplicateLocation),
 	)
@@ -273,6 +276,7 @@ type fileConfig struct {
 		ClientSecret *string `toml:"client_secret"`
 		Demo         *bool   `toml:"demo"`
 	} `toml:"viva"`
+	Pix    pixFile `toml:"pix"`
 	Backup struct {
 		Dir  *string `toml:"dir"`
 		Hour *int    `toml:"hour"`
@@ -350,6 +354,7 @@ func defaults(d dirs, getenv func(string) string) *Config {
 		LogLevel:       "info",
 		LogFile:        filepath.Join(d.state, "paydesk", "paydesk.log"),
 		WebhookAddr:    "127.0.0.1:8085",
+		Pix:            Pix{Addr: DefaultPixAddr},
 		SSHAddr:        "127.0.0.1:2222",
 		AuthorizedKeys: filepath.Join(d.config, "paydesk", "authorized_keys"),
 		ExportDir:      filepath.Join(d.data, "paydesk", "exports"),
@@ -402,7 +407,8 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 		f.Stripe.WebhookSecret != nil && *f.Stripe.WebhookSecret != "" ||
 		f.LiqPay.PrivateKey != nil && *f.LiqPay.PrivateKey != "" ||
 		f.Monobank.Token != nil && *f.Monobank.Token != "" ||
-		f.Viva.APIKey != nil && *f.Viva.APIKey != "" || f.Viva.ClientSecret != nil && *f.Viva.ClientSecret != ""
+		f.Viva.APIKey != nil && *f.Viva.APIKey != "" || f.Viva.ClientSecret != nil && *f.Viva.ClientSecret != "" ||
+		f.Pix.hasSecret()
 	if uid, other := ownedByOther(info); other && (hasSecret || f.Replicate.URL != nil && urlHasPassword(*f.Replicate.URL)) {
 		return fmt.Errorf("%w: %s holds a secret but is owned by another user (uid %d, not %d); run `chown %d %s`",
 			ErrInvalid, path, uid, os.Getuid(), os.Getuid(), path)
@@ -524,6 +530,7 @@ func (c *Config) readFile(path string, explicit bool, home string) error {
 		c.MonobankToken = Secret(strings.TrimSpace(*f.Monobank.Token))
 	}
 	c.applyViva(&f)
+	c.applyPix(&f.Pix)
 	if f.Replicate.URL != nil {
 		c.ReplicateURL = Secret(*f.Replicate.URL)
 	}
@@ -601,6 +608,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		c.MonobankToken = Secret(strings.TrimSpace(v))
 	}
 	c.vivaEnv(getenv)
+	c.pixEnv(getenv)
 	if v := getenv("PAYDESK_POLL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -702,6 +710,9 @@ func (c *Config) Validate() error {
 		bad("[liqpay] needs both public_key and private_key (or LIQPAY_PUBLIC_KEY and LIQPAY_PRIVATE_KEY)")
 	}
 	if p := c.vivaProblem(); p != "" {
+		bad("%s", p)
+	}
+	for _, p := range c.Pix.problems() {
 		bad("%s", p)
 	}
 	if c.ReplicateURL.IsSet() && strings.TrimSpace(c.ReplicateLocation) == "" {

@@ -101,6 +101,7 @@ func commands() []command {
 		{"booking cancel", "ID [--reason TEXT] [--json]", "cancel a booking; what was paid becomes refund due", cmdBookingCancel},
 		{"refund", usageRefund, "refund a canceled booking to the card (Stripe) or to the client's deposit", cmdRefund},
 		{"stripe setup", "--url URL", "create the Stripe webhook endpoint and save its secret in the config file", cmdStripeSetup},
+		{"pix setup", "--url URL", "register URL/webhooks as the Pix key's callback at the PSP (PUT /webhook/{chave})", cmdPixSetup},
 		{"serve", "", "run headless until SIGINT/SIGTERM: desks over SSH, other paydesk commands through a socket, Stripe webhooks, poller and sync worker", cmdServe},
 	}, slices.Concat(staffCommands(), sshCommands(), closeCommands(), replicateCommands(), exportCommands(), reconcileCommands(), syncCommands(), receiptCommands(), catalogCommands())...)
 }

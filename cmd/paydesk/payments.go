@@ -521,6 +521,9 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		srv, ln = ps.srv, ps.ln
 		defer ln.Close() // closed by Serve too; here for a return before it
 	}
+	if ps != nil {
+		defer ps.closeOwn() // closed by Serve too; here for a return before it
+	}
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
@@ -545,6 +548,10 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		go func() { serveErr <- srv.Serve(ln) }()
 		fmt.Fprintf(a.stdout, "paydesk serve: webhooks on http://%s%s\n", ln.Addr(), strings.Join(ps.paths, ", "))
 	}
+	var ownWG sync.WaitGroup
+	if ps != nil {
+		ps.startOwn(&ownWG, a.log, a.stdout)
+	}
 	a.log.Info("serve started", "webhook_addr", a.cfg.WebhookAddr, "polling", ps != nil && ps.poll)
 
 	var runErr error
@@ -559,6 +566,10 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 			a.log.Warn("webhook receiver shutdown", "err", err)
 		}
 		cancel()
+	}
+	if ps != nil {
+		ps.stopOwn(a.log)
+		ownWG.Wait()
 	}
 	stopWork()
 	wg.Wait()

@@ -7,15 +7,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/paydesk/paydesk/finance"
 	"github.com/paydesk/paydesk/payments"
 	"github.com/paydesk/paydesk/payments/liqpay"
 	"github.com/paydesk/paydesk/payments/monobank"
+	"github.com/paydesk/paydesk/payments/pix"
 	"github.com/paydesk/paydesk/payments/viva"
 )
 
@@ -28,6 +34,9 @@ type wiredProvider struct {
 	webhook bool
 	// api: it can poll, refund and look refunds up (its API key is set).
 	api bool
+	// ownAddr: its receiver is served on an address of its own (Pix, over
+	// mutual TLS), not the plain webhook address.
+	ownAddr bool
 }
 
 // paymentProviders are the providers the config switches on, Stripe first.
@@ -68,6 +77,13 @@ func (a *app) paymentProviders() ([]wiredProvider, error) {
 		}
 		out = append(out, wiredProvider{prov: p, title: viva.Title, webhook: true, api: true})
 	}
+	if a.cfg.Pix.On() {
+		p, err := a.pixProvider()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, wiredProvider{prov: p, title: pix.Title, webhook: a.cfg.Pix.WebhookOn(), api: a.cfg.Pix.APIOn(), ownAddr: true})
+	}
 	return out, nil
 }
 
@@ -106,12 +122,14 @@ func (a *app) refundsOn() bool {
 // paymentSync is the worker over every provider switched on, with its
 // webhook server (nil when no provider takes webhooks).
 type paymentSync struct {
-	w        *payments.Worker
-	srv      *http.Server
-	ln       net.Listener
-	paths    []string // the receivers' paths
-	poll     bool     // some provider can be polled
-	refunds  bool     // some provider can refund
+	w     *payments.Worker
+	srv   *http.Server
+	ln    net.Listener
+	paths []string // the receivers' paths
+	// own are the receivers served on addresses of their own (Pix's mTLS).
+	own      []ownServer
+	poll     bool // some provider can be polled
+	refunds  bool // some provider can refund
 	provided []wiredProvider
 }
 
@@ -138,7 +156,14 @@ func (a *app) newPaymentSync(ctx context.Context, svc *finance.Service) (*paymen
 	ps.w = payments.NewWorker(svc, provs[0], payments.Options{Logger: a.log, PollEvery: a.cfg.PollInterval}, provs[1:]...)
 	var rcs []*payments.Receiver
 	for _, p := range ws {
-		if p.webhook {
+		if p.webhook && p.ownAddr {
+			srv, ln, err := a.pixServer(payments.NewProviderReceiver(ps.w, p.prov))
+			if err != nil {
+				ps.closeOwn()
+				return nil, err
+			}
+			ps.own = append(ps.own, ownServer{srv: srv, ln: ln})
+		} else if p.webhook {
 			rc := payments.NewProviderReceiver(ps.w, p.prov)
 			rcs = append(rcs, rc)
 			ps.paths = append(ps.paths, rc.Path())
@@ -147,6 +172,7 @@ func (a *app) newPaymentSync(ctx context.Context, svc *finance.Service) (*paymen
 	if len(rcs) > 0 {
 		ps.srv = payments.NewServer(a.cfg.WebhookAddr, rcs[0], rcs[1:]...)
 		if ps.ln, err = net.Listen("tcp", ps.srv.Addr); err != nil {
+			ps.closeOwn()
 			return nil, fmt.Errorf("webhook receiver: %w", err)
 		}
 	}
@@ -172,4 +198,43 @@ func (a *app) refundProvider(b finance.Booking) (wiredProvider, error) {
 	}
 	return wiredProvider{}, fmt.Errorf("%w: booking %s was paid through %s: a card refund needs its API key in the config (or refund --to-deposit)",
 		finance.ErrInvalid, b.ID, name)
+}
+
+// ownServer is a receiver on its own address (its listener wraps TLS).
+type ownServer struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+func (ps *paymentSync) closeOwn() {
+	for _, o := range ps.own {
+		_ = o.ln.Close()
+	}
+}
+
+// startOwn serves the receivers on their own addresses until stopOwn.
+func (ps *paymentSync) startOwn(wg *sync.WaitGroup, log *slog.Logger, stdout io.Writer) {
+	for _, o := range ps.own {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := o.srv.Serve(o.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("pix receiver", "err", err)
+			}
+		}()
+		if stdout != nil {
+			fmt.Fprintf(stdout, "paydesk serve: Pix callbacks on https://%s/webhooks/pix (mutual TLS)\n", o.ln.Addr())
+		}
+	}
+}
+
+// stopOwn shuts the receivers on their own addresses down.
+func (ps *paymentSync) stopOwn(log *slog.Logger) {
+	for _, o := range ps.own {
+		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := o.srv.Shutdown(shut); err != nil {
+			log.Warn("pix receiver shutdown", "err", err)
+		}
+		cancel()
+	}
 }

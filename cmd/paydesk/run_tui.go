@@ -143,6 +143,7 @@ func (a *app) startTUISync(ctx context.Context, svc *finance.Service) (refunder 
 			}
 		}()
 	}
+	ps.startOwn(&wg, a.log, nil)
 	a.log.Info("payment sync started in the TUI", "webhook_addr", a.cfg.WebhookAddr, "polling", ps.poll)
 	return refunder, func() {
 		if srv != nil {
@@ -152,6 +153,7 @@ func (a *app) startTUISync(ctx context.Context, svc *finance.Service) (refunder 
 			}
 			cancel()
 		}
+		ps.stopOwn(a.log)
 		stopWork()
 		wg.Wait()
 	}, nil

@@ -33,8 +33,9 @@ func serveWebhooks(t *testing.T, d *desk) *hooked {
 }
 
 // startServe runs serve with the desk's env and waits until it listens;
-// url is the webhook address's root.
-func startServe(t *testing.T, d *desk) *hooked {
+// url is the webhook address's root. With listens named, it waits for
+// those addresses instead (a desk whose only receiver has its own).
+func startServe(t *testing.T, d *desk, listens ...string) *hooked {
 	t.Helper()
 	addr := freePort(t)
 	cmd := exec.Command(binary, "--db", d.db, "--config", d.config, "--webhook-addr", addr, "serve")
@@ -53,13 +54,18 @@ func startServe(t *testing.T, d *desk) *hooked {
 			t.Logf("log:\n%s", b)
 		}
 	})
-	waitFor(t, "serve to listen", func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	if len(listens) == 0 {
+		listens = []string{addr}
+	}
+	for _, l := range listens {
+		waitFor(t, "serve to listen on "+l, func() bool {
+			c, err := net.Dial("tcp", l)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
+	}
 	return s
 }
 

@@ -71,6 +71,7 @@ type API struct {
 	hold     bool   // devoluções stay EM_PROCESSAMENTO
 	fail     string // devoluções end NAO_REALIZADO with this motivo
 	webhooks map[string]string
+	noList   bool // GET /pix lists nothing (the PSP's listing lags)
 	// PageSize is GET /pix's page (default 2, to make pages).
 	PageSize int
 }
@@ -162,6 +163,10 @@ func (f *API) Hold(on bool) { f.mu.Lock(); defer f.mu.Unlock(); f.hold = on }
 
 // Fail makes new devoluções end NAO_REALIZADO with motivo ("" to settle them).
 func (f *API) Fail(motivo string) { f.mu.Lock(); defer f.mu.Unlock(); f.fail = motivo }
+
+// NoList makes GET /pix list nothing while on, so a test knows the
+// callback, not the poller, is what posted a Pix.
+func (f *API) NoList(on bool) { f.mu.Lock(); defer f.mu.Unlock(); f.noList = on }
 
 // Settle ends every devolução still EM_PROCESSAMENTO as DEVOLVIDO.
 func (f *API) Settle() {
@@ -320,6 +325,9 @@ func (f *API) list(_ http.ResponseWriter, r *http.Request, answer func(int, any)
 	var all []any
 	for _, e := range f.order {
 		p := f.pix[e]
+		if f.noList {
+			break
+		}
 		if p.Horario.Before(inicio) || p.Horario.After(fim.Add(time.Second)) {
 			continue
 		}

@@ -214,7 +214,7 @@ func (m *Model) View() string {
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Payment sync") + "  ")
 	if !m.c.SyncConfigured {
-		b.WriteString(s.Muted.Render("not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, LIQPAY_PUBLIC_KEY and LIQPAY_PRIVATE_KEY, MONOBANK_TOKEN, or the four VIVA_ keys (or the config file) to sync payments"))
+		b.WriteString(s.Muted.Render("not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, LIQPAY_PUBLIC_KEY and LIQPAY_PRIVATE_KEY, MONOBANK_TOKEN, the four VIVA_ keys, or a [pix] section with PIX_CLIENT_SECRET (or the config file) to sync payments"))
 	} else {
 		b.WriteString(s.Muted.Render(fmt.Sprintf("%s · %d pending · %d failed · %d flagged",
 			common.Count(m.stats.Total, "event", "events"), m.stats.Pending, m.stats.Failed, m.stats.Flagged)))
