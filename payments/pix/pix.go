@@ -426,14 +426,17 @@ func (p *Provider) confirm(ctx context.Context, e finance.ProviderEvent) (string
 	case err != nil:
 		return "", fmt.Errorf("confirming Pix %s with the PSP: %s", e.PaymentRef, err.Error())
 	}
-	n, err := ParseValor(it.Valor)
+	// A valor that does not read is no agreement either: flagged, as a
+	// different one is.
+	n, perr := ParseValor(it.Valor)
+	sameValor := perr == nil && n == e.Amount
 	switch {
 	case it.EndToEndID != e.PaymentRef:
 		return fmt.Sprintf("the PSP answered Pix %q for %s: not posted", it.EndToEndID, e.PaymentRef), nil
 	case it.TxID != e.Metadata[finance.MetaBookingID]:
 		return fmt.Sprintf("Pix %s: the PSP has txid %q, the notification %q: not posted", e.PaymentRef, it.TxID,
 			e.Metadata[finance.MetaBookingID]), nil
-	case err != nil || n != e.Amount:
+	case !sameValor:
 		return fmt.Sprintf("Pix %s: the PSP has valor %q, the notification %d centavos: not posted", e.PaymentRef, it.Valor, e.Amount), nil
 	}
 	return "", nil
